@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+# pinaudit: built the libbpf-tools way (clang -target bpf, bpftool gen skeleton, Debian's libbpf).
+#   make              the pinaudit binary (dynamic)
+#   make STATIC=1     a fully static binary (libbpf.a, libelf.a, libz.a, glibc)
+#   make deps         Debian packages, virtme-ng + virtiofsd, the kernel matrix (cache: PINAUDIT_CACHE)
+#   make test         host unit tests, then the VM matrix on every kernel
+#   make demo         boots 6.12 and runs pinaudit -- fio on ext4 over brd
+#   make vmlinux      regenerates bpf/vmlinux.h from a matrix kernel's BTF (VMLINUX_KVER, default 6.12)
+#   make kmod         the fault-injection module for 6.1 and 6.12, and its driver
+
+OUTPUT := .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+ARCH := x86
+VMLINUX_KVER ?= 6.12
+KVERS ?= 5.10 6.1 6.12 7
+PREFIX ?= /usr/local
+
+CFLAGS ?= -g -O2
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror -std=gnu11
+INCLUDES := -I$(OUTPUT) -Iinclude -Isrc
+BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -Iinclude
+
+ifeq ($(STATIC),1)
+LDFLAGS += -static
+LIBS := -Wl,-Bstatic -lbpf -lelf -lz -lzstd
+else
+LIBS := -lbpf -lelf -lz
+endif
+
+SRCS := $(wildcard src/*.c)
+OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(SRCS))
+BPF_SRCS := bpf/pinaudit.bpf.c
+HDRS := $(wildcard include/*.h src/*.h)
+
+.PHONY: all clean deps test test-unit test-vm demo vmlinux kmod install
+all: pinaudit
+
+$(OUTPUT):
+	mkdir -p $@
+
+$(OUTPUT)/pinaudit.bpf.o: $(BPF_SRCS) $(wildcard bpf/*.h) $(HDRS) | $(OUTPUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/pinaudit.skel.h: $(OUTPUT)/pinaudit.bpf.o
+	$(BPFTOOL) gen skeleton $< name pinaudit_bpf > $@
+
+$(OUTPUT)/%.o: src/%.c $(HDRS) $(OUTPUT)/pinaudit.skel.h | $(OUTPUT)
+	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+pinaudit: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
+deps:
+	scripts/deps
+
+vmlinux:
+	tests/vm/run $(VMLINUX_KVER) -- bpftool btf dump file /sys/kernel/btf/vmlinux format c > $(OUTPUT)/vmlinux.h.new
+	grep -q '__VMLINUX_H__' $(OUTPUT)/vmlinux.h.new && mv $(OUTPUT)/vmlinux.h.new bpf/vmlinux.h
+
+kmod:
+	$(MAKE) -C tests/kmod
+
+install: pinaudit
+	install -D -m 0755 pinaudit $(DESTDIR)$(PREFIX)/sbin/pinaudit
+	install -D -m 0644 docs/pinaudit.8 $(DESTDIR)$(PREFIX)/share/man/man8/pinaudit.8
+
+clean:
+	rm -rf $(OUTPUT) pinaudit
+	$(MAKE) -C tests/kmod clean
+
+.SECONDARY:
+.DELETE_ON_ERROR:

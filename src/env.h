@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __PA_ENV_H
+#define __PA_ENV_H
+
+#include <stdbool.h>
+
+/* Exit statuses: a contract that users' CI scripts parse (docs/exit-status.md). */
+enum pa_exit {
+	PA_EXIT_CLEAN = 0,	/* audit complete, no finding */
+	PA_EXIT_FINDINGS = 1,	/* at least one finding */
+	PA_EXIT_USAGE = 2,	/* bad command line */
+	PA_EXIT_INCOMPLETE = 3,	/* the audit could not see everything (no finding) */
+	PA_EXIT_NOTRACE = 4,	/* this kernel or these privileges cannot trace */
+	PA_EXIT_CMD_FAILED = 5,	/* the wrapped command failed (no finding) */
+};
+
+enum pa_mode { PA_MODE_AUTO, PA_MODE_FENTRY, PA_MODE_KPROBE };
+
+#define PA_MAX_SKIP 16
+
+/* All options; owned by env.c, filled once by env__parse(). */
+struct env {
+	char **argv;		/* the wrapped command, NULL for a system-wide audit */
+	int argc;
+	bool json;
+	bool pretty;
+	const char *output;	/* -o FILE, NULL for stdout */
+	long duration;		/* -d SECS, 0 = until the command ends or Ctrl-C */
+	int verbose;
+	enum pa_mode mode;
+	const char *skip[PA_MAX_SKIP];	/* --skip-hook FUNC: leave this function unhooked */
+	int nr_skip;
+};
+
+/* Parses argv into *env; on a usage error prints one line and exits PA_EXIT_USAGE. */
+void env__parse(struct env *env, int argc, char **argv);
+
+#endif

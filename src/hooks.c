@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One table of hooks, walked by one function that probes each kernel function, picks
+ * fentry/fexit or kprobe per function, and remembers what is live.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include "hooks.h"
+#include "pinaudit.h"
+#include "pinaudit.skel.h"
+
+enum shape {
+	GRAB_PTR,	/* (page *, int refs, unsigned int flags) -> folio/page * (NULL: failed) */
+	GRAB_INT,	/* (folio *, int refs, unsigned int flags) -> 0 or -errno */
+	GRAB_BOOL,	/* (page *, unsigned int flags) -> bool */
+	RELEASE,	/* (folio/page *, int refs, unsigned int flags) -> void */
+	COUNT,		/* any: only counts calls */
+};
+
+struct hook_def {
+	const char *role;
+	enum shape shape;
+	const char *funcs[3];	/* candidates: the first present with a fitting prototype wins */
+};
+
+/*
+ * shared/KERNEL-FACTS.md §3. Prototypes, not versions, decide which program fits: try_grab_folio
+ * takes a page and returns a folio up to 6.9, takes a folio and returns int from 6.10
+ * (commit "mm: gup: stop abusing try_grab_folio", v6.10), when try_grab_folio_fast appeared.
+ */
+static const struct hook_def defs[] = {
+	/* pin accounting: the only places that move nr_foll_pin_acquired/released */
+	{ "grab", GRAB_PTR, { "try_grab_folio_fast", "try_grab_folio", "try_grab_compound_head" } },
+	{ "grab", GRAB_INT, { "try_grab_folio" } },
+	{ "grab", GRAB_BOOL, { "try_grab_page" } },
+	{ "release", RELEASE, { "gup_put_folio", "put_compound_head" } },
+	/* API edges and release sites: call counts now, the detector's hooks later */
+	{ "pin-api", COUNT, { "pin_user_pages_fast" } },
+	{ "pin-api", COUNT, { "pin_user_pages" } },
+	{ "pin-api", COUNT, { "pin_user_pages_remote" } },
+	{ "get-api", COUNT, { "get_user_pages_fast" } },
+	{ "get-api", COUNT, { "iov_iter_get_pages2", "iov_iter_get_pages" } },
+	{ "pin-api", COUNT, { "iov_iter_extract_pages" } },
+	{ "unpin-api", COUNT, { "unpin_user_page" } },
+	{ "unpin-api", COUNT, { "unpin_user_pages" } },
+	{ "unpin-api", COUNT, { "unpin_user_pages_dirty_lock" } },
+	{ "unpin-api", COUNT, { "unpin_user_folio" } },
+	{ "unpin-api", COUNT, { "unpin_folios" } },
+	{ "bio-release", COUNT, { "__bio_release_pages", "bio_release_pages" } },
+	{ "put", COUNT, { "release_pages" } },
+	{ "put", COUNT, { "folios_put_refs" } },
+	{ "put", COUNT, { "put_pages_list" } },
+};
+
+#define NR_DEFS (sizeof(defs) / sizeof(defs[0]))
+
+enum attach_mode { MODE_NONE, MODE_FENTRY, MODE_KPROBE };
+
+struct hook {
+	const struct hook_def *def;
+	const char *func;	/* chosen kernel function, NULL if none fits */
+	bool present;
+	enum attach_mode mode;
+	struct bpf_program *entry, *ret;	/* fentry/fexit or kprobe, and kretprobe */
+	struct bpf_link *links[2];
+	bool attached;
+	char why[160];
+};
+
+struct hooks {
+	struct hook h[NR_DEFS];
+	const struct env *env;
+	const struct ksyms *ks;
+	const struct btf *btf;
+	struct pinaudit_bpf *skel;
+	bool kprobes_ok;
+	char fentry_err[160];
+	char kprobe_err[160];
+	char cause[512];
+};
+
+static const char *errstr(int err)
+{
+	/* ENOTSUPP (524) is kernel-internal; fentry gives it for > 6 arguments before 6.6 */
+	if (err == -524)
+		return "not supported (ENOTSUPP: too many arguments for a BPF trampoline?)";
+	return strerror(-err);
+}
+
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+		t = btf__type_by_id(btf, t->type);
+	return t;
+}
+
+/* 1: fits, 0: another shape, -ENOENT: no BTF prototype */
+static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
+{
+	const struct btf_type *fn, *proto, *ret;
+	int id, n;
+
+	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	if (id < 0)
+		return -ENOENT;
+	fn = btf__type_by_id(btf, id);
+	proto = btf__type_by_id(btf, fn->type);
+	if (!proto || !btf_is_func_proto(proto))
+		return -ENOENT;
+	n = btf_vlen(proto);
+	ret = proto->type ? skip_mods(btf, proto->type) : NULL;
+	switch (shape) {
+	case GRAB_PTR:
+		return n == 3 && ret && btf_is_ptr(ret);
+	case GRAB_INT:
+		return n == 3 && ret && btf_is_int(ret) && ret->size == 4;
+	case GRAB_BOOL:
+		return n == 2 && ret && btf_is_int(ret) && (btf_int_encoding(ret) & BTF_INT_BOOL);
+	case RELEASE:
+		return n == 3 && !ret;
+	case COUNT:
+		return 1;
+	}
+	return 0;
+}
+
+/* Loads and attaches an empty fentry/fexit program on FUNC: the only sure test. */
+static int fentry_probe(const struct btf *btf, const char *func, enum bpf_attach_type type,
+			char *why, size_t len)
+{
+	struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type);
+	const char *kind = type == BPF_TRACE_FEXIT ? "fexit" : "fentry";
+	int id, fd, lfd, err;
+
+	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	if (id < 0) {
+		snprintf(why, len, "%s of %s: no BTF for it", kind, func);
+		return -ENOENT;
+	}
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "pa_probe", "GPL", insns, 2, &opts);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(why, len, "%s load of %s: %s", kind, func, errstr(err));
+		return err;
+	}
+	lfd = bpf_raw_tracepoint_open(NULL, fd);
+	if (lfd < 0) {
+		err = -errno;
+		snprintf(why, len, "%s attach to %s: %s", kind, func, errstr(err));
+		close(fd);
+		return err;
+	}
+	close(lfd);
+	close(fd);
+	return 0;
+}
+
+static bool kprobes_available(char *why, size_t len)
+{
+	if (!access("/sys/bus/event_source/devices/kprobe/type", R_OK) ||
+	    !access("/sys/kernel/tracing/kprobe_events", W_OK) ||
+	    !access("/sys/kernel/debug/tracing/kprobe_events", W_OK))
+		return true;
+	snprintf(why, len, "kprobes unavailable (no kprobe PMU nor kprobe_events: CONFIG_KPROBES off?)");
+	return false;
+}
+
+static bool skipped(const struct env *env, const char *func)
+{
+	int i;
+
+	for (i = 0; i < env->nr_skip; i++)
+		if (!strcmp(env->skip[i], func))
+			return true;
+	return false;
+}
+
+struct hooks *hooks__new(const struct env *env, const struct ksyms *ks, const struct btf *btf)
+{
+	struct hooks *h = calloc(1, sizeof(*h));
+	size_t i;
+
+	if (!h)
+		return NULL;
+	h->env = env;
+	h->ks = ks;
+	h->btf = btf;
+	for (i = 0; i < NR_DEFS; i++)
+		h->h[i].def = &defs[i];
+	return h;
+}
+
+void hooks__free(struct hooks *h)
+{
+	size_t i;
+
+	if (!h)
+		return;
+	for (i = 0; i < NR_DEFS; i++) {
+		bpf_link__destroy(h->h[i].links[0]);
+		bpf_link__destroy(h->h[i].links[1]);
+	}
+	free(h);
+}
+
+/* The function this hook goes to on this kernel: the first present candidate that fits. */
+static void choose_function(struct hooks *h, struct hook *k)
+{
+	int i, fit;
+
+	for (i = 0; i < 3 && k->def->funcs[i]; i++) {
+		const char *f = k->def->funcs[i];
+
+		if (!ksyms__is_func(h->ks, f))
+			continue;
+		fit = shape_fits(h->btf, f, k->def->shape);
+		if (fit == 0)
+			continue;	/* another variant of this function: another hook's */
+		k->func = f;
+		k->present = true;
+		if (fit < 0 && k->def->shape != COUNT)
+			snprintf(k->why, sizeof(k->why), "no BTF prototype to check its arguments");
+		return;
+	}
+}
+
+static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
+{
+	enum bpf_attach_type type = k->def->shape <= GRAB_BOOL ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY;
+	enum pa_mode want = h->env->mode;
+	char why[160] = "fentry not tried (--mode kprobe)";
+
+	if (want != PA_MODE_KPROBE) {
+		if (!fentry_probe(h->btf, k->func, type, why, sizeof(why)))
+			return MODE_FENTRY;
+		if (!h->fentry_err[0])
+			snprintf(h->fentry_err, sizeof(h->fentry_err), "%s", why);
+		if (want == PA_MODE_FENTRY) {
+			snprintf(k->why, sizeof(k->why), "%s", why);
+			return MODE_NONE;
+		}
+	}
+	if (h->kprobes_ok)
+		return MODE_KPROBE;
+	snprintf(k->why, sizeof(k->why), "%s; %s", why, h->kprobe_err);
+	return MODE_NONE;
+}
+
+static struct bpf_program *prog(struct pinaudit_bpf *skel, const char *fmt, int n)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), fmt, n);
+	return bpf_object__find_program_by_name(skel->obj, name);
+}
+
+/* The programs for a hook in a mode; COUNT hooks get program pair number *nr_count. */
+static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, int nr_count)
+{
+	bool fentry = k->mode == MODE_FENTRY;
+
+	switch (k->def->shape) {
+	case GRAB_PTR:
+		k->entry = fentry ? skel->progs.fexit_grab_ptr : skel->progs.kp_grab3;
+		k->ret = fentry ? NULL : skel->progs.krp_grab_ptr;
+		skel->rodata->slot_grab_ptr = slot;
+		break;
+	case GRAB_INT:
+		k->entry = fentry ? skel->progs.fexit_grab_int : skel->progs.kp_grab3;
+		k->ret = fentry ? NULL : skel->progs.krp_grab_int;
+		skel->rodata->slot_grab_int = slot;
+		break;
+	case GRAB_BOOL:
+		k->entry = fentry ? skel->progs.fexit_grab_bool : skel->progs.kp_grab2;
+		k->ret = fentry ? NULL : skel->progs.krp_grab_bool;
+		skel->rodata->slot_grab_bool = slot;
+		break;
+	case RELEASE:
+		k->entry = fentry ? skel->progs.fentry_release : skel->progs.kp_release;
+		skel->rodata->slot_release = slot;
+		break;
+	case COUNT:
+		k->entry = prog(skel, fentry ? "fentry_count%d" : "kp_count%d", nr_count);
+		skel->rodata->slot_count[nr_count] = slot;
+		break;
+	}
+}
+
+int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
+{
+	struct bpf_program *p;
+	int nr_count = 0, live_accounting = 0;
+	size_t i;
+
+	h->skel = skel;
+	h->kprobes_ok = kprobes_available(h->kprobe_err, sizeof(h->kprobe_err));
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, false);
+
+	for (i = 0; i < NR_DEFS; i++) {
+		struct hook *k = &h->h[i];
+		bool counting = k->def->shape == COUNT;
+
+		/* COUNT hooks use program pair nr_count whether or not they attach */
+		choose_function(h, k);
+		if (counting)
+			nr_count++;
+		if (!k->func || k->why[0])
+			continue;
+		if (skipped(h->env, k->func)) {
+			snprintf(k->why, sizeof(k->why), "disabled by --skip-hook");
+			continue;
+		}
+		k->mode = choose_mode(h, k);
+		if (k->mode == MODE_NONE)
+			continue;
+		bind_programs(skel, k, i, nr_count - 1);
+		if (!k->entry) {
+			snprintf(k->why, sizeof(k->why), "no program for it (internal error)");
+			k->mode = MODE_NONE;
+			continue;
+		}
+		bpf_program__set_autoload(k->entry, true);
+		if (k->ret)
+			bpf_program__set_autoload(k->ret, true);
+		if (k->mode == MODE_FENTRY)
+			bpf_program__set_attach_target(k->entry, 0, k->func);
+		if (!counting)
+			live_accounting++;
+	}
+	if (live_accounting)
+		return 0;
+	snprintf(h->cause, sizeof(h->cause), "no pin accounting hook can attach: %s%s%s",
+		 h->fentry_err[0] ? h->fentry_err : "no try_grab_* function found",
+		 h->kprobes_ok ? "" : "; ", h->kprobes_ok ? "" : h->kprobe_err);
+	return -EPERM;
+}
+
+static int attach_one(struct hook *k)
+{
+	int err;
+
+	if (k->mode == MODE_FENTRY) {
+		k->links[0] = bpf_program__attach_trace(k->entry);
+		if (!k->links[0])
+			goto fail;
+		return 0;
+	}
+	k->links[0] = bpf_program__attach_kprobe(k->entry, false, k->func);
+	if (!k->links[0])
+		goto fail;
+	if (k->ret) {
+		k->links[1] = bpf_program__attach_kprobe(k->ret, true, k->func);
+		if (!k->links[1])
+			goto fail;
+	}
+	return 0;
+fail:
+	err = -errno;
+	snprintf(k->why, sizeof(k->why), "%s attach to %s: %s",
+		 k->mode == MODE_FENTRY ? "fentry" : "kprobe", k->func, errstr(err));
+	bpf_link__destroy(k->links[0]);
+	k->links[0] = NULL;
+	return err;
+}
+
+int hooks__attach(struct hooks *h)
+{
+	size_t i;
+
+	for (i = 0; i < NR_DEFS; i++) {
+		struct hook *k = &h->h[i];
+
+		if (k->mode == MODE_NONE)
+			continue;
+		k->attached = !attach_one(k);
+	}
+	return 0;
+}
+
+const char *hooks__cause(const struct hooks *h)
+{
+	return h->cause;
+}
+
+static const char *mode_name(const struct hook *k)
+{
+	if (k->mode == MODE_NONE)
+		return "none";
+	if (k->mode == MODE_FENTRY)
+		return k->def->shape <= GRAB_BOOL ? "fexit" : "fentry";
+	return k->ret ? "kretprobe" : "kprobe";
+}
+
+void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)
+{
+	size_t i;
+
+	a->nr_hooks = 0;
+	for (i = 0; i < NR_DEFS && a->nr_hooks < PA_MAX_REPORT_HOOKS; i++) {
+		const struct hook *k = &h->h[i];
+		struct hook_state *s;
+
+		if (!k->present)
+			continue;
+		s = &a->hooks[a->nr_hooks++];
+		snprintf(s->function, sizeof(s->function), "%s", k->func);
+		s->role = k->def->role;
+		s->mode = mode_name(k);
+		s->attached = k->attached;
+		s->accounting = k->def->shape != COUNT;
+		s->present = true;
+		snprintf(s->why, sizeof(s->why), "%s", k->attached ? "" : k->why);
+		s->calls = counters ? counters[PA_HOOK_CALLS + i] : 0;
+	}
+}

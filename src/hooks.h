@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __PA_HOOKS_H
+#define __PA_HOOKS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "env.h"
+#include "ksyms.h"
+#include "model.h"
+
+struct hooks;
+struct pinaudit_bpf;
+struct btf;
+
+/*
+ * The hook table: which kernel function each program goes to on this kernel, and how
+ * (fentry/fexit, or kprobe/kretprobe where fentry does not attach). Only this file and
+ * run.c talk to libbpf's attach API.
+ */
+struct hooks *hooks__new(const struct env *env, const struct ksyms *ks, const struct btf *btf);
+void hooks__free(struct hooks *h);	/* detaches everything it attached */
+/*
+ * Before load: choose a function and a mode per hook, set autoload, attach targets and the
+ * programs' counter slots. Returns -EPERM when no pin accounting hook can be attached at all
+ * (the cause is then in hooks__cause()).
+ */
+int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel);
+int hooks__attach(struct hooks *h);
+const char *hooks__cause(const struct hooks *h);
+/* hook states (and call counts from the summed counters) into the audit */
+void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters);
+
+#endif

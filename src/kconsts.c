@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include <bpf/btf.h>
+#include "kconsts.h"
+#include "pinaudit.skel.h"
+
+/* x86-64 __VMEMMAP_BASE_L4, used when vmemmap_base is not a variable (no KASLR of memory) */
+#define VMEMMAP_BASE_DEFAULT 0xffffea0000000000UL
+
+/* value of the enumerator NAME in any enum of the kernel's BTF; 0 if none */
+static long long enum_value(const struct btf *btf, const char *name)
+{
+	int id, n = btf__type_cnt(btf);
+
+	for (id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		int i;
+
+		if (btf_is_enum(t)) {
+			const struct btf_enum *e = btf_enum(t);
+
+			for (i = 0; i < btf_vlen(t); i++)
+				if (!strcmp(btf__name_by_offset(btf, e[i].name_off), name))
+					return e[i].val;
+		} else if (btf_is_enum64(t)) {
+			const struct btf_enum64 *e = btf_enum64(t);
+
+			for (i = 0; i < btf_vlen(t); i++)
+				if (!strcmp(btf__name_by_offset(btf, e[i].name_off), name))
+					return btf_enum64_value(&e[i]);
+		}
+	}
+	return 0;
+}
+
+void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct ksyms *ks)
+{
+	long long v;
+
+	/*
+	 * FOLL_GET and FOLL_PIN became enum members in 6.3 (include/linux/mm_types.h and
+	 * mm/internal.h, commit "mm/gup: move private gup FOLL_ flags to internal.h"); before,
+	 * #defines in include/linux/mm.h: FOLL_GET 0x04, FOLL_PIN 0x40000 (5.10 and 6.1).
+	 */
+	v = enum_value(btf, "FOLL_GET");
+	skel->rodata->foll_get = v ? v : 0x04;
+	v = enum_value(btf, "FOLL_PIN");
+	skel->rodata->foll_pin = v ? v : 0x40000;
+
+	skel->rodata->zero_pfn_addr = ksyms__addr(ks, "zero_pfn");
+	skel->rodata->vmemmap_base_addr = ksyms__addr(ks, "vmemmap_base");
+	if (!skel->rodata->vmemmap_base_addr && skel->rodata->zero_pfn_addr) {
+		/* no variable to read: the BPF side reads it from a constant we can't point at */
+		static const unsigned long base = VMEMMAP_BASE_DEFAULT;
+
+		(void)base;
+		skel->rodata->zero_pfn_addr = 0;
+	}
+}

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reads /proc/kallsyms once; lookups by name by binary search. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ksyms.h"
+
+struct ksym {
+	unsigned long addr;
+	char type;
+	char *name;
+};
+
+struct ksyms {
+	struct ksym *syms;
+	int nr, cap;
+	char *names;	/* one buffer for every name */
+	size_t names_len, names_cap;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int add(struct ksyms *ks, unsigned long addr, char type, const char *name)
+{
+	size_t len = strlen(name) + 1;
+
+	if (ks->nr == ks->cap) {
+		int cap = ks->cap ? ks->cap * 2 : 65536;
+		void *p = realloc(ks->syms, cap * sizeof(*ks->syms));
+
+		if (!p)
+			return -ENOMEM;
+		ks->syms = p;
+		ks->cap = cap;
+	}
+	if (ks->names_len + len > ks->names_cap) {
+		size_t cap = ks->names_cap ? ks->names_cap * 2 : 4 << 20;
+		void *p = realloc(ks->names, cap);
+
+		if (!p)
+			return -ENOMEM;
+		ks->names = p;
+		ks->names_cap = cap;
+	}
+	memcpy(ks->names + ks->names_len, name, len);
+	/* store offsets until the buffer stops moving; fixed up in ksyms__load() */
+	ks->syms[ks->nr].name = (char *)ks->names_len;
+	ks->syms[ks->nr].addr = addr;
+	ks->syms[ks->nr].type = type;
+	ks->names_len += len;
+	ks->nr++;
+	return 0;
+}
+
+struct ksyms *ksyms__load(const char *path)
+{
+	char line[512], name[256], type;
+	unsigned long addr;
+	struct ksyms *ks;
+	FILE *f;
+	int i, err = 0;
+
+	f = fopen(path ? path : "/proc/kallsyms", "r");
+	if (!f)
+		return NULL;
+	ks = calloc(1, sizeof(*ks));
+	if (!ks) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		/* "ffffffff81000000 T _stext" or "... t name\t[module]" */
+		if (sscanf(line, "%lx %c %255s", &addr, &type, name) != 3)
+			continue;
+		err = add(ks, addr, type, name);
+		if (err)
+			break;
+	}
+	for (i = 0; i < ks->nr; i++)
+		ks->syms[i].name = ks->names + (size_t)ks->syms[i].name;
+	qsort(ks->syms, ks->nr, sizeof(*ks->syms), by_name);
+out:
+	fclose(f);
+	if (err) {
+		ksyms__free(ks);
+		errno = -err;
+		return NULL;
+	}
+	return ks;
+}
+
+void ksyms__free(struct ksyms *ks)
+{
+	if (!ks)
+		return;
+	free(ks->syms);
+	free(ks->names);
+	free(ks);
+}
+
+static const struct ksym *find(const struct ksyms *ks, const char *name)
+{
+	int lo = 0, hi = ks->nr - 1, found = -1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+		int c = strcmp(ks->syms[mid].name, name);
+
+		if (c < 0) {
+			lo = mid + 1;
+		} else {
+			if (!c)
+				found = mid;
+			hi = mid - 1;
+		}
+	}
+	return found < 0 ? NULL : &ks->syms[found];
+}
+
+unsigned long ksyms__addr(const struct ksyms *ks, const char *name)
+{
+	const struct ksym *s = find(ks, name);
+
+	return s ? s->addr : 0;
+}
+
+bool ksyms__is_func(const struct ksyms *ks, const char *name)
+{
+	const struct ksym *s = find(ks, name);
+
+	for (; s && s < ks->syms + ks->nr && !strcmp(s->name, name); s++)
+		if (s->type == 't' || s->type == 'T')
+			return true;
+	return false;
+}
+
+int ksyms__count(const struct ksyms *ks)
+{
+	return ks->nr;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __PA_KSYMS_H
+#define __PA_KSYMS_H
+
+#include <stdbool.h>
+
+/* /proc/kallsyms, modules included, sorted by name for lookups. */
+struct ksyms;
+
+struct ksyms *ksyms__load(const char *path);
+void ksyms__free(struct ksyms *ks);
+/* address of the first symbol called NAME, 0 if none (or if kptr_restrict hides addresses) */
+unsigned long ksyms__addr(const struct ksyms *ks, const char *name);
+/* whether NAME is a function (t/T) of the running kernel */
+bool ksyms__is_func(const struct ksyms *ks, const char *name);
+int ksyms__count(const struct ksyms *ks);
+
+#endif

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __PA_REPORT_H
+#define __PA_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "model.h"
+
+/* Renderers: each reads the audit, none computes a verdict. */
+void report__text(FILE *f, const struct audit *a, int verbose);
+void report__json(FILE *f, const struct audit *a, bool pretty);
+
+#endif

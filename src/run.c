@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "run.h"
+
+static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t pending_sig;	/* a kill()ed signal to pass on */
+static volatile pid_t child = -1;
+
+static void on_signal(int sig, siginfo_t *info, void *uc)
+{
+	exiting = 1;
+	/* SI_USER: sent by kill(); a tty's Ctrl-C (SI_KERNEL) already reached the command */
+	if (sig == SIGALRM)
+		pending_sig = SIGTERM;
+	else if (info && info->si_code == SI_USER)
+		pending_sig = sig;
+	if (child > 0 && pending_sig)
+		kill(child, pending_sig);
+}
+
+static void set_handlers(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+static int wait_child(pid_t pid, int *status)
+{
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, 0);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+	if (WIFEXITED(st))
+		*status = WEXITSTATUS(st);
+	else if (WIFSIGNALED(st))
+		*status = 128 + WTERMSIG(st);
+	else
+		*status = 255;
+	return 0;
+}
+
+int run__window(const struct env *env, int *status)
+{
+	pid_t pid;
+	int err;
+
+	*status = -1;
+	exiting = 0;
+	set_handlers();
+	if (env->duration)
+		alarm(env->duration);
+	if (!env->argv) {
+		while (!exiting)
+			pause();
+		return 0;
+	}
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGALRM, SIG_DFL);
+		execvp(env->argv[0], env->argv);
+		fprintf(stderr, "pinaudit: cannot run '%s': %s\n", env->argv[0], strerror(errno));
+		_exit(127);
+	}
+	child = pid;
+	if (pending_sig)	/* a signal that came before the child existed */
+		kill(pid, pending_sig);
+	err = wait_child(pid, status);
+	child = -1;
+	alarm(0);
+	return err;
+}
