@@ -34,7 +34,7 @@ OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(SRCS))
 BPF_SRCS := bpf/pinaudit.bpf.c
 HDRS := $(wildcard include/*.h src/*.h)
 
-.PHONY: all clean deps test test-unit test-vm demo vmlinux kmod install
+.PHONY: all clean deps test test-vm demo vmlinux kmod install static
 all: pinaudit
 
 $(OUTPUT):
@@ -49,11 +49,37 @@ $(OUTPUT)/pinaudit.skel.h: $(OUTPUT)/pinaudit.bpf.o
 $(OUTPUT)/%.o: src/%.c $(HDRS) $(OUTPUT)/pinaudit.skel.h | $(OUTPUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-pinaudit: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+# relink when switching between static and dynamic builds: the file changes only then
+LINK_MODE := $(if $(filter 1,$(STATIC)),static,dynamic)
+$(shell mkdir -p $(OUTPUT); [ "$$(cat $(OUTPUT)/link-mode 2>/dev/null)" = $(LINK_MODE) ] || \
+	echo $(LINK_MODE) > $(OUTPUT)/link-mode)
+
+pinaudit: $(OBJS) $(OUTPUT)/link-mode
+	$(CC) $(CFLAGS) $(LDFLAGS) $(OBJS) $(LIBS) -o $@
 
 deps:
 	scripts/deps
+
+static:
+	$(MAKE) STATIC=1 pinaudit
+
+# The README's test command: everything from a fresh Debian 12 machine (as root).
+test: deps
+	$(MAKE) STATIC=1 pinaudit
+	$(MAKE) kmod
+	tests/run
+
+test-vm: deps
+	$(MAKE) STATIC=1 pinaudit
+	$(MAKE) kmod
+	tests/vm/matrix
+
+# The README's first command: pinaudit's main job end to end, in a 6.12 guest.
+demo: deps
+	$(MAKE) STATIC=1 pinaudit
+	tests/vm/run 6.12 -- tests/vm/demo.sh
+
+-include tests/unit/unit.mk
 
 vmlinux:
 	tests/vm/run $(VMLINUX_KVER) -- bpftool btf dump file /sys/kernel/btf/vmlinux format c > $(OUTPUT)/vmlinux.h.new
