@@ -254,6 +254,8 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 			return MODE_NONE;
 		}
 	}
+	/* kept for the report should the kprobe fail too */
+	snprintf(k->why, sizeof(k->why), "%s", why);
 	if (h->kprobes_ok)
 		return MODE_KPROBE;
 	snprintf(k->why, sizeof(k->why), "%s; %s", why, h->kprobe_err);
@@ -328,6 +330,8 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 		k->mode = choose_mode(h, k);
 		if (k->mode == MODE_NONE)
 			continue;
+		if (k->mode == MODE_FENTRY)
+			k->why[0] = 0;
 		bind_programs(skel, k, i, nr_count - 1);
 		if (!k->entry) {
 			snprintf(k->why, sizeof(k->why), "no program for it (internal error)");
@@ -371,8 +375,16 @@ static int attach_one(struct hook *k)
 	return 0;
 fail:
 	err = -errno;
-	snprintf(k->why, sizeof(k->why), "%s attach to %s: %s",
-		 k->mode == MODE_FENTRY ? "fentry" : "kprobe", k->func, errstr(err));
+	if (k->mode == MODE_FENTRY) {
+		snprintf(k->why, sizeof(k->why), "fentry attach to %s: %s", k->func, errstr(err));
+	} else {
+		char fentry_why[160];
+
+		/* k->why holds why fentry was not used */
+		snprintf(fentry_why, sizeof(fentry_why), "%s", k->why);
+		snprintf(k->why, sizeof(k->why), "%s%skprobe attach to %s: %s", fentry_why,
+			 fentry_why[0] ? "; " : "", k->func, errstr(err));
+	}
 	bpf_link__destroy(k->links[0]);
 	k->links[0] = NULL;
 	return err;

@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 	struct ksyms *ks = NULL;
 	struct btf *btf = NULL;
 	struct vmstat_pins v0 = {}, v1 = {};
-	__u64 c[PA_NR_COUNTERS];
+	__u64 c0[PA_NR_COUNTERS], c[PA_NR_COUNTERS];
 	struct audit audit;
 	struct utsname un;
 	FILE *out = stdout;
@@ -168,8 +168,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pinaudit: %d hooks live, auditing%s\n",
 			audit__live_hooks(&audit, false), env.argv ? "" : " until Ctrl-C");
 
-	/* the window: vmstat and our counters read back to back on each side */
+	/*
+	 * The window: vmstat and our counters read back to back on each side, so pins between
+	 * attaching and the first vmstat read count in neither.
+	 */
 	vm0 = vmstat__read(&v0);
+	err = read_counters(skel, c0);
+	if (err) {
+		fprintf(stderr, "pinaudit: reading the BPF counters: %s\n", strerror(-err));
+		err = PA_EXIT_NOTRACE;
+		goto cleanup;
+	}
 	t0 = now();
 	err = run__window(&env, &audit.status);
 	if (err) {
@@ -180,6 +189,8 @@ int main(int argc, char **argv)
 	audit.seconds = now() - t0;
 	vm1 = vmstat__read(&v1);
 	err = read_counters(skel, c);
+	for (int i = 0; !err && i < PA_NR_COUNTERS; i++)
+		c[i] -= c0[i];
 	hooks__fill(hooks, &audit, err ? NULL : c);
 	hooks__free(hooks);	/* detach before reporting */
 	hooks = NULL;
