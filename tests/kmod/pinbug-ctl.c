@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pinbug-ctl - drives /dev/pinbug (pinbug.ko): maps and writes a buffer, asks the module to commit
+ * one pin/unpin case on it, prints one line saying what happened.
+ * Exit: 0 done, 1 the module or the system refused, 2 usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "pinbug.h"
+
+#define THP_SIZE	(2UL << 20)
+#define DEFAULT_PAGES	16
+#define DEFAULT_DEV	"/dev/ram0"
+#define DEFAULT_MS	1000
+
+enum buf_kind { BUF_NONE, BUF_SMALL, BUF_THP };
+
+struct ctl_case {
+	const char *name;
+	unsigned int nr;
+	enum buf_kind buf;
+	const char *did;	/* what the module did, for the result line */
+	const char *doc;	/* for list */
+};
+
+static const struct ctl_case ctl_cases[] = {
+	{ "balanced", PINBUG_BALANCED, BUF_SMALL, "pinned, unpinned",
+	  "pin_user_pages_fast N pages, unpin_user_pages (legitimate)" },
+	{ "pin-put", PINBUG_PIN_PUT, BUF_SMALL,
+	  "pinned, released with put_page (misuse; heal repairs)",
+	  "pin N pages, put_page each (bug; heal repairs)" },
+	{ "pin-release-pages", PINBUG_PIN_RELEASE_PAGES, BUF_SMALL,
+	  "pinned, released with release_pages (misuse; heal repairs)",
+	  "pin N pages, release_pages on the array (bug; heal repairs)" },
+	{ "get-unpin", PINBUG_GET_UNPIN, BUF_SMALL,
+	  "got with FOLL_GET, released with unpin_user_page (underflow, repaired at once)",
+	  "get_user_pages_fast N pages, unpin_user_page each (bug: underflow, repaired at once)" },
+	{ "double-unpin", PINBUG_DOUBLE_UNPIN, BUF_SMALL,
+	  "pinned, unpinned twice (underflow, repaired at once)",
+	  "pin N, unpin N, unpin N again (bug: underflow, repaired at once)" },
+	{ "pin-keep", PINBUG_PIN_KEEP, BUF_SMALL, "pinned FOLL_LONGTERM, kept by the module",
+	  "pin N FOLL_LONGTERM, keep them after exit (release unpins)" },
+	{ "longterm", PINBUG_LONGTERM, BUF_SMALL, "pinned FOLL_LONGTERM, held, unpinned",
+	  "pin N FOLL_LONGTERM, hold -t MS, unpin (legitimate)" },
+	{ "thp-mix", PINBUG_THP_MIX, BUF_THP,
+	  "pinned subpage 3, unpinned subpage 2 of the same folio",
+	  "pin subpage 3 of a THP, unpin subpage 2 of the same folio (legitimate)" },
+	{ "kthread-pin", PINBUG_KTHREAD_PIN, BUF_SMALL, "pinned and unpinned by a kworker",
+	  "a kworker pins N for this process and unpins them (legitimate; -m: kthread_use_mm)" },
+	{ "kthread-keep", PINBUG_KTHREAD_KEEP, BUF_SMALL, "pinned by a kworker, kept by the module",
+	  "a kworker pins N for this process, the module keeps them (release unpins)" },
+	{ "bio-put", PINBUG_BIO_PUT, BUF_SMALL,
+	  "pinned, read by bio, end_io put_page (misuse; heal repairs)",
+	  "pin N, READ bio from -d DEV, end_io put_page (bug; heal repairs)" },
+	{ "bio-balanced", PINBUG_BIO_BALANCED, BUF_SMALL, "pinned, read by bio, end_io unpinned",
+	  "pin N, READ bio from -d DEV, end_io unpins (legitimate)" },
+	{ "release", PINBUG_RELEASE, BUF_NONE, "pins released",
+	  "unpin every pin that pin-keep / kthread-keep left in the module" },
+	{ "heal", PINBUG_HEAL, BUF_NONE, "damaged pages healed",
+	  "repair every page pin-put / pin-release-pages / bio-put damaged" },
+	{ "status", PINBUG_STATUS, BUF_NONE, "", "show pins kept and pages awaiting heal" },
+};
+
+#define NR_CTL_CASES (sizeof(ctl_cases) / sizeof(ctl_cases[0]))
+
+struct ctl_env {
+	const struct ctl_case *c;
+	unsigned long pages;
+	const char *dev;
+	unsigned long ms;
+	int use_mm;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pinbug-ctl CASE [-n PAGES] [-d DEV] [-t MS] [-m]\n"
+		"       pinbug-ctl list | release | heal | status\n"
+		"Maps and writes a buffer of PAGES small pages (default %d; thp-mix: one\n"
+		"2 MiB THP), asks %s to run CASE on it, prints one line.\n"
+		"Needs pinbug.ko loaded.\n"
+		"  -n PAGES  buffer size in pages (1..%d)\n"
+		"  -d DEV    block device for bio-* (default %s)\n"
+		"  -t MS     longterm: hold the pins MS milliseconds (default %d)\n"
+		"  -m        kthread-*: kworker uses kthread_use_mm + pin_user_pages_fast\n"
+		"            (default: pin_user_pages_remote)\n"
+		"Exit status: 0 done, 1 refused or failed, 2 usage.\n",
+		DEFAULT_PAGES, PINBUG_DEVICE, PINBUG_MAX_PAGES, DEFAULT_DEV, DEFAULT_MS);
+}
+
+static void list_cases(void)
+{
+	size_t i;
+
+	for (i = 0; i < NR_CTL_CASES; i++)
+		printf("%-18s %s\n", ctl_cases[i].name, ctl_cases[i].doc);
+}
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 0);
+	return errno || end == s || *end || *v == 0 || *v > max || s[0] == '-' ? -1 : 0;
+}
+
+/* Returns 0, or 2 (usage error, message printed). CASE may come before or after the options. */
+static int parse_args(int argc, char **argv, struct ctl_env *env)
+{
+	const char *name;
+	int opt;
+	size_t i;
+
+	env->pages = DEFAULT_PAGES;
+	env->dev = DEFAULT_DEV;
+	env->ms = DEFAULT_MS;
+	/* glibc getopt permutes: options after CASE are found too */
+	while ((opt = getopt(argc, argv, "n:d:t:mh")) != -1) {
+		switch (opt) {
+		case 'n':
+			if (parse_ulong(optarg, PINBUG_MAX_PAGES, &env->pages)) {
+				fprintf(stderr, "pinbug-ctl: -n %s: want 1..%d pages\n", optarg,
+					PINBUG_MAX_PAGES);
+				return 2;
+			}
+			break;
+		case 'd':
+			if (!optarg[0] || strlen(optarg) >= PINBUG_DEV_MAX) {
+				fprintf(stderr, "pinbug-ctl: -d '%s': want a path of 1..%d bytes\n",
+					optarg, PINBUG_DEV_MAX - 1);
+				return 2;
+			}
+			env->dev = optarg;
+			break;
+		case 't':
+			if (parse_ulong(optarg, 600000, &env->ms)) {
+				fprintf(stderr, "pinbug-ctl: -t %s: want 1..600000 ms\n", optarg);
+				return 2;
+			}
+			break;
+		case 'm':
+			env->use_mm = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	name = argv[optind];
+	env->c = NULL;
+	if (!strcmp(name, "list"))
+		return 0;
+	for (i = 0; i < NR_CTL_CASES; i++)
+		if (!strcmp(name, ctl_cases[i].name))
+			env->c = &ctl_cases[i];
+	if (!env->c) {
+		fprintf(stderr, "pinbug-ctl: unknown case '%s' (pinbug-ctl list)\n", name);
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * Maps and writes the buffer: small pages (MADV_NOHUGEPAGE, so THP=always cannot make them large)
+ * or one 2 MiB-aligned MADV_HUGEPAGE region for thp-mix. Every page is written, so none is the
+ * shared zero page (which FOLL_PIN does not count: is_zero_folio() in gup_put_folio()).
+ */
+static void *map_buffer(enum buf_kind kind, unsigned long *pages)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	size_t len = kind == BUF_THP ? 2 * THP_SIZE : *pages * psz;
+	char *p, *buf;
+	size_t i;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "pinbug-ctl: mmap of %zu bytes: %s\n", len, strerror(errno));
+		return NULL;
+	}
+	buf = p;
+	if (kind == BUF_THP) {
+		buf = (char *)(((uintptr_t)p + THP_SIZE - 1) & ~(THP_SIZE - 1));
+		len = THP_SIZE;
+		*pages = THP_SIZE / psz;
+	}
+	if (madvise(buf, len, kind == BUF_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
+		fprintf(stderr, "pinbug-ctl: madvise(%s): %s\n",
+			kind == BUF_THP ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE", strerror(errno));
+		return NULL;
+	}
+	for (i = 0; i < len; i += psz)
+		buf[i] = (char)(i / psz + 1);
+	return buf;
+}
+
+static void explain(const struct ctl_env *env, const struct pinbug_req *req, int err)
+{
+	const char *name = env->c->name;
+
+	if (err == PINBUG_ENOTLARGE)
+		fprintf(stderr, "pinbug-ctl: %s: the folio at 0x%llx is not large: no THP there "
+			"(see /sys/kernel/mm/transparent_hugepage/enabled, or memory is too "
+			"fragmented); nothing was done\n", name, (unsigned long long)req->addr);
+	else if (err == PINBUG_ELARGE)
+		fprintf(stderr, "pinbug-ctl: %s: the buffer lies in a large folio, this case needs "
+			"small ones; nothing was done\n", name);
+	else if (err == ENOTTY)
+		fprintf(stderr, "pinbug-ctl: %s: %s does not know this ioctl (old pinbug.ko?)\n",
+			name, PINBUG_DEVICE);
+	else if (env->c->nr == PINBUG_BIO_PUT || env->c->nr == PINBUG_BIO_BALANCED)
+		fprintf(stderr, "pinbug-ctl: %s on %s: %s\n", name, env->dev, strerror(err));
+	else
+		fprintf(stderr, "pinbug-ctl: %s: %s\n", name, strerror(err));
+}
+
+static void report(const struct ctl_env *env, const struct pinbug_req *req)
+{
+	const struct ctl_case *c = env->c;
+
+	if (c->buf == BUF_NONE) {
+		if (c->nr == PINBUG_RELEASE)
+			printf("release: %u pins released; ", req->done);
+		else if (c->nr == PINBUG_HEAL)
+			printf("heal: %u damaged pages healed; ", req->done);
+		else
+			printf("status: ");
+		printf("module keeps %llu pins, %llu damaged pages\n",
+		       (unsigned long long)req->kept, (unsigned long long)req->damaged);
+		return;
+	}
+	printf("%s: %u page%s, ", c->name, req->done, req->done == 1 ? "" : "s");
+	if (req->large)
+		printf("large folio (%u pages, pincount %u while pinned), ", req->folio_pages,
+		       req->pincount);
+	else
+		printf("small folios, ");
+	printf("pid %u: %s", req->pid, c->did);
+	if (c->nr == PINBUG_LONGTERM)
+		printf(" after %u ms", req->hold_ms);
+	if (c->nr == PINBUG_KTHREAD_PIN || c->nr == PINBUG_KTHREAD_KEEP)
+		printf(" (%s)", req->flags & PINBUG_F_USE_MM ?
+				"kthread_use_mm + pin_user_pages_fast" : "pin_user_pages_remote");
+	if (c->nr == PINBUG_BIO_PUT || c->nr == PINBUG_BIO_BALANCED)
+		printf(" (%s)", req->dev);
+	printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct pinbug_req req = { 0 };
+	struct ctl_env env = { 0 };
+	int fd, err;
+
+	err = parse_args(argc, argv, &env);
+	if (err)
+		return err;
+	if (!env.c) {
+		list_cases();
+		return 0;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	fd = open(PINBUG_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		fprintf(stderr, "pinbug-ctl: %s: %s%s\n", PINBUG_DEVICE, strerror(err),
+			err == ENOENT ? " (insmod pinbug.ko first)" : "");
+		return 1;
+	}
+	if (env.c->buf != BUF_NONE) {
+		void *buf = map_buffer(env.c->buf, &env.pages);
+
+		if (!buf) {
+			close(fd);
+			return 1;
+		}
+		req.addr = (uintptr_t)buf;
+		req.npages = env.pages;
+	}
+	req.hold_ms = env.ms;
+	req.flags = env.use_mm ? PINBUG_F_USE_MM : 0;
+	strncpy(req.dev, env.dev, sizeof(req.dev) - 1);
+
+	if (ioctl(fd, PINBUG_IOC(env.c->nr), &req)) {
+		err = errno;
+		explain(&env, &req, err);
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	report(&env, &req);
+	return 0;
+}

@@ -1,0 +1,354 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# tests/kmod/test.sh - runs every pinbug case in a VM guest and checks the kernel's own FOLL_PIN
+# accounting (/proc/vmstat nr_foll_pin_acquired / nr_foll_pin_released) moved by exactly what the
+# case should move it. Run inside the guest, after `make -C tests/kmod` on the host:
+#   tests/vm/run 6.12 -- tests/kmod/test.sh
+# Prints `ok N - name` / `not ok N - name (...)`, then `N passed, N failed`; exit 1 if any failed.
+# A group of checks whose deltas are off is healed, released and run once more before it fails.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+out=$here/.output
+ctl=$out/pinbug-ctl
+N=16
+BIG=300			# more than BIO_MAX_VECS (256): bio-balanced needs two bios
+DEV=/dev/ram0
+BIGN=32768		# 128 MiB: a per-page repair error would show in the anon LRU
+LEAK_TOL=16384		# KiB of anon LRU noise allowed between before and after
+
+n=0 passed=0 failed=0
+results=()		# "ok|text" or "fail|text" of the group being run
+gfail=0			# the group being run has a failing check
+
+emit() # STATUS TEXT
+{
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		passed=$((passed + 1))
+		echo "ok $n - $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $2"
+	fi
+}
+
+finish()
+{
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit $?
+}
+
+pins() # prints "ACQUIRED RELEASED" with every CPU's pending deltas folded in
+{
+	echo 1 > /proc/sys/vm/stat_refresh
+	awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 }
+	     END { print a, r }' /proc/vmstat
+}
+
+record() # OK? TEXT
+{
+	if [ "$1" = ok ]; then
+		results+=("ok|$2")
+	else
+		results+=("fail|$2")
+		gfail=1
+	fi
+}
+
+# deltas NAME EXP_ACQUIRED EXP_RELEASED BEFORE AFTER: records whether the counters moved from
+# BEFORE to AFTER (each "ACQUIRED RELEASED", as pins prints) by exactly the expected amounts.
+deltas()
+{
+	local name=$1 ea=$2 er=$3 a0 r0 a1 r1 da dr
+	read -r a0 r0 <<<"$4"
+	read -r a1 r1 <<<"$5"
+	da=$((a1 - a0)) dr=$((r1 - r0))
+	if [ "$da" != "$ea" ] || [ "$dr" != "$er" ]; then
+		record fail "$name (expected acquired +$ea released +$er, got +$da +$dr)"
+	else
+		record ok "$name: acquired +$da, released +$dr"
+	fi
+}
+
+# check NAME EXP_ACQUIRED EXP_RELEASED [PATTERN] -- CMD...: CMD must exit 0, print PATTERN (an ERE;
+# empty: anything) and move the counters by exactly the expected amounts.
+check()
+{
+	local name=$1 ea=$2 er=$3 pat=$4 before after output rc
+	shift 5
+	before=$(pins)
+	output=$("$@" 2>&1)
+	rc=$?
+	after=$(pins)
+	[ -n "$output" ] && results+=("log|$output")
+	if [ "$rc" != 0 ]; then
+		record fail "$name (exit $rc)"
+	elif [ -n "$pat" ] && ! grep -Eq -- "$pat" <<<"$output"; then
+		record fail "$name (output does not match /$pat/)"
+	else
+		deltas "$name" "$ea" "$er" "$before" "$after"
+	fi
+}
+
+# expect_exit NAME STATUS PATTERN -- CMD...: CMD must exit STATUS and say PATTERN
+expect_exit()
+{
+	local name=$1 want=$2 pat=$3 output rc
+	shift 4
+	output=$("$@" 2>&1)
+	rc=$?
+	[ -n "$output" ] && results+=("log|$output")
+	if [ "$rc" != "$want" ]; then
+		record fail "$name (exit $rc, expected $want)"
+	elif ! grep -Eq -- "$pat" <<<"$output"; then
+		record fail "$name (output does not match /$pat/)"
+	else
+		record ok "$name: exit $rc"
+	fi
+}
+
+cleanup() # undo whatever a failed group left in the module
+{
+	"$ctl" heal >/dev/null 2>&1
+	"$ctl" release >/dev/null 2>&1
+}
+
+group() # FUNCTION: run it, once more if a check failed, then report its checks
+{
+	local attempt r
+	for attempt in 1 2; do
+		results=() gfail=0
+		"$@"
+		[ "$gfail" = 0 ] && break
+		if [ "$attempt" = 1 ]; then
+			echo "# $1: a check failed, healing and retrying once"
+			for r in "${results[@]}"; do
+				[ "${r%%|*}" = fail ] && echo "#   first try: ${r#*|}"
+			done
+			cleanup
+		fi
+	done
+	for r in "${results[@]}"; do
+		case ${r%%|*} in
+		log) sed 's/^/# /' <<<"${r#*|}" ;;
+		ok) emit ok "${r#*|}" ;;
+		fail) emit fail "${r#*|}" ;;
+		esac
+	done
+}
+
+t_balanced()
+{
+	check "balanced $N" $N $N "small folios" -- "$ctl" balanced -n $N
+}
+
+t_pin_put()
+{
+	check "pin-put $N" $N 0 "" -- "$ctl" pin-put -n $N
+	check "heal after pin-put" 0 $N "heal: $N damaged" -- "$ctl" heal
+}
+
+t_pin_release_pages()
+{
+	check "pin-release-pages $N" $N 0 "" -- "$ctl" pin-release-pages -n $N
+	check "heal after pin-release-pages" 0 $N "heal: $N damaged" -- "$ctl" heal
+}
+
+t_get_unpin()
+{
+	check "get-unpin $N" 0 $N "" -- "$ctl" get-unpin -n $N
+}
+
+t_double_unpin()
+{
+	check "double-unpin $N" $N $((2 * N)) "" -- "$ctl" double-unpin -n $N
+}
+
+t_pin_keep()
+{
+	check "pin-keep $N (process exits)" $N 0 "" -- "$ctl" pin-keep -n $N
+	check "status shows $N kept" 0 0 "keeps $N pins" -- "$ctl" status
+	check "release of pin-keep (another process)" 0 $N "release: $N pins" -- "$ctl" release
+}
+
+t_longterm() # the pins must be outstanding while the case sleeps
+{
+	local before held after pid rc
+	before=$(pins)
+	"$ctl" longterm -n $N -t 4000 >/tmp/pinbug-longterm.out 2>&1 &
+	pid=$!
+	sleep 2
+	held=$(pins)
+	wait $pid
+	rc=$?
+	after=$(pins)
+	results+=("log|$(cat /tmp/pinbug-longterm.out)")
+	if [ "$rc" != 0 ]; then
+		record fail "longterm $N (exit $rc)"
+		return
+	fi
+	deltas "longterm $N, while held" $N 0 "$before" "$held"
+	deltas "longterm $N, after" $N $N "$before" "$after"
+}
+
+t_thp_mix()
+{
+	check "thp-mix (pin subpage 3, unpin subpage 2)" 1 1 "large folio \(512 pages, pincount 1" \
+		-- "$ctl" thp-mix
+}
+
+t_kthread_pin()
+{
+	check "kthread-pin $N (pin_user_pages_remote)" $N $N "pin_user_pages_remote" \
+		-- "$ctl" kthread-pin -n $N
+	check "kthread-pin $N -m (kthread_use_mm)" $N $N "kthread_use_mm" \
+		-- "$ctl" kthread-pin -m -n $N
+}
+
+t_kthread_keep()
+{
+	check "kthread-keep $N (pin_user_pages_remote)" $N 0 "" -- "$ctl" kthread-keep -n $N
+	check "release of kthread-keep" 0 $N "release: $N pins" -- "$ctl" release
+	check "kthread-keep $N -m (kthread_use_mm)" $N 0 "" -- "$ctl" kthread-keep -m -n $N
+	check "release of kthread-keep -m" 0 $N "release: $N pins" -- "$ctl" release
+}
+
+t_bio_put()
+{
+	check "bio-put $N on $DEV" $N 0 "" -- "$ctl" bio-put -n $N -d $DEV
+	check "heal after bio-put" 0 $N "heal: $N damaged" -- "$ctl" heal
+}
+
+t_bio_balanced()
+{
+	check "bio-balanced $N on $DEV" $N $N "" -- "$ctl" bio-balanced -n $N -d $DEV
+	check "bio-balanced $BIG on $DEV (two bios)" $BIG $BIG "" \
+		-- "$ctl" bio-balanced -n $BIG -d $DEV
+}
+
+t_errors()
+{
+	check "nothing left kept or damaged" 0 0 "keeps 0 pins, 0 damaged" -- "$ctl" status
+	expect_exit "unknown case is a usage error" 2 "unknown case" -- "$ctl" no-such-case
+	check "bio-put on a missing device pins nothing" 0 0 "" -- \
+		bash -c "! '$ctl' bio-put -n $N -d /dev/pinbug-none"
+}
+
+anon_kib() # pages on the anon LRU lists: a page whose refcount a repair left too high stays there
+{
+	awk '$1 == "Active(anon):" || $1 == "Inactive(anon):" { k += $2 } END { print k }' \
+		/proc/meminfo
+}
+
+# leak_check NAME BASE_KIB: the anon LRU is back within LEAK_TOL KiB of BASE_KIB
+leak_check()
+{
+	local now
+	now=$(anon_kib)
+	if [ $((now - $2)) -gt $LEAK_TOL ]; then
+		record fail "$1 (anon LRU ${2} KiB before, ${now} KiB after: pages leaked)"
+	else
+		record ok "$1: anon LRU $(($2 / 1024)) MiB before, $((now / 1024)) MiB after"
+	fi
+}
+
+t_leak() # repairs are exact: $BIGN pages damaged and repaired leave no page behind
+{
+	local base grown name="pin-put $BIGN leaves its pages allocated until heal"
+	base=$(anon_kib)
+	check "pin-put $BIGN" $BIGN 0 "" -- "$ctl" pin-put -n $BIGN
+	grown=$(($(anon_kib) - base))
+	if [ "$grown" -lt $((BIGN * 4 * 3 / 4)) ]; then
+		record fail "$name (anon LRU +$grown KiB)"
+	else
+		record ok "$name: anon LRU +$((grown / 1024)) MiB"
+	fi
+	check "heal $BIGN" 0 $BIGN "" -- "$ctl" heal
+	leak_check "pin-put + heal $BIGN frees every page" "$base"
+	check "get-unpin $BIGN" 0 $BIGN "" -- "$ctl" get-unpin -n $BIGN
+	leak_check "get-unpin $BIGN repair frees every page" "$base"
+	check "double-unpin $BIGN" $BIGN $((2 * BIGN)) "" -- "$ctl" double-unpin -n $BIGN
+	leak_check "double-unpin $BIGN repair frees every page" "$base"
+	check "bio-put $BIGN" $BIGN 0 "" -- "$ctl" bio-put -n $BIGN -d $DEV
+	check "heal $BIGN after bio-put" 0 $BIGN "" -- "$ctl" heal
+	leak_check "bio-put + heal $BIGN frees every page" "$base"
+}
+
+t_hold() # hold_damaged=1: damaged pages carry a module reference until heal
+{
+	rmmod pinbug 2>/dev/null
+	if ! insmod "$ko" hold_damaged=1; then
+		record fail "insmod hold_damaged=1"
+		return
+	fi
+	local base
+	base=$(anon_kib)
+	check "pin-put $N, hold_damaged=1" $N 0 "" -- "$ctl" pin-put -n $N
+	check "heal, hold_damaged=1" 0 $N "heal: $N damaged" -- "$ctl" heal
+	leak_check "hold_damaged=1 heal frees every page" "$base"
+	rmmod pinbug
+	insmod "$ko"
+}
+
+t_unload() # module unload heals and releases what is still there
+{
+	[ -e /dev/pinbug ] || insmod "$ko"	# a retry comes after the first try's rmmod
+	check "pin-put 8 left damaged" 8 0 "" -- "$ctl" pin-put -n 8
+	check "pin-keep 8 left kept" 8 0 "" -- "$ctl" pin-keep -n 8
+	check "rmmod heals and releases" 0 16 "" -- rmmod pinbug
+	expect_exit "pinbug-ctl without the module" 1 "insmod pinbug.ko first" -- "$ctl" balanced
+}
+
+rel=$(uname -r)
+case $rel in
+6.1.*) kv=6.1 ;;
+6.12.*) kv=6.12 ;;
+*) kv=$(echo "$rel" | cut -d. -f1,2) ;;
+esac
+ko=$out/$kv/pinbug.ko
+
+echo "# kernel $rel, module $ko"
+if [ ! -x "$ctl" ] || [ ! -f "$ko" ]; then
+	emit fail "build present ($ctl, $ko missing: make -C tests/kmod on the host)"
+	finish
+fi
+dmesg -C
+if ! msg=$(insmod "$ko" 2>&1); then
+	emit fail "insmod $ko ($msg)"
+	finish
+fi
+if ! msg=$(modprobe brd rd_nr=1 rd_size=65536 2>&1) || [ ! -b $DEV ]; then
+	emit fail "modprobe brd ($msg; $DEV missing)"
+	finish
+fi
+emit ok "insmod pinbug, $DEV ready"
+
+group t_balanced
+group t_pin_put
+group t_pin_release_pages
+group t_get_unpin
+group t_double_unpin
+group t_pin_keep
+group t_longterm
+group t_thp_mix
+group t_kthread_pin
+group t_kthread_keep
+group t_bio_put
+group t_bio_balanced
+group t_errors
+group t_leak
+group t_hold
+group t_unload
+
+splat_re='BUG:|WARNING:|refcount_t|Bad page|Oops|general protection|corruption|underflow'
+splat=$(dmesg | grep -E "$splat_re")
+if [ -n "$splat" ]; then
+	sed 's/^/# /' <<<"$splat"
+	emit fail "dmesg has no BUG/WARNING/refcount splat"
+else
+	emit ok "dmesg has no BUG/WARNING/refcount splat"
+fi
+dmesg | grep pinbug | sed 's/^/# dmesg: /'
+finish
