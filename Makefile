@@ -60,17 +60,21 @@ pinaudit: $(OBJS) $(OUTPUT)/link-mode
 deps:
 	scripts/deps
 
+# a workload the VM tests run: pins through io_uring, O_DIRECT, vmsplice
+$(OUTPUT)/pinhold: tests/vm/progs/pinhold.c | $(OUTPUT)
+	$(CC) $(CFLAGS) -static $< -o $@
+
 static:
 	$(MAKE) STATIC=1 pinaudit
 
 # The README's test command: everything from a fresh Debian 12 machine (as root).
 test: deps
-	$(MAKE) STATIC=1 pinaudit
+	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold
 	$(MAKE) kmod
 	tests/run
 
 test-vm: deps
-	$(MAKE) STATIC=1 pinaudit
+	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold
 	$(MAKE) kmod
 	tests/vm/matrix
 

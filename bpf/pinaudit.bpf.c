@@ -13,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "pinaudit.h"
+#include "folio.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -23,6 +24,9 @@ char LICENSE[] SEC("license") = "GPL";
  */
 const volatile __u32 foll_get = 0;
 const volatile __u32 foll_pin = 0;
+const volatile __u32 foll_longterm = 0;
+/* --no-detect: counts only (the ledger stays empty) */
+const volatile bool detect = true;
 /*
  * is_zero_page() compares pfns with the global zero_pfn (include/linux/pgtable.h); the pfn of
  * a struct page is its offset from vmemmap_base (x86-64 SPARSEMEM_VMEMMAP). Their addresses
@@ -32,6 +36,7 @@ const volatile __u64 zero_pfn_addr = 0;
 const volatile __u64 vmemmap_base_addr = 0;
 /* counter slot of each program, assigned by the loader's hook table */
 const volatile __u32 slot_grab_ptr = 0, slot_grab_int = 0, slot_grab_bool = 0, slot_release = 0;
+const volatile __u32 slot_put_array = 0, slot_free = 0;
 const volatile __u32 slot_count[PA_MAX_HOOKS] = {};
 
 __u64 zero_page = 0;	/* cached struct page * of the zero page, 0 until known */
@@ -42,6 +47,37 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/* the ledger: folio -> pins outstanding (sized by --max-folios before load) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, __u64);
+	__type(value, struct pa_folio);
+} ledger SEC(".maps");
+
+/*
+ * Folios whose pins all came back recently, with who pinned them last: tells a double unpin
+ * from an unpin of a FOLL_GET page once the ledger entry is gone. Forgotten when freed.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct pa_task_ctx);
+} recent SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 8192);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, PA_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
 
 /* kprobe mode only: grab arguments from entry to return, by thread */
 struct {
@@ -60,6 +96,51 @@ static __always_inline void count(__u32 id, __u64 n)
 	v = bpf_map_lookup_elem(&counters, &id);
 	if (v)
 		*v += n;
+}
+
+static __always_inline void task_ctx(void *ctx, struct pa_task_ctx *t, bool stack)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	t->ts = bpf_ktime_get_ns();
+	t->pid = (__u32)id;
+	t->tgid = id >> 32;
+	t->kthread = !!(BPF_CORE_READ(task, flags) & PF_KTHREAD);
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+	t->stack_id = -1;
+	if (stack) {
+		t->stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (t->stack_id < 0)
+			count(PA_STACKS_LOST, 1);
+	}
+}
+
+/* sends a finding found on the spot; the release context is the current task */
+static __always_inline void emit(void *ctx, __u32 class, __u32 pages, __u64 folio,
+				 const struct pa_task_ctx *pin, __u32 outstanding, bool large,
+				 long refcount, long pincount)
+{
+	struct pa_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		count(PA_EVENTS_LOST, 1);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->class = class;
+	ev->pages = pages;
+	ev->folio = folio;
+	ev->pin.stack_id = -1;
+	if (pin)
+		ev->pin = *pin;
+	ev->outstanding = outstanding;
+	task_ctx(ctx, &ev->release, true);
+	ev->large = large;
+	ev->refcount = refcount;
+	ev->mapcount = large ? 0 : folio_mapcount(folio);
+	ev->pincount = pincount;
+	bpf_ringbuf_submit(ev, 0);
 }
 
 static __always_inline bool is_zero_page(__u64 page)
@@ -82,7 +163,39 @@ static __always_inline bool is_zero_page(__u64 page)
  * FOLL_GET (refcount += refs) or FOLL_PIN (the pin accounting, and nr_foll_pin_acquired += refs)
  * unless they fail or the page is the zero page (mm/gup.c, "Don't take a pin on the zero page").
  */
-static __always_inline void account_grab(__u32 slot, __u64 page, __u32 refs, __u32 flags, bool ok)
+static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32 flags)
+{
+	struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
+
+	if (!e) {
+		struct pa_folio n = {};
+		long held;
+		int err;
+
+		n.large = folio_large(folio);
+		n.put.stack_id = -1;
+		/* the state already includes this pin: what is left was there before */
+		held = folio_held_pins(folio, n.large) - refs;
+		n.baseline = held > 0 ? held : 0;
+		err = bpf_map_update_elem(&ledger, &folio, &n, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			count(PA_LEDGER_FULL, refs);
+			return;
+		}
+		e = bpf_map_lookup_elem(&ledger, &folio);
+		if (!e)
+			return;
+	}
+	if (!e->outstanding) {
+		task_ctx(ctx, &e->pin, true);
+		e->pin.longterm = !!(flags & foll_longterm);
+	}
+	__sync_fetch_and_add(&e->outstanding, refs);
+	__sync_fetch_and_add(&e->pins, refs);
+}
+
+static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u32 refs,
+					 __u32 flags, bool ok)
 {
 	count(PA_HOOK_CALLS + slot, 1);
 	if (!(flags & (foll_get | foll_pin)))
@@ -91,24 +204,126 @@ static __always_inline void account_grab(__u32 slot, __u64 page, __u32 refs, __u
 		count(PA_GRAB_FAILED, 1);
 		return;
 	}
-	if (flags & foll_get)	/* tested first, as try_grab_folio() does */
+	if (flags & foll_get) {	/* tested first, as try_grab_folio() does */
+		struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
+
 		count(PA_GETS, refs);
-	else if (is_zero_page(page))
+		if (e)
+			__sync_fetch_and_add(&e->gets, refs);
+	} else if (is_zero_page(folio)) {
 		count(PA_ZERO_PINS, refs);
-	else
+	} else {
 		count(PA_PINS, refs);
+		if (detect)
+			ledger_pin(ctx, folio, refs, flags);
+	}
+}
+
+/*
+ * An unpin, seen at the entry of gup_put_folio/put_compound_head, before the kernel subtracts
+ * anything. If the folio's state cannot cover it (a small folio's refcount below refs x bias,
+ * a large folio's pin count below refs), this unpin underflows: proof of a misuse. Which one
+ * depends on history: pins that all came back already (double-unpin), or none at all
+ * (get-then-unpin). Otherwise the ledger's pins come back first, and the rest were pins taken
+ * before the audit started: counted, never a finding.
+ */
+static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs)
+{
+	struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
+	bool large = folio_large(folio);
+	long held = folio_held_pins(folio, large);
+	__u32 covered = 0;
+
+	if (held < refs) {
+		struct pa_task_ctx *last = bpf_map_lookup_elem(&recent, &folio);
+		const struct pa_task_ctx *pin = e && e->pins ? &e->pin : last;
+
+		emit(ctx, pin ? PA_DOUBLE_UNPIN : PA_GET_THEN_UNPIN, refs - held, folio, pin,
+		     e ? e->outstanding : 0, large, folio_refcount(folio), large ? held : 0);
+	}
+	if (!e) {
+		if (held >= refs)
+			count(PA_PREEXISTING_UNPINS, refs);
+		return;
+	}
+	__sync_fetch_and_add(&e->unpins, refs);
+	covered = e->outstanding < refs ? e->outstanding : refs;
+	if (held >= refs && refs > covered)
+		count(PA_PREEXISTING_UNPINS, refs - covered);
+	/* no fetching atomics: 5.10 lacks BPF_FETCH (5.12); plain XADD, then a read */
+	__sync_fetch_and_add(&e->outstanding, -covered);
+	if (!e->outstanding) {
+		struct pa_task_ctx pin = e->pin;
+
+		bpf_map_update_elem(&recent, &folio, &pin, BPF_ANY);
+		bpf_map_delete_elem(&ledger, &folio);
+	}
 }
 
 /* gup_put_folio/put_compound_head: nr_foll_pin_released += refs for FOLL_PIN, zero page aside */
-static __always_inline void account_release(__u64 folio, __u32 refs, __u32 flags)
+static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, __u32 flags)
 {
 	count(PA_HOOK_CALLS + slot_release, 1);
 	if (!(flags & foll_pin))
 		return;
-	if (is_zero_page(folio))
+	if (is_zero_page(folio)) {
 		count(PA_ZERO_UNPINS, refs);
-	else
-		count(PA_UNPINS, refs);
+		return;
+	}
+	count(PA_UNPINS, refs);
+	if (detect)
+		ledger_unpin(ctx, folio, refs);
+}
+
+/*
+ * A hookable put (release_pages): a pinned folio losing one reference is no finding by itself
+ * (others may hold references); it is when the refcount left cannot hold the mappings and the
+ * pins outstanding: then the put took a pin's own reference.
+ */
+static __always_inline void check_put(void *ctx, __u64 page)
+{
+	__u64 folio = compound_head(page);
+	struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
+	long ref, need;
+	bool large;
+
+	if (!e || !e->outstanding)
+		return;
+	large = folio_large(folio);
+	ref = folio_refcount(folio) - 1;	/* after this put */
+	need = large ? folio_pincount(folio) :
+		       folio_mapcount(folio) + (long)e->outstanding * GUP_PIN_COUNTING_BIAS;
+	if (ref >= need) {
+		/*
+		 * Not proven now: transient references (a per-CPU LRU batch, the page cache)
+		 * may still cover it. Remember the site: if the walk at the end proves the
+		 * pin's reference gone, this put is the best witness.
+		 */
+		task_ctx(ctx, &e->put, true);
+		return;
+	}
+	emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, e->outstanding, large, ref + 1,
+	     large ? folio_pincount(folio) : 0);
+	/* that pin is gone: the end-of-audit walk must not report it again */
+	__sync_fetch_and_add(&e->outstanding, -1);
+}
+
+#define PA_MAX_BATCH 512
+
+static __always_inline void check_put_array(void *ctx, __u64 array, int nr)
+{
+	int i;
+
+	for (i = 0; i < PA_MAX_BATCH && i < nr; i++) {
+		__u64 page = 0;
+
+		if (bpf_probe_read_kernel(&page, sizeof(page), (void *)(array + i * 8)))
+			break;
+		/* 6.12 encoded_page arrays keep flags in the low bits (include/linux/mm_types.h) */
+		page &= ~3ULL;
+		if (page)
+			check_put(ctx, page);
+	}
 }
 
 /* --- fentry/fexit mode ---------------------------------------------------------------------- */
@@ -117,7 +332,7 @@ static __always_inline void account_release(__u64 folio, __u32 refs, __u32 flags
 SEC("fexit/try_grab_folio_fast")
 int BPF_PROG(fexit_grab_ptr, void *page, int refs, unsigned int flags, void *ret)
 {
-	account_grab(slot_grab_ptr, (__u64)page, refs, flags, ret != NULL);
+	account_grab(ctx, slot_grab_ptr, (__u64)ret, refs, flags, ret != NULL);
 	return 0;
 }
 
@@ -125,7 +340,7 @@ int BPF_PROG(fexit_grab_ptr, void *page, int refs, unsigned int flags, void *ret
 SEC("fexit/try_grab_folio")
 int BPF_PROG(fexit_grab_int, void *folio, int refs, unsigned int flags, int ret)
 {
-	account_grab(slot_grab_int, (__u64)folio, refs, flags, ret == 0);
+	account_grab(ctx, slot_grab_int, (__u64)folio, refs, flags, ret == 0);
 	return 0;
 }
 
@@ -133,14 +348,43 @@ int BPF_PROG(fexit_grab_int, void *folio, int refs, unsigned int flags, int ret)
 SEC("fexit/try_grab_page")
 int BPF_PROG(fexit_grab_bool, void *page, unsigned int flags, bool ret)
 {
-	account_grab(slot_grab_bool, (__u64)page, 1, flags, ret);
+	account_grab(ctx, slot_grab_bool, compound_head((__u64)page), 1, flags, ret);
 	return 0;
 }
 
 SEC("fentry/gup_put_folio")
 int BPF_PROG(fentry_release, void *folio, int refs, unsigned int flags)
 {
-	account_release((__u64)folio, refs, flags);
+	account_release(ctx, (__u64)folio, refs, flags);
+	return 0;
+}
+
+/* release_pages(pages, nr): 6.12 passes a union of array pointers, the same word */
+SEC("fentry/release_pages")
+int BPF_PROG(fentry_put_array, void *array, int nr)
+{
+	count(PA_HOOK_CALLS + slot_put_array, 1);
+	if (detect)
+		check_put_array(ctx, (__u64)array, nr);
+	return 0;
+}
+
+/* final free: a folio freed with pins outstanding; also forgets the folio */
+SEC("tp_btf/mm_page_free")
+int BPF_PROG(tp_page_free, struct page *page, unsigned int order)
+{
+	__u64 folio = (__u64)page;
+	struct pa_folio *e;
+
+	count(PA_HOOK_CALLS + slot_free, 1);
+	bpf_map_delete_elem(&recent, &folio);
+	e = bpf_map_lookup_elem(&ledger, &folio);
+	if (!e)
+		return 0;
+	if (e->outstanding)
+		emit(ctx, PA_FREED_WHILE_PINNED, e->outstanding, folio, &e->pin, e->outstanding,
+		     folio_large(folio), folio_refcount(folio), 0);
+	bpf_map_delete_elem(&ledger, &folio);
 	return 0;
 }
 
@@ -155,17 +399,20 @@ static __always_inline void stash(__u64 page, __u32 refs, __u32 flags)
 		count(PA_STASH_LOST, 1);
 }
 
-static __always_inline void unstash(__u32 slot, bool ok)
+/* FOLIO: 0 takes it from the stashed argument (by its head page) */
+static __always_inline void unstash(void *ctx, __u32 slot, __u64 folio, bool ok)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct pa_grab_args *a = bpf_map_lookup_elem(&grab_stash, &tid);
+	struct pa_grab_args args;
 
 	if (!a) {
 		count(PA_STASH_LOST, 1);
 		return;
 	}
-	account_grab(slot, a->page, a->refs, a->flags, ok);
+	args = *a;
 	bpf_map_delete_elem(&grab_stash, &tid);
+	account_grab(ctx, slot, folio ? folio : compound_head(args.page), args.refs, args.flags, ok);
 }
 
 SEC("kprobe")
@@ -185,28 +432,92 @@ int BPF_KPROBE(kp_grab2, void *page, unsigned int flags)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_grab_ptr, void *ret)
 {
-	unstash(slot_grab_ptr, ret != NULL);
+	unstash(ctx, slot_grab_ptr, (__u64)ret, ret != NULL);
 	return 0;
 }
 
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_grab_int, long ret)
 {
-	unstash(slot_grab_int, (int)ret == 0);
+	unstash(ctx, slot_grab_int, 0, (int)ret == 0);
 	return 0;
 }
 
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_grab_bool, long ret)
 {
-	unstash(slot_grab_bool, (__u8)ret != 0);	/* bool lives in %al */
+	unstash(ctx, slot_grab_bool, 0, (__u8)ret != 0);	/* bool lives in %al */
 	return 0;
 }
 
 SEC("kprobe")
 int BPF_KPROBE(kp_release, void *folio, int refs, unsigned int flags)
 {
-	account_release((__u64)folio, refs, flags);
+	account_release(ctx, (__u64)folio, refs, flags);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_put_array, void *array, int nr)
+{
+	count(PA_HOOK_CALLS + slot_put_array, 1);
+	if (detect)
+		check_put_array(ctx, (__u64)array, nr);
+	return 0;
+}
+
+/* --- the end-of-audit walk over the ledger (a map iterator: 5.9+) --------------------------- */
+
+/*
+ * Each folio still holding pins the audit saw taken: either the pins are really held (the
+ * state covers them: leaked-pin) or their references went away by a put the audit could not
+ * see, put_page() being inline (pin-then-put). A small folio holds one reference per mapping
+ * and 1024 per pin; a large one one reference per pin at least.
+ */
+SEC("iter/bpf_map_elem")
+int reconcile(struct bpf_iter__bpf_map_elem *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct pa_folio *e = ctx->value;
+	__u64 *key = ctx->key;
+	struct pa_event ev = {};
+	long ref, map1, map2, map, need, deficit;
+
+	if (!key || !e || !e->outstanding)
+		return 0;
+	ev.folio = *key;
+	ev.pin = e->pin;
+	ev.release = e->put;	/* ts 0, stack -1: no put seen */
+	ev.outstanding = e->outstanding;
+	ev.large = folio_large(ev.folio);
+	ev.at_end = 1;
+	/* mapcount read around the refcount: the smaller one never overstates what is needed */
+	map1 = folio_mapcount(ev.folio);
+	ref = folio_refcount(ev.folio);
+	map2 = folio_mapcount(ev.folio);
+	map = map1 < map2 ? map1 : map2;
+	if (ev.large) {
+		ev.pincount = folio_pincount(ev.folio);
+		need = ev.pincount;
+	} else {
+		need = map + (long)e->outstanding * GUP_PIN_COUNTING_BIAS;
+	}
+	ev.refcount = ref;
+	ev.mapcount = ev.large ? 0 : map;
+	deficit = need - ref;
+	if (deficit > 0) {
+		ev.class = PA_PIN_THEN_PUT;
+		ev.pages = deficit < e->outstanding ? deficit : e->outstanding;
+		bpf_seq_write(seq, &ev, sizeof(ev));
+		if (ev.pages == e->outstanding)
+			return 0;
+		ev.outstanding = e->outstanding - ev.pages;
+	}
+	ev.class = PA_LEAKED_PIN;
+	ev.pages = e->outstanding - (deficit > 0 ? deficit : 0);
+	ev.release.stack_id = -1;	/* a leak has no release site */
+	ev.release.ts = 0;
+	bpf_seq_write(seq, &ev, sizeof(ev));
 	return 0;
 }
 

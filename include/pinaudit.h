@@ -3,6 +3,10 @@
 #ifndef __PINAUDIT_H
 #define __PINAUDIT_H
 
+#ifndef __VMLINUX_H__	/* user space; BPF gets the types from vmlinux.h */
+#include <linux/types.h>
+#endif
+
 /*
  * Per-CPU counters (one PERCPU_ARRAY, summed by the loader). The first ones are the exact
  * ledger totals, in pages (the unit of /proc/vmstat nr_foll_pin_*); then one call counter per
@@ -16,6 +20,10 @@ enum pa_counter {
 	PA_ZERO_UNPINS,		/* unpins of the shared zero page: not accounted by the kernel */
 	PA_GRAB_FAILED,		/* grab calls that returned failure (nothing taken) */
 	PA_STASH_LOST,		/* kprobe entry/return pairs that could not be matched */
+	PA_LEDGER_FULL,		/* pins not tracked: the ledger had no room (--max-folios) */
+	PA_EVENTS_LOST,		/* findings the ring buffer had no room for */
+	PA_STACKS_LOST,		/* stacks the stack map had no room for */
+	PA_PREEXISTING_UNPINS,	/* unpins of pins taken before the audit started */
 	PA_NR_TOTALS,
 	PA_HOOK_CALLS = PA_NR_TOTALS,	/* + hook slot */
 };
@@ -28,6 +36,65 @@ struct pa_grab_args {
 	__u64 page;		/* struct page * or struct folio *, per the function */
 	__u32 refs;
 	__u32 flags;
+};
+
+/* Finding classes: the names in docs/json.md ("pin-then-put", ...) follow this order. */
+enum pa_class {
+	PA_NO_CLASS,
+	PA_PIN_THEN_PUT,	/* a pin's references dropped by a put */
+	PA_GET_THEN_UNPIN,	/* an unpin of a folio that holds no pin */
+	PA_DOUBLE_UNPIN,	/* more unpins than the folio's pins could cover */
+	PA_LEAKED_PIN,		/* pins still held when the audit ended */
+	PA_FREED_WHILE_PINNED,	/* a folio freed with pins outstanding */
+	PA_NR_CLASSES,
+};
+
+#define PA_COMM_LEN		16
+#define PA_STACK_DEPTH		32
+
+/* Who did something to a folio, and from where. */
+struct pa_task_ctx {
+	__u64 ts;		/* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) */
+	__u32 pid;		/* thread */
+	__u32 tgid;		/* process */
+	__s32 stack_id;		/* in the stacks map; < 0: not captured */
+	__u8 kthread;		/* PF_KTHREAD: a kernel thread (workqueue, ...) */
+	__u8 longterm;		/* the pin was FOLL_LONGTERM */
+	__u8 pad[2];
+	char comm[PA_COMM_LEN];
+};
+
+/*
+ * The ledger, one entry per folio (head page address) with pins the audit saw taken and not
+ * yet released. Per folio, not per page: the kernel accounts pins per folio (mm/gup.c).
+ */
+struct pa_folio {
+	struct pa_task_ctx pin;	/* context of the first outstanding pin */
+	struct pa_task_ctx put;	/* the last hookable put seen while pinned (ts 0: none) */
+	__u32 outstanding;	/* pins taken during the audit, not yet released */
+	__u32 pins;		/* pins ever taken during the audit */
+	__u32 unpins;		/* unpins ever seen */
+	__u32 gets;		/* FOLL_GET references taken while tracked */
+	__u32 baseline;		/* pins the folio already held when first seen */
+	__u8 large;
+	__u8 pad[3];
+	__u64 fs;		/* file-system context (reports issue) */
+};
+
+/* A finding, from the ring buffer (at once) or from the end-of-audit ledger walk. */
+struct pa_event {
+	__u32 class;		/* enum pa_class */
+	__u32 pages;
+	__u64 folio;
+	struct pa_task_ctx pin;		/* the pin's context; stack_id < 0 if unknown */
+	struct pa_task_ctx release;	/* the releasing site; stack_id < 0 if not seen */
+	__s64 refcount;		/* folio state when proven */
+	__s64 mapcount;
+	__s64 pincount;		/* large folios: _pincount */
+	__u32 outstanding;
+	__u8 large;
+	__u8 at_end;		/* found by the end-of-audit walk */
+	__u8 pad[2];
 };
 
 #endif /* __PINAUDIT_H */

@@ -1,38 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Command line: argp, checked before anything touches the kernel (usage errors exit 2). */
+/*
+ * Command line: argp, checked before anything touches the kernel. Every usage error is one
+ * stderr line, "pinaudit: ...", and exit 2 (PA_EXIT_USAGE), a contract CI scripts parse:
+ * argp_error() and getopt's own messages add a "Try `pinaudit --help'..." line (and getopt
+ * names argv[0] as typed), so argp runs with ARGP_NO_ERRS | ARGP_NO_HELP and this file prints
+ * the errors, the help and the version itself.
+ */
+#define _GNU_SOURCE
 #include <argp.h>
+#include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "env.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 const char *argp_program_version = "pinaudit 0.1";
 const char *argp_program_bug_address = "<https://github.com/pinaudit/pinaudit/issues>";
 
+/* argp rewraps lines from column 79 on: keep each line of this text to 78 columns */
 static const char doc[] =
 "Audit FOLL_PIN page pins against their releases, at runtime, on this kernel.\n"
 "\n"
-"pinaudit attaches to the kernel's own pin accounting (try_grab_folio and friends,\n"
-"gup_put_folio) and counts every page pinned and unpinned while COMMAND runs (or,\n"
-"without COMMAND, system-wide until Ctrl-C), then checks the counts against the\n"
-"kernel's /proc/vmstat nr_foll_pin_acquired/released over the same window.\n"
+"pinaudit attaches to the kernel's own pin accounting (try_grab_folio and\n"
+"friends, gup_put_folio) and counts every page pinned and unpinned while\n"
+"COMMAND runs (or, without COMMAND, system-wide until Ctrl-C), then checks the\n"
+"counts against the kernel's /proc/vmstat nr_foll_pin_acquired/released over\n"
+"the same window.\n"
 "\n"
 "USAGE: pinaudit [OPTIONS] [-- COMMAND [ARGS...]]\n"
 "\n"
 "EXAMPLES:\n"
-"    pinaudit -- fio job.fio          # audit a fio run, report on stdout\n"
+"    pinaudit -- fio job.fio       # audit a fio run, report on stdout\n"
 "    pinaudit -j -o audit.json -- fio job.fio\n"
-"                                     # JSON report for CI; exit status is the verdict\n"
-"    pinaudit -d 30                   # audit the whole system for 30 seconds\n"
-"    pinaudit -v -- true              # show which hooks are live and how\n"
+"                                  # JSON report for CI; the exit status is\n"
+"                                  # the verdict\n"
+"    pinaudit -d 30                # audit the whole system for 30 seconds\n"
+"    pinaudit -v -- true           # show which hooks are live and how\n"
 "\n"
 "EXIT STATUS: 0 audit complete, no finding; 1 findings; 2 usage error;\n"
 "3 audit incomplete; 4 cannot trace here; 5 COMMAND failed.\n"
 "\n"
 "OPTIONS:";
 
-enum { OPT_SKIP_HOOK = 0x100, OPT_MODE };
+static const char args_doc[] = "[-- COMMAND [ARGS...]]";
+
+enum { OPT_SKIP_HOOK = 0x100, OPT_MODE, OPT_MAX_FOLIOS, OPT_USAGE };
 
 static const struct argp_option opts[] = {
 	{ "json", 'j', NULL, 0, "Print the report as one JSON document (docs/json.md)", 0 },
@@ -40,25 +57,149 @@ static const struct argp_option opts[] = {
 	{ "output", 'o', "FILE", 0, "Write the report to FILE instead of stdout", 0 },
 	{ "duration", 'd', "SECS", 0, "Stop the audit after SECS seconds", 0 },
 	{ "verbose", 'v', NULL, 0, "More detail (hooks; -vvv: libbpf debug)", 0 },
-	{ NULL, 0, NULL, 0, "Hook selection (for testing pinaudit itself):", 1 },
+	{ NULL, 0, NULL, 0, "Detector:", 1 },
+	{ "max-folios", OPT_MAX_FOLIOS, "N", 0,
+	  "Size of the pin ledger in folios (default 262144: 1 GiB of 4 KiB pages); a full "
+	  "ledger makes the audit incomplete", 1 },
+	{ NULL, 0, NULL, 0, "Hook selection (for testing pinaudit itself):", 2 },
 	{ "mode", OPT_MODE, "auto|fentry|kprobe", 0,
-	  "Attach with fentry/fexit or kprobes (default auto: fentry where it attaches)", 1 },
+	  "Attach with fentry/fexit or kprobes (default auto: fentry where it attaches)", 2 },
 	{ "skip-hook", OPT_SKIP_HOOK, "FUNC", 0,
-	  "Leave kernel function FUNC unhooked (the audit then says what it missed)", 1 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 2 },
+	  "Leave kernel function FUNC unhooked (the audit then says what it missed)", 2 },
+	/* what ARGP_NO_HELP leaves out, in argp's place for it: last */
+	{ "help", 'h', NULL, 0, "Show this help and exit", -1 },
+	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message and exit", -1 },
+	{ "version", 'V', NULL, 0, "Show the version and exit", -1 },
 	{},
 };
 
-static long parse_positive(const char *arg, const char *what, struct argp_state *state)
+/* one line on stderr, exit 2: the usage-error contract */
+static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pinaudit: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see pinaudit --help)\n", stderr);
+	exit(PA_EXIT_USAGE);
+}
+
+/* a whole number in [min, max], base 10 and nothing after it, or a usage error */
+static long parse_long(const char *arg, const char *what, long min, long max, const char *unit)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v <= 0 || v > 365L * 24 * 3600)
-		argp_error(state, "invalid %s '%s': expected a whole number of seconds > 0", what, arg);
+	if (errno || end == arg || *end || v < min || v > max)
+		usage_error("invalid %s '%s': expected a whole number of %s from %ld to %ld",
+			    what, arg, unit, min, max);
 	return v;
+}
+
+/* the long options and getopt's optstring for opts[], as argp builds them */
+static void getopt_table(struct option *longopts, char *shortopts)
+{
+	const struct argp_option *o;
+	int nl = 0, ns = 0;
+
+	shortopts[ns++] = '+';	/* stop at the command, as ARGP_KEY_ARG does */
+	shortopts[ns++] = ':';	/* a missing value is ':', not '?' */
+	for (o = opts; o->name || o->key || o->doc; o++) {
+		int has_arg = !o->arg ? no_argument :
+			      o->flags & OPTION_ARG_OPTIONAL ? optional_argument :
+			      required_argument;
+
+		if (o->flags & OPTION_DOC || (!o->name && !o->key))
+			continue;
+		if (o->name)
+			longopts[nl++] = (struct option){ o->name, has_arg, NULL, o->key };
+		if (o->key > 0 && o->key < 0x80 && isprint(o->key)) {
+			shortopts[ns++] = (char)o->key;
+			if (has_arg != no_argument)
+				shortopts[ns++] = ':';
+			if (has_arg == optional_argument)
+				shortopts[ns++] = ':';
+		}
+	}
+	longopts[nl] = (struct option){};
+	shortopts[ns] = 0;
+}
+
+/* "--ver" matches "--verbose" and "--version": getopt calls that ambiguous */
+static int long_matches(const struct option *longopts, const char *name, size_t len,
+			char *list, size_t size)
+{
+	size_t off = 0;
+	int n = 0;
+
+	for (; longopts->name; longopts++) {
+		if (strncmp(longopts->name, name, len))
+			continue;
+		if (strlen(longopts->name) == len)
+			return 1;	/* an exact match wins */
+		if (off < size)
+			off += snprintf(list + off, size - off, "%s--%s", n ? ", " : "",
+					longopts->name);
+		n++;
+	}
+	return n;
+}
+
+static bool is_option_val(const struct option *longopts, int val)
+{
+	for (; longopts->name; longopts++)
+		if (longopts->val == val)
+			return true;
+	return false;
+}
+
+/*
+ * getopt refused a word (unknown option, missing or unwanted value), and under ARGP_NO_ERRS
+ * argp only reports that it did (ARGP_KEY_ERROR): scan argv again with getopt_long() over the
+ * same table to say what, in one line.
+ */
+static void __attribute__((noreturn)) report_getopt_error(const struct argp_state *state)
+{
+	struct option longopts[ARRAY_SIZE(opts)];
+	char shortopts[2 + 3 * ARRAY_SIZE(opts) + 1];
+	char list[256] = "";
+	const char *word;
+	int c, len;
+
+	getopt_table(longopts, shortopts);
+	opterr = 0;
+	optind = 0;	/* glibc: start over */
+	do
+		c = getopt_long(state->argc, state->argv, shortopts, longopts, NULL);
+	while (c != -1 && c != '?' && c != ':');
+	if (c == -1 || optind < 1 || optind > state->argc)
+		usage_error("cannot parse the command line");
+
+	/*
+	 * A long option's word, and that of a short option missing its value, is the one before
+	 * optind; an unknown short option may sit mid-cluster, so only optopt names it.
+	 */
+	word = state->argv[optind - 1];
+	len = strcspn(word, "=");
+	if (c == ':' && !strncmp(word, "--", 2))
+		usage_error("option '%s' requires an argument", word);
+	if (c == ':')
+		usage_error("option '-%c' requires an argument", optopt);
+	if (!optopt && long_matches(longopts, word + 2, len - 2, list, sizeof(list)) > 1)
+		usage_error("option '%.*s' is ambiguous: %s", len, word, list);
+	if (!optopt)
+		usage_error("unrecognized option '%.*s'", len, word);
+	/* one of ours is refused only as a long option given a value it does not take */
+	if (is_option_val(longopts, optopt))
+		usage_error("option '%.*s' takes no value", len, word);
+	c = (unsigned char)optopt;
+	if (isprint(c))
+		usage_error("unrecognized option '-%c'", c);
+	usage_error("unrecognized option byte 0x%02x", c);
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -74,14 +215,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		if (!*arg)
-			argp_error(state, "empty output file name");
+			usage_error("empty output file name");
 		env->output = arg;
 		break;
 	case 'd':
-		env->duration = parse_positive(arg, "duration", state);
+		env->duration = parse_long(arg, "duration", 1, 365L * 24 * 3600, "seconds");
 		break;
 	case 'v':
 		env->verbose++;
+		break;
+	case OPT_MAX_FOLIOS:
+		env->max_folios = parse_long(arg, "--max-folios", 1, PA_MAX_FOLIOS_LIMIT, "folios");
 		break;
 	case OPT_MODE:
 		if (!strcmp(arg, "auto"))
@@ -91,24 +235,38 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		else if (!strcmp(arg, "kprobe"))
 			env->mode = PA_MODE_KPROBE;
 		else
-			argp_error(state, "invalid mode '%s': expected auto, fentry or kprobe", arg);
+			usage_error("invalid mode '%s': expected auto, fentry or kprobe", arg);
 		break;
 	case OPT_SKIP_HOOK:
 		if (env->nr_skip >= PA_MAX_SKIP)
-			argp_error(state, "too many --skip-hook (at most %d)", PA_MAX_SKIP);
+			usage_error("too many --skip-hook (at most %d)", PA_MAX_SKIP);
 		if (!*arg)
-			argp_error(state, "empty --skip-hook function name");
+			usage_error("empty --skip-hook function name");
 		env->skip[env->nr_skip++] = arg;
 		break;
 	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		break;
+		/* argp_state_help() prints nothing under ARGP_NO_ERRS; argp_help() does */
+		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, "pinaudit");
+		exit(PA_EXIT_CLEAN);
+	case OPT_USAGE:
+		argp_help(state->root_argp, stdout, ARGP_HELP_USAGE, "pinaudit");
+		exit(PA_EXIT_CLEAN);
+	case 'V':
+		printf("%s\n", argp_program_version);
+		exit(PA_EXIT_CLEAN);
 	case ARGP_KEY_ARG:
 		/* argp stops at "--": everything from here is the command */
 		env->argv = &state->argv[state->next - 1];
 		env->argc = state->argc - state->next + 1;
 		state->next = state->argc;
 		break;
+	case ARGP_KEY_END:
+		/* state->quoted: the index after a "--" that ended the options */
+		if (state->quoted && !env->argv)
+			usage_error("'--' must be followed by a command to run");
+		break;
+	case ARGP_KEY_ERROR:
+		report_getopt_error(state);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -117,17 +275,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 void env__parse(struct env *env, int argc, char **argv)
 {
-	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
-
-	int i;
+	static const struct argp argp = {
+		.options = opts, .parser = parse_arg, .args_doc = args_doc, .doc = doc,
+	};
 
 	memset(env, 0, sizeof(*env));
+	env->max_folios = PA_MAX_FOLIOS_DEFAULT;
 	argp_err_exit_status = PA_EXIT_USAGE;
-	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, env);
-	for (i = 1; i < argc && !env->argv; i++) {
-		if (!strcmp(argv[i], "--")) {
-			fprintf(stderr, "pinaudit: '--' must be followed by a command to run\n");
-			exit(PA_EXIT_USAGE);
-		}
-	}
+	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER | ARGP_NO_ERRS | ARGP_NO_HELP, NULL, env))
+		usage_error("cannot parse the command line");
 }

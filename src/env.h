@@ -18,6 +18,10 @@ enum pa_mode { PA_MODE_AUTO, PA_MODE_FENTRY, PA_MODE_KPROBE };
 
 #define PA_MAX_SKIP 16
 
+/* --max-folios: the pin ledger's size (1 GiB of 4 KiB pages by default) and its bounds */
+#define PA_MAX_FOLIOS_DEFAULT	262144L
+#define PA_MAX_FOLIOS_LIMIT	16777216L
+
 /* All options; owned by env.c, filled once by env__parse(). */
 struct env {
 	char **argv;		/* the wrapped command, NULL for a system-wide audit */
@@ -30,6 +34,7 @@ struct env {
 	enum pa_mode mode;
 	const char *skip[PA_MAX_SKIP];	/* --skip-hook FUNC: leave this function unhooked */
 	int nr_skip;
+	long max_folios;	/* --max-folios N: pin ledger entries, 1..PA_MAX_FOLIOS_LIMIT */
 };
 
 /* Parses argv into *env; on a usage error prints one line and exits PA_EXIT_USAGE. */

@@ -21,6 +21,8 @@ enum shape {
 	GRAB_INT,	/* (folio *, int refs, unsigned int flags) -> 0 or -errno */
 	GRAB_BOOL,	/* (page *, unsigned int flags) -> bool */
 	RELEASE,	/* (folio/page *, int refs, unsigned int flags) -> void */
+	PUT_ARRAY,	/* (struct page **, int nr): puts one reference per page */
+	TP_FREE,	/* the kmem:mm_page_free tracepoint (tp_btf) */
 	COUNT,		/* any: only counts calls */
 };
 
@@ -54,7 +56,9 @@ static const struct hook_def defs[] = {
 	{ "unpin-api", COUNT, { "unpin_user_folio" } },
 	{ "unpin-api", COUNT, { "unpin_folios" } },
 	{ "bio-release", COUNT, { "__bio_release_pages", "bio_release_pages" } },
-	{ "put", COUNT, { "release_pages" } },
+	/* release sites the detector looks into */
+	{ "put", PUT_ARRAY, { "release_pages" } },
+	{ "free", TP_FREE, { "mm_page_free" } },
 	{ "put", COUNT, { "folios_put_refs" } },
 	{ "put", COUNT, { "put_pages_list" } },
 };
@@ -127,10 +131,18 @@ static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
 		return n == 2 && ret && btf_is_int(ret) && (btf_int_encoding(ret) & BTF_INT_BOOL);
 	case RELEASE:
 		return n == 3 && !ret;
+	case PUT_ARRAY:
+		return n == 2 && !ret;
+	case TP_FREE:
 	case COUNT:
 		return 1;
 	}
 	return 0;
+}
+
+static bool is_accounting(enum shape shape)
+{
+	return shape <= RELEASE;
 }
 
 /* Loads and attaches an empty fentry/fexit program on FUNC: the only sure test. */
@@ -225,6 +237,16 @@ static void choose_function(struct hooks *h, struct hook *k)
 	for (i = 0; i < 3 && k->def->funcs[i]; i++) {
 		const char *f = k->def->funcs[i];
 
+		if (k->def->shape == TP_FREE) {
+			char tname[96];
+
+			snprintf(tname, sizeof(tname), "btf_trace_%s", f);
+			if (btf__find_by_name_kind(h->btf, tname, BTF_KIND_TYPEDEF) < 0)
+				continue;
+			k->func = f;
+			k->present = true;
+			return;
+		}
 		if (!ksyms__is_func(h->ks, f))
 			continue;
 		fit = shape_fits(h->btf, f, k->def->shape);
@@ -244,6 +266,8 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 	enum pa_mode want = h->env->mode;
 	char why[160] = "fentry not tried (--mode kprobe)";
 
+	if (k->def->shape == TP_FREE)	/* a tracepoint: tp_btf, whatever the mode */
+		return MODE_FENTRY;
 	if (want != PA_MODE_KPROBE) {
 		if (!fentry_probe(h->btf, k->func, type, why, sizeof(why)))
 			return MODE_FENTRY;
@@ -295,6 +319,14 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		k->entry = fentry ? skel->progs.fentry_release : skel->progs.kp_release;
 		skel->rodata->slot_release = slot;
 		break;
+	case PUT_ARRAY:
+		k->entry = fentry ? skel->progs.fentry_put_array : skel->progs.kp_put_array;
+		skel->rodata->slot_put_array = slot;
+		break;
+	case TP_FREE:
+		k->entry = skel->progs.tp_page_free;
+		skel->rodata->slot_free = slot;
+		break;
 	case COUNT:
 		k->entry = prog(skel, fentry ? "fentry_count%d" : "kp_count%d", nr_count);
 		skel->rodata->slot_count[nr_count] = slot;
@@ -312,6 +344,8 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 	h->kprobes_ok = kprobes_available(h->kprobe_err, sizeof(h->kprobe_err));
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, false);
+	/* the end-of-audit ledger walk is no hook: always loaded */
+	bpf_program__set_autoload(skel->progs.reconcile, true);
 
 	for (i = 0; i < NR_DEFS; i++) {
 		struct hook *k = &h->h[i];
@@ -341,9 +375,9 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 		bpf_program__set_autoload(k->entry, true);
 		if (k->ret)
 			bpf_program__set_autoload(k->ret, true);
-		if (k->mode == MODE_FENTRY)
+		if (k->mode == MODE_FENTRY && k->def->shape != TP_FREE)
 			bpf_program__set_attach_target(k->entry, 0, k->func);
-		if (!counting)
+		if (is_accounting(k->def->shape))
 			live_accounting++;
 	}
 	if (live_accounting)
@@ -353,6 +387,8 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 		 h->kprobes_ok ? "" : "; ", h->kprobes_ok ? "" : h->kprobe_err);
 	return -EPERM;
 }
+
+static const char *mode_name(const struct hook *k);
 
 static int attach_one(struct hook *k)
 {
@@ -376,7 +412,8 @@ static int attach_one(struct hook *k)
 fail:
 	err = -errno;
 	if (k->mode == MODE_FENTRY) {
-		snprintf(k->why, sizeof(k->why), "fentry attach to %s: %s", k->func, errstr(err));
+		snprintf(k->why, sizeof(k->why), "%s attach to %s: %s", mode_name(k), k->func,
+			 errstr(err));
 	} else {
 		char fentry_why[160];
 
@@ -413,6 +450,8 @@ static const char *mode_name(const struct hook *k)
 {
 	if (k->mode == MODE_NONE)
 		return "none";
+	if (k->def->shape == TP_FREE)
+		return "tp_btf";
 	if (k->mode == MODE_FENTRY)
 		return k->def->shape <= GRAB_BOOL ? "fexit" : "fentry";
 	return k->ret ? "kretprobe" : "kprobe";
@@ -434,7 +473,7 @@ void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)
 		s->role = k->def->role;
 		s->mode = mode_name(k);
 		s->attached = k->attached;
-		s->accounting = k->def->shape != COUNT;
+		s->accounting = is_accounting(k->def->shape);
 		s->present = true;
 		snprintf(s->why, sizeof(s->why), "%s", k->attached ? "" : k->why);
 		s->calls = counters ? counters[PA_HOOK_CALLS + i] : 0;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <math.h>
 #include <stdlib.h>
 #include "json_writer.h"
 
@@ -82,22 +83,38 @@ void jw_end_object(struct json_writer *w) { close_(w, '}'); }
 void jw_start_array(struct json_writer *w) { open(w, '['); }
 void jw_end_array(struct json_writer *w) { close_(w, ']'); }
 
-/* length of a valid UTF-8 sequence at s, 0 if invalid */
+/*
+ * Length of a valid UTF-8 sequence at s, 0 if invalid. Strict, as RFC 3629 and JSON parsers
+ * are: shortest forms only, no UTF-16 surrogates (U+D800..DFFF), nothing above U+10FFFF. The
+ * lead byte bounds the second byte; C0, C1 and F5..FF never start a sequence.
+ */
 static int utf8_len(const unsigned char *s)
 {
+	unsigned char lo = 0x80, hi = 0xbf;
 	int n, i;
 
 	if (s[0] < 0x80)
 		return 1;
-	if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2)
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
 		n = 2;
-	else if ((s[0] & 0xf0) == 0xe0)
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
 		n = 3;
-	else if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4)
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
 		n = 4;
 	else
 		return 0;
-	for (i = 1; i < n; i++)
+	if (s[0] == 0xe0)
+		lo = 0xa0;	/* E0 80..9F: overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f;	/* ED A0..BF: surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90;	/* F0 80..8F: overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f;	/* F4 90..BF: above U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	/* a NUL ends the string here: it is not a continuation byte, so no read past it */
+	for (i = 2; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return n;
@@ -159,7 +176,11 @@ void jw_uint(struct json_writer *w, unsigned long long v)
 void jw_float(struct json_writer *w, double v)
 {
 	sep(w);
-	fprintf(w->f, "%.3f", v);
+	/* JSON has no NaN or Infinity: "nan" or "inf" would make the document unparsable */
+	if (isfinite(v))
+		fprintf(w->f, "%.3f", v);
+	else
+		fputs("null", w->f);
 }
 
 void jw_bool(struct json_writer *w, bool v)

@@ -4,9 +4,6 @@
 #include "kconsts.h"
 #include "pinaudit.skel.h"
 
-/* x86-64 __VMEMMAP_BASE_L4, used when vmemmap_base is not a variable (no KASLR of memory) */
-#define VMEMMAP_BASE_DEFAULT 0xffffea0000000000UL
-
 /* value of the enumerator NAME in any enum of the kernel's BTF; 0 if none */
 static long long enum_value(const struct btf *btf, const char *name)
 {
@@ -46,14 +43,16 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 	skel->rodata->foll_get = v ? v : 0x04;
 	v = enum_value(btf, "FOLL_PIN");
 	skel->rodata->foll_pin = v ? v : 0x40000;
+	v = enum_value(btf, "FOLL_LONGTERM");
+	skel->rodata->foll_longterm = v ? v : 0x10000;
 
 	skel->rodata->zero_pfn_addr = ksyms__addr(ks, "zero_pfn");
 	skel->rodata->vmemmap_base_addr = ksyms__addr(ks, "vmemmap_base");
-	if (!skel->rodata->vmemmap_base_addr && skel->rodata->zero_pfn_addr) {
-		/* no variable to read: the BPF side reads it from a constant we can't point at */
-		static const unsigned long base = VMEMMAP_BASE_DEFAULT;
-
-		(void)base;
+	/*
+	 * Without CONFIG_RANDOMIZE_MEMORY vmemmap_base is not a variable: the BPF side then
+	 * cannot tell the zero page (its pins would count as ordinary ones). Every Debian
+	 * kernel of the matrix has it.
+	 */
+	if (!skel->rodata->vmemmap_base_addr)
 		skel->rodata->zero_pfn_addr = 0;
-	}
 }

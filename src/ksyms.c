@@ -10,11 +10,13 @@ struct ksym {
 	unsigned long addr;
 	char type;
 	char *name;
+	char *module;
 };
 
 struct ksyms {
 	struct ksym *syms;
-	int nr, cap;
+	struct ksym **by_addr;	/* functions only, sorted by address */
+	int nr, cap, nr_funcs;
 	char *names;	/* one buffer for every name */
 	size_t names_len, names_cap;
 };
@@ -29,9 +31,17 @@ static int by_name(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static int add(struct ksyms *ks, unsigned long addr, char type, const char *name)
+static int by_addr(const void *a, const void *b)
 {
-	size_t len = strlen(name) + 1;
+	const struct ksym *x = *(const struct ksym **)a, *y = *(const struct ksym **)b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int add(struct ksyms *ks, unsigned long addr, char type, const char *name,
+	       const char *module)
+{
+	size_t len = strlen(name) + 1, mlen = strlen(module) + 1;
 
 	if (ks->nr == ks->cap) {
 		int cap = ks->cap ? ks->cap * 2 : 65536;
@@ -42,7 +52,7 @@ static int add(struct ksyms *ks, unsigned long addr, char type, const char *name
 		ks->syms = p;
 		ks->cap = cap;
 	}
-	if (ks->names_len + len > ks->names_cap) {
+	if (ks->names_len + len + mlen > ks->names_cap) {
 		size_t cap = ks->names_cap ? ks->names_cap * 2 : 4 << 20;
 		void *p = realloc(ks->names, cap);
 
@@ -52,18 +62,21 @@ static int add(struct ksyms *ks, unsigned long addr, char type, const char *name
 		ks->names_cap = cap;
 	}
 	memcpy(ks->names + ks->names_len, name, len);
+	memcpy(ks->names + ks->names_len + len, module, mlen);
 	/* store offsets until the buffer stops moving; fixed up in ksyms__load() */
 	ks->syms[ks->nr].name = (char *)ks->names_len;
+	ks->syms[ks->nr].module = (char *)(ks->names_len + len);
 	ks->syms[ks->nr].addr = addr;
 	ks->syms[ks->nr].type = type;
-	ks->names_len += len;
+	ks->names_len += len + mlen;
 	ks->nr++;
 	return 0;
 }
 
 struct ksyms *ksyms__load(const char *path)
 {
-	char line[512], name[256], type;
+	/* KSYM_NAME_LEN is 512 since 6.1 (Rust symbols): room for a whole line */
+	char line[1024], name[512], module[128], type;
 	unsigned long addr;
 	struct ksyms *ks;
 	FILE *f;
@@ -79,15 +92,39 @@ struct ksyms *ksyms__load(const char *path)
 	}
 	while (fgets(line, sizeof(line), f)) {
 		/* "ffffffff81000000 T _stext" or "... t name\t[module]" */
-		if (sscanf(line, "%lx %c %255s", &addr, &type, name) != 3)
+		module[0] = 0;
+		if (!strchr(line, '\n') && !feof(f)) {
+			/* longer than any real line: skip the rest of it */
+			int c;
+
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
 			continue;
-		err = add(ks, addr, type, name);
+		}
+		if (sscanf(line, "%lx %c %511s [%127[^]]", &addr, &type, name, module) < 3)
+			continue;
+		err = add(ks, addr, type, name, module);
 		if (err)
 			break;
 	}
-	for (i = 0; i < ks->nr; i++)
+	if (err)
+		goto out;
+	for (i = 0; i < ks->nr; i++) {
 		ks->syms[i].name = ks->names + (size_t)ks->syms[i].name;
-	qsort(ks->syms, ks->nr, sizeof(*ks->syms), by_name);
+		ks->syms[i].module = ks->names + (size_t)ks->syms[i].module;
+	}
+	if (ks->nr)
+		qsort(ks->syms, ks->nr, sizeof(*ks->syms), by_name);
+	ks->by_addr = calloc(ks->nr ? ks->nr : 1, sizeof(*ks->by_addr));
+	if (!ks->by_addr) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < ks->nr; i++)
+		if (ks->syms[i].type == 't' || ks->syms[i].type == 'T')
+			ks->by_addr[ks->nr_funcs++] = &ks->syms[i];
+	if (ks->nr_funcs)
+		qsort(ks->by_addr, ks->nr_funcs, sizeof(*ks->by_addr), by_addr);
 out:
 	fclose(f);
 	if (err) {
@@ -102,6 +139,7 @@ void ksyms__free(struct ksyms *ks)
 {
 	if (!ks)
 		return;
+	free(ks->by_addr);
 	free(ks->syms);
 	free(ks->names);
 	free(ks);
@@ -146,4 +184,27 @@ bool ksyms__is_func(const struct ksyms *ks, const char *name)
 int ksyms__count(const struct ksyms *ks)
 {
 	return ks->nr;
+}
+
+bool ksyms__map_addr(const struct ksyms *ks, unsigned long addr, const char **name,
+		     unsigned long *off, const char **module)
+{
+	int lo = 0, hi = ks->nr_funcs - 1, found = -1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (ks->by_addr[mid]->addr <= addr) {
+			found = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	if (found < 0)
+		return false;
+	*name = ks->by_addr[found]->name;
+	*off = addr - ks->by_addr[found]->addr;
+	*module = ks->by_addr[found]->module;
+	return true;
 }

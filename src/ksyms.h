@@ -14,5 +14,11 @@ unsigned long ksyms__addr(const struct ksyms *ks, const char *name);
 /* whether NAME is a function (t/T) of the running kernel */
 bool ksyms__is_func(const struct ksyms *ks, const char *name);
 int ksyms__count(const struct ksyms *ks);
+/*
+ * The function containing ADDR: its name, the offset into it, and its module ("" for the
+ * kernel). Returns false when ADDR is below every function.
+ */
+bool ksyms__map_addr(const struct ksyms *ks, unsigned long addr, const char **name,
+		     unsigned long *off, const char **module);
 
 #endif

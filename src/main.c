@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* pinaudit: env -> hooks -> window -> audit -> report -> exit status. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "env.h"
+#include "events.h"
 #include "hooks.h"
 #include "kconsts.h"
 #include "ksyms.h"
@@ -64,6 +66,25 @@ static int read_counters(struct pinaudit_bpf *skel, __u64 *out)
 	return 0;
 }
 
+static int poll_events(void *ctx, int timeout_ms)
+{
+	return events__poll(ctx, timeout_ms);
+}
+
+/*
+ * -o FILE is checked before anything touches the kernel (a usage error), but not truncated
+ * until the report is written: a run that cannot trace leaves an older report alone.
+ */
+static FILE *output_open(const char *path, bool *created)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	*created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	return fd < 0 ? NULL : fdopen(fd, "w");
+}
+
 static void cannot_trace(const char *fmt, ...)
 {
 	va_list ap;
@@ -97,6 +118,7 @@ static const char *lockdown(void)
 int main(int argc, char **argv)
 {
 	struct pinaudit_bpf *skel = NULL;
+	struct events *events = NULL;
 	struct hooks *hooks = NULL;
 	struct ksyms *ks = NULL;
 	struct btf *btf = NULL;
@@ -104,12 +126,13 @@ int main(int argc, char **argv)
 	__u64 c0[PA_NR_COUNTERS], c[PA_NR_COUNTERS];
 	struct audit audit;
 	struct utsname un;
+	bool out_created = false;
 	FILE *out = stdout;
 	double t0;
 	int err, vm0, vm1;
 
 	env__parse(&env, argc, argv);
-	if (env.output && !(out = fopen(env.output, "w"))) {
+	if (env.output && !(out = output_open(env.output, &out_created))) {
 		fprintf(stderr, "pinaudit: cannot write %s: %s\n", env.output, strerror(errno));
 		return PA_EXIT_USAGE;
 	}
@@ -120,6 +143,7 @@ int main(int argc, char **argv)
 	snprintf(audit.kernel, sizeof(audit.kernel), "%s", un.release);
 	audit.argv = env.argv;
 	audit.argc = env.argc;
+	audit.max_folios = env.max_folios;
 
 	err = PA_EXIT_NOTRACE;
 	btf = btf__load_vmlinux_btf();
@@ -139,6 +163,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	kconsts__set(skel, btf, ks);
+	bpf_map__set_max_entries(skel->maps.ledger, env.max_folios);
 	hooks = hooks__new(&env, ks, btf);
 	if (!hooks) {
 		fprintf(stderr, "pinaudit: out of memory\n");
@@ -156,12 +181,17 @@ int main(int argc, char **argv)
 			     strerror(errno));
 		goto cleanup;
 	}
+	events = events__new(skel, &audit);
+	if (!events) {
+		cannot_trace("ring buffer: %s", strerror(errno));
+		goto cleanup;
+	}
 	hooks__attach(hooks);
 	hooks__fill(hooks, &audit, NULL);
 	if (!audit__live_hooks(&audit, true)) {
 		cannot_trace("no pin accounting hook attached (-v lists why)");
 		if (env.verbose)
-			report__text(stderr, &audit, env.verbose);
+			report__text(stderr, &audit, ks, env.verbose);
 		goto cleanup;
 	}
 	if (env.verbose)
@@ -180,7 +210,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	t0 = now();
-	err = run__window(&env, &audit.status);
+	err = run__window(&env, &audit.status, poll_events, events);
 	if (err) {
 		fprintf(stderr, "pinaudit: running the command: %s\n", strerror(-err));
 		err = PA_EXIT_CMD_FAILED;
@@ -188,12 +218,14 @@ int main(int argc, char **argv)
 	}
 	audit.seconds = now() - t0;
 	vm1 = vmstat__read(&v1);
+	events__poll(events, 0);
 	err = read_counters(skel, c);
 	for (int i = 0; !err && i < PA_NR_COUNTERS; i++)
 		c[i] -= c0[i];
 	hooks__fill(hooks, &audit, err ? NULL : c);
-	hooks__free(hooks);	/* detach before reporting */
+	hooks__free(hooks);	/* detach: the ledger stops moving for the walk */
 	hooks = NULL;
+	events__poll(events, 0);
 	if (err) {
 		audit__incomplete(&audit, "reading the BPF counters: %s", strerror(-err));
 	} else {
@@ -204,18 +236,32 @@ int main(int argc, char **argv)
 		audit.zero_unpins = c[PA_ZERO_UNPINS];
 		audit.grab_failed = c[PA_GRAB_FAILED];
 		audit.stash_lost = c[PA_STASH_LOST];
+		audit.ledger_full = c[PA_LEDGER_FULL];
+		audit.events_lost = c[PA_EVENTS_LOST];
+		audit.stacks_lost = c[PA_STACKS_LOST];
+		audit.preexisting_unpins = c[PA_PREEXISTING_UNPINS];
 	}
+	err = reconcile__run(skel, &audit);
+	if (err)
+		audit__incomplete(&audit, "the end-of-audit ledger walk failed: %s", strerror(-err));
 	audit.vmstat_ok = !vm0 && !vm1;
 	audit.vm_acquired = v1.acquired - v0.acquired;
 	audit.vm_released = v1.released - v0.released;
 	audit__reconcile(&audit);
 
+	if (out != stdout && ftruncate(fileno(out), 0))
+		fprintf(stderr, "pinaudit: truncating %s: %s\n", env.output, strerror(errno));
 	if (env.json)
-		report__json(out, &audit, env.pretty);
+		report__json(out, &audit, ks, env.pretty);
 	else
-		report__text(out, &audit, env.verbose);
+		report__text(out, &audit, ks, env.verbose);
 	err = audit__exit_status(&audit);
+	out_created = false;	/* it holds the report now */
 cleanup:
+	if (out_created)
+		unlink(env.output);
+	events__free(events);
+	audit__free(&audit);
 	hooks__free(hooks);
 	pinaudit_bpf__destroy(skel);
 	ksyms__free(ks);

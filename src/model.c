@@ -1,15 +1,70 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The verdict: completeness and exit status, from the audit's data alone. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
 #include "env.h"
 #include "model.h"
+#include "pinaudit.h"
 
 void audit__init(struct audit *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->status = -1;
+}
+
+void audit__free(struct audit *a)
+{
+	free(a->findings);
+	a->findings = NULL;
+	a->nr_findings = a->cap_findings = 0;
+}
+
+const char *class__name(int class)
+{
+	static const char *const names[PA_NR_CLASSES] = {
+		[PA_PIN_THEN_PUT] = "pin-then-put",
+		[PA_GET_THEN_UNPIN] = "get-then-unpin",
+		[PA_DOUBLE_UNPIN] = "double-unpin",
+		[PA_LEAKED_PIN] = "leaked-pin",
+		[PA_FREED_WHILE_PINNED] = "freed-while-pinned",
+	};
+
+	return class > 0 && class < PA_NR_CLASSES ? names[class] : "unknown";
+}
+
+static bool same_group(const struct finding *x, const struct finding *y)
+{
+	return x->class == y->class && x->tgid == y->tgid && !strcmp(x->comm, y->comm) &&
+	       x->pin_stack.id == y->pin_stack.id && x->release_stack.id == y->release_stack.id &&
+	       x->at_end == y->at_end && x->task_exited == y->task_exited;
+}
+
+int audit__add_finding(struct audit *a, const struct finding *f)
+{
+	int i;
+
+	for (i = 0; i < a->nr_findings; i++) {
+		if (same_group(&a->findings[i], f)) {
+			a->findings[i].pages += f->pages;
+			a->findings[i].folios += f->folios;
+			return 0;
+		}
+	}
+	if (a->nr_findings == a->cap_findings) {
+		int cap = a->cap_findings ? a->cap_findings * 2 : 16;
+		void *p = realloc(a->findings, cap * sizeof(*a->findings));
+
+		if (!p)
+			return -ENOMEM;
+		a->findings = p;
+		a->cap_findings = cap;
+	}
+	a->findings[a->nr_findings++] = *f;
+	return 0;
 }
 
 void audit__incomplete(struct audit *a, const char *fmt, ...)
@@ -37,6 +92,11 @@ void audit__reconcile(struct audit *a)
 	if (a->stash_lost)
 		audit__incomplete(a, "%llu grab calls lost between kprobe entry and return",
 				  a->stash_lost);
+	if (a->ledger_full)
+		audit__incomplete(a, "ledger full: %llu pins not tracked (raise --max-folios, now %ld)",
+				  a->ledger_full, a->max_folios);
+	if (a->events_lost)
+		audit__incomplete(a, "%llu findings lost: the ring buffer was full", a->events_lost);
 	if (!a->vmstat_ok) {
 		audit__incomplete(a, "/proc/vmstat nr_foll_pin_* unreadable: counts not cross-checked");
 		return;
@@ -78,4 +138,39 @@ int audit__live_hooks(const struct audit *a, bool accounting_only)
 		if (a->hooks[i].attached && (!accounting_only || a->hooks[i].accounting))
 			n++;
 	return n;
+}
+
+static bool role_live(const struct audit *a, const char *role)
+{
+	int i;
+
+	for (i = 0; i < a->nr_hooks; i++)
+		if (a->hooks[i].attached && !strcmp(a->hooks[i].role, role))
+			return true;
+	return false;
+}
+
+bool audit__class_available(const struct audit *a, int class, const char **how)
+{
+	bool grab = role_live(a, "grab"), release = role_live(a, "release");
+
+	switch (class) {
+	case PA_PIN_THEN_PUT:
+		*how = role_live(a, "put") ? "release_pages put site; folio state at the end"
+					   : "folio state at the end (no put site hooked)";
+		return grab;
+	case PA_GET_THEN_UNPIN:
+	case PA_DOUBLE_UNPIN:
+		*how = "folio state at the unpin";
+		return release;
+	case PA_LEAKED_PIN:
+		*how = "ledger walk at the end";
+		return grab && release;
+	case PA_FREED_WHILE_PINNED:
+		*how = role_live(a, "free") ? "mm_page_free tracepoint"
+					    : "no free-path hook live on this kernel";
+		return grab && role_live(a, "free");
+	}
+	*how = "";
+	return false;
 }

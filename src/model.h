@@ -10,6 +10,36 @@
  */
 #define PA_MAX_REPORT_HOOKS	48
 #define PA_MAX_REASONS		16
+#define PA_MAX_FRAMES		32
+
+/* A kernel stack as addresses, innermost first; symbolized only by the renderers. */
+struct stack {
+	int id;			/* stack map id, < 0 when not captured */
+	int depth;
+	unsigned long long ip[PA_MAX_FRAMES];
+};
+
+/* Findings grouped by (class, pin stack, release stack, pinning task). */
+struct finding {
+	int class;		/* enum pa_class */
+	unsigned long long pages;
+	unsigned long long folios;
+	/* who took the pin */
+	unsigned int pid, tgid;
+	char comm[16];
+	bool kthread;
+	bool longterm;
+	bool task_exited;	/* the pinning process is gone ("outlives its process") */
+	bool large;		/* a large folio (THP) */
+	bool at_end;		/* proven by the end-of-audit walk, not at the release site */
+	struct stack pin_stack;
+	/* the release site, when seen */
+	unsigned int release_pid;
+	char release_comm[16];
+	struct stack release_stack;
+	/* folio state when proven (the first folio of the group) */
+	long long refcount, mapcount, pincount;
+};
 
 struct hook_state {
 	char function[64];	/* kernel function, or the first candidate when none exists */
@@ -42,10 +72,24 @@ struct audit {
 	char incomplete[PA_MAX_REASONS][200];
 	int nr_incomplete;
 
-	int nr_findings;	/* the detector fills these in (issue 3) */
+	struct finding *findings;
+	int nr_findings;
+	int cap_findings;
+	unsigned long long preexisting_unpins;	/* unpins of pins older than the audit */
+	unsigned long long ledger_full, events_lost, stacks_lost;
+	long max_folios;
 };
 
 void audit__init(struct audit *a);
+void audit__free(struct audit *a);
+/* adds PAGES of one folio to the group F belongs to (or a new group); -ENOMEM */
+int audit__add_finding(struct audit *a, const struct finding *f);
+const char *class__name(int class);	/* "pin-then-put", ... */
+/*
+ * Whether this audit could detect CLASS, given the hooks that are live; *how says by what
+ * (or why not).
+ */
+bool audit__class_available(const struct audit *a, int class, const char **how);
 void audit__incomplete(struct audit *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* compares the counts with the vmstat deltas and the hooks' health; adds reasons */

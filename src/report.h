@@ -4,10 +4,11 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "ksyms.h"
 #include "model.h"
 
-/* Renderers: each reads the audit, none computes a verdict. */
-void report__text(FILE *f, const struct audit *a, int verbose);
-void report__json(FILE *f, const struct audit *a, bool pretty);
+/* Renderers: each reads the audit (KS symbolizes stacks, may be NULL), none computes a verdict. */
+void report__text(FILE *f, const struct audit *a, const struct ksyms *ks, int verbose);
+void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool pretty);
 
 #endif

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The plain report: a few aligned lines, more under -v. */
 #include <string.h>
+#include "pinaudit.h"
 #include "report.h"
+#include "symbolize.h"
 
 static void command_line(FILE *f, const struct audit *a)
 {
@@ -48,8 +50,46 @@ static void hooks_lines(FILE *f, const struct audit *a, int verbose)
 	}
 }
 
-void report__text(FILE *f, const struct audit *a, int verbose)
+static void stack_lines(FILE *f, const char *title, const struct stack *s, const struct ksyms *ks)
 {
+	char frames[PA_MAX_FRAMES][PA_FRAME_LEN];
+	int i, n = symbolize(ks, s, frames, PA_MAX_FRAMES);
+
+	fprintf(f, "    %s:\n", title);
+	for (i = 0; i < n; i++)
+		fprintf(f, "      %s\n", frames[i]);
+}
+
+static void finding_lines(FILE *f, const struct finding *x, const struct ksyms *ks)
+{
+	fprintf(f, "\n%s: %llu page%s in %llu folio%s%s, pinned by %s%s (pid %u)%s%s\n",
+		class__name(x->class), x->pages, x->pages == 1 ? "" : "s", x->folios,
+		x->folios == 1 ? "" : "s", x->large ? " (large)" : "", x->comm,
+		x->kthread ? " [kernel thread]" : "", x->tgid, x->longterm ? ", long-term" : "",
+		x->class == PA_LEAKED_PIN && x->task_exited ? ", outlives its process" : "");
+	if (x->at_end)
+		fprintf(f, "    proven at the end of the audit: refcount %lld, mapcount %lld%s",
+			x->refcount, x->mapcount, x->large ? "" : "\n");
+	else
+		fprintf(f, "    proven at the release by %s (pid %u): refcount %lld, mapcount %lld%s",
+			x->release_comm, x->release_pid, x->refcount, x->mapcount,
+			x->large ? "" : "\n");
+	if (x->large)
+		fprintf(f, ", pincount %lld\n", x->pincount);
+	if (x->pin_stack.depth)
+		stack_lines(f, "pin stack", &x->pin_stack, ks);
+	else
+		fprintf(f, "    pin stack: %s\n", x->pin_stack.id < 0 && x->tgid ?
+			"lost (stack map full)" : "not seen (pinned before the audit)");
+	if (x->release_stack.depth)
+		stack_lines(f, "release stack", &x->release_stack, ks);
+	else if (x->class == PA_PIN_THEN_PUT)
+		fprintf(f, "    release: inline put, site not seen\n");
+}
+
+void report__text(FILE *f, const struct audit *a, const struct ksyms *ks, int verbose)
+{
+	unsigned long long pages = 0;
 	int i;
 
 	command_line(f, a);
@@ -70,5 +110,27 @@ void report__text(FILE *f, const struct audit *a, int verbose)
 		for (i = 0; i < a->nr_incomplete; i++)
 			fprintf(f, "  - %s\n", a->incomplete[i]);
 	}
-	fprintf(f, "%s\n", a->nr_findings ? "findings: see above" : "no findings");
+	if (a->preexisting_unpins)
+		fprintf(f, "%llu unpins of pins taken before the audit started (no finding)\n",
+			a->preexisting_unpins);
+	if (a->stacks_lost)
+		fprintf(f, "%llu stacks lost: the stack map was full\n", a->stacks_lost);
+	for (i = PA_PIN_THEN_PUT; i < PA_NR_CLASSES; i++) {
+		const char *how;
+
+		if (!audit__class_available(a, i, &how))
+			fprintf(f, "class %s cannot be detected here: %s\n", class__name(i), how);
+		else if (verbose)
+			fprintf(f, "class %s: %s\n", class__name(i), how);
+	}
+	if (!a->nr_findings) {
+		fprintf(f, "no findings\n");
+		return;
+	}
+	for (i = 0; i < a->nr_findings; i++)
+		pages += a->findings[i].pages;
+	fprintf(f, "FINDINGS: %llu page%s in %d group%s\n", pages, pages == 1 ? "" : "s",
+		a->nr_findings, a->nr_findings == 1 ? "" : "s");
+	for (i = 0; i < a->nr_findings; i++)
+		finding_lines(f, &a->findings[i], ks);
 }

@@ -34,17 +34,28 @@ static void set_handlers(void)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
-static int wait_child(pid_t pid, int *status)
+#define POLL_MS 100
+
+static void wait_a_bit(run_poll_fn poll, void *ctx)
+{
+	if (poll)
+		poll(ctx, POLL_MS);
+	else
+		usleep(POLL_MS * 1000);
+}
+
+static int wait_child(pid_t pid, int *status, run_poll_fn poll, void *ctx)
 {
 	int st;
 
 	for (;;) {
-		pid_t r = waitpid(pid, &st, 0);
+		pid_t r = waitpid(pid, &st, WNOHANG);
 
 		if (r == pid)
 			break;
 		if (r < 0 && errno != EINTR)
 			return -errno;
+		wait_a_bit(poll, ctx);
 	}
 	if (WIFEXITED(st))
 		*status = WEXITSTATUS(st);
@@ -55,7 +66,7 @@ static int wait_child(pid_t pid, int *status)
 	return 0;
 }
 
-int run__window(const struct env *env, int *status)
+int run__window(const struct env *env, int *status, run_poll_fn poll, void *ctx)
 {
 	pid_t pid;
 	int err;
@@ -67,7 +78,7 @@ int run__window(const struct env *env, int *status)
 		alarm(env->duration);
 	if (!env->argv) {
 		while (!exiting)
-			pause();
+			wait_a_bit(poll, ctx);
 		return 0;
 	}
 
@@ -86,7 +97,7 @@ int run__window(const struct env *env, int *status)
 	child = pid;
 	if (pending_sig)	/* a signal that came before the child existed */
 		kill(pid, pending_sig);
-	err = wait_child(pid, status);
+	err = wait_child(pid, status, poll, ctx);
 	child = -1;
 	alarm(0);
 	return err;

@@ -10,6 +10,8 @@
  * command; a terminal's Ctrl-C reaches both by itself. *status gets the command's exit code,
  * or 128+signal, or 127 when it could not be started; -1 without a command.
  */
-int run__window(const struct env *env, int *status);
+/* POLL(CTX, MS) is called while waiting (ring buffer consumption); it may be NULL. */
+typedef int (*run_poll_fn)(void *ctx, int timeout_ms);
+int run__window(const struct env *env, int *status, run_poll_fn poll, void *ctx);
 
 #endif

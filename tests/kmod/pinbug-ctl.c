@@ -54,6 +54,10 @@ static const struct ctl_case ctl_cases[] = {
 	{ "thp-mix", PINBUG_THP_MIX, BUF_THP,
 	  "pinned subpage 3, unpinned subpage 2 of the same folio",
 	  "pin subpage 3 of a THP, unpin subpage 2 of the same folio (legitimate)" },
+	{ "thp-put", PINBUG_THP_PUT, BUF_THP,
+	  "pinned subpage 3, released with put_page (misuse); the THP is freed while pinned "
+	  "when pinbug-ctl exits (pincount compensated, no heal)",
+	  "pin subpage 3 of a THP, put_page it; freed while pinned at exit (bug; no heal)" },
 	{ "kthread-pin", PINBUG_KTHREAD_PIN, BUF_SMALL, "pinned and unpinned by a kworker",
 	  "a kworker pins N for this process and unpins them (legitimate; -m: kthread_use_mm)" },
 	{ "kthread-keep", PINBUG_KTHREAD_KEEP, BUF_SMALL, "pinned by a kworker, kept by the module",
@@ -85,8 +89,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pinbug-ctl CASE [-n PAGES] [-d DEV] [-t MS] [-m]\n"
 		"       pinbug-ctl list | release | heal | status\n"
-		"Maps and writes a buffer of PAGES small pages (default %d; thp-mix: one\n"
-		"2 MiB THP), asks %s to run CASE on it, prints one line.\n"
+		"Maps and writes a buffer of PAGES small pages (default %d; thp-mix, thp-put:\n"
+		"one 2 MiB THP), asks %s to run CASE on it, prints one line.\n"
 		"Needs pinbug.ko loaded.\n"
 		"  -n PAGES  buffer size in pages (1..%d)\n"
 		"  -d DEV    block device for bio-* (default %s)\n"
@@ -179,8 +183,8 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 
 /*
  * Maps and writes the buffer: small pages (MADV_NOHUGEPAGE, so THP=always cannot make them large)
- * or one 2 MiB-aligned MADV_HUGEPAGE region for thp-mix. Every page is written, so none is the
- * shared zero page (which FOLL_PIN does not count: is_zero_folio() in gup_put_folio()).
+ * or one 2 MiB-aligned MADV_HUGEPAGE region for thp-mix and thp-put. Every page is written, so none
+ * is the shared zero page (which FOLL_PIN does not count: is_zero_folio() in gup_put_folio()).
  */
 static void *map_buffer(enum buf_kind kind, unsigned long *pages)
 {
@@ -217,7 +221,10 @@ static void explain(const struct ctl_env *env, const struct pinbug_req *req, int
 	if (err == PINBUG_ENOTLARGE)
 		fprintf(stderr, "pinbug-ctl: %s: the folio at 0x%llx is not large: no THP there "
 			"(see /sys/kernel/mm/transparent_hugepage/enabled, or memory is too "
-			"fragmented); nothing was done\n", name, (unsigned long long)req->addr);
+			"fragmented); the one pin taken was released with unpin_user_page, no "
+			"misuse was committed%s\n", name, (unsigned long long)req->addr,
+			env->c->nr == PINBUG_THP_PUT ?
+			" (nothing was put with put_page, no folio freed while pinned)" : "");
 	else if (err == PINBUG_ELARGE)
 		fprintf(stderr, "pinbug-ctl: %s: the buffer lies in a large folio, this case needs "
 			"small ones; nothing was done\n", name);

@@ -12,10 +12,11 @@
  * to the refcount and 1 to folio->_pincount. unpin_user_page() -> gup_put_folio(folio, 1,
  * FOLL_PIN) counts NR_FOLL_PIN_RELEASED and takes those back off, whether or not a pin is there.
  *
- * Unbalanced cases damage pages. Every case except thp-mix therefore insists on small folios (the
- * caller maps its buffer MADV_NOHUGEPAGE) so the repairs below can be exact; pages damaged by a
- * "put" are remembered until the heal ioctl (or module unload) repairs them; an underflow is
- * repaired inside the same ioctl, right after the bogus unpin.
+ * Unbalanced cases damage pages. Every case except thp-mix and thp-put therefore insists on small
+ * folios (the caller maps its buffer MADV_NOHUGEPAGE) so the repairs below can be exact; pages
+ * damaged by a "put" are remembered until the heal ioctl (or module unload) repairs them; an
+ * underflow is repaired inside the same ioctl, right after the bogus unpin. thp-put (one THP)
+ * compensates inside its ioctl and leaves the folio to be freed when its process unmaps it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -390,6 +391,73 @@ static int case_thp_mix(struct pinbug_req *r)
 	return 0;
 }
 
+/*
+ * thp-put: the large-folio pin-then-put, ending as a folio freed while pinned.
+ *
+ * Arithmetic, for an anonymous PMD-mapped THP whose only reference is its mapping (refcount 1,
+ * _pincount 0):
+ *   pin_user_pages_fast(FOLL_PIN) on subpage 3: try_grab_folio() (6.1) / try_grab_folio_fast()
+ *	(6.12) take refcount +1 -> 2 and _pincount +1 -> 1 (large folio: no
+ *	GUP_PIN_COUNTING_BIAS), and count NR_FOLL_PIN_ACQUIRED +1.
+ *   put_page(page), the misuse: refcount -1 -> 1; _pincount stays 1 and NR_FOLL_PIN_RELEASED
+ *	stays put. A correct unpin_user_page() would have gone through gup_put_folio(folio, 1,
+ *	FOLL_PIN): NR_FOLL_PIN_RELEASED +1, _pincount -1, refcount -1.
+ * When pinbug-ctl exits, the unmap drops the last reference: refcount 0, the THP is freed (the
+ * kmem:mm_page_free tracepoint in free_pages_prepare(), order 9) with the pin never released.
+ *
+ * Left like that, the folio would reach the page allocator with _pincount 1. 6.12 (Debian's
+ * CONFIG_INIT_ON_ALLOC_DEFAULT_ON enables check_pages_enabled) reports it from
+ * free_tail_page_prepare() as "BUG: Bad page state ... nonzero pincount", taints the kernel (B)
+ * and leaks the page. 6.1 has no pincount check at free: compound_pincount overlays the low half
+ * of page[1].mapping, which free_tail_pages_check() clears before free_page_is_bad() looks.
+ * (Both measured without the compensation: 6.12.117 printed the splat from exit_mmap ->
+ * free_unref_folios -> free_tail_page_prepare, 6.1.192 nothing.) So the module takes the pin
+ * count back right after the put, on both: _pincount -1 -> 0, and nothing else. The free then
+ * passes every check, but it still happens, from the same unmap; refcount and vmstat are left
+ * exactly as the bug leaves them (acquired +1, released +0 for good, like a real leaked pin:
+ * there is no heal).
+ * pinaudit does not read _pincount: it counts the folio's outstanding pins itself (it saw the pin
+ * and never saw gup_put_folio() release it), so it still flags the free.
+ *
+ * _pincount: 6.12's struct folio field; in 6.1 the same word as page[1].compound_pincount
+ * (FOLIO_MATCH(compound_pincount, _pincount) in mm_types.h; folio_pincount_ptr() returns it), so
+ * &folio->_pincount names it on both.
+ */
+static int case_thp_put(struct pinbug_req *r)
+{
+	struct folio *folio;
+	struct page *page;
+	int got;
+
+	if (r->npages <= PINBUG_THP_SUBPAGE)
+		return -EINVAL;
+	got = pin_user_pages_fast(r->addr + PINBUG_THP_SUBPAGE * PAGE_SIZE, 1, FOLL_WRITE, &page);
+	if (got != 1)
+		return got < 0 ? got : -EFAULT;
+	folio = page_folio(page);
+	if (!folio_test_large(folio)) {
+		/* small folio: no misuse, the pin is released correctly */
+		unpin_user_page(page);
+		return -PINBUG_ENOTLARGE;
+	}
+	r->pincount = atomic_read(&folio->_pincount);
+	r->folio_pages = folio_nr_pages(folio);
+	/*
+	 * Our own reference (refcount 3) keeps the folio allocated until the compensation is done,
+	 * whatever the caller's other threads do to the mapping meanwhile; dropped right after, so
+	 * the refcount ends where the bug alone leaves it.
+	 */
+	folio_get(folio);
+	/* The misuse: the pin's reference dropped with put_page(); refcount -1, _pincount stays */
+	put_page(page);
+	/* Compensation (see above): _pincount back to what it was before the pin */
+	atomic_dec(&folio->_pincount);
+	folio_put(folio);
+	r->done = 1;
+	r->large = 1;
+	return 0;
+}
+
 /* A pin taken by a kworker on behalf of the calling process. */
 struct pinbug_kwork {
 	struct work_struct work;
@@ -707,6 +775,7 @@ static const struct pinbug_case_desc cases[PINBUG_NR_CASES] = {
 	[PINBUG_PIN_KEEP]		= { "pin-keep", case_pin_keep, true },
 	[PINBUG_LONGTERM]		= { "longterm", case_longterm, true },
 	[PINBUG_THP_MIX]		= { "thp-mix", case_thp_mix, true },
+	[PINBUG_THP_PUT]		= { "thp-put", case_thp_put, true },
 	[PINBUG_KTHREAD_PIN]		= { "kthread-pin", case_kthread_pin, true },
 	[PINBUG_KTHREAD_KEEP]		= { "kthread-keep", case_kthread_keep, true },
 	[PINBUG_BIO_PUT]		= { "bio-put", case_bio_put, true, true },

@@ -12,11 +12,13 @@
 #define PINBUG_DEVICE		"/dev/pinbug"
 #define PINBUG_MAX_PAGES	65536	/* 256 MiB of 4 KiB pages per call */
 #define PINBUG_DEV_MAX		64	/* block device path for the bio cases, NUL included */
-#define PINBUG_THP_SUBPAGE	3	/* thp-mix pins this subpage and unpins its neighbour */
+#define PINBUG_THP_SUBPAGE	3	/* thp-mix pins this subpage and unpins its neighbour; thp-put
+					 * pins it and puts it */
 
 /*
  * errno values with a fixed meaning, so pinbug-ctl can explain them.
- * PINBUG_ENOTLARGE: thp-mix found a small folio (no THP there), nothing was done.
+ * PINBUG_ENOTLARGE: thp-mix / thp-put found a small folio (no THP there): the one pin taken was
+ * released correctly with unpin_user_page() and no misuse was committed.
  * PINBUG_ELARGE: a small-folio case found a large folio in the buffer; everything it pinned was
  * released correctly and no misuse was committed (its repair arithmetic assumes small folios).
  */
@@ -39,6 +41,8 @@ enum pinbug_case {
 	PINBUG_RELEASE,			/* unpin everything pin-keep / kthread-keep kept */
 	PINBUG_HEAL,			/* repair pages pin-put, pin-release-pages, bio-put hit */
 	PINBUG_STATUS,			/* only report kept / damaged */
+	PINBUG_THP_PUT,			/* pin subpage 3 of a THP, put_page it: bug, freed while
+					 * pinned at unmap (pincount compensated, no heal) */
 	PINBUG_NR_CASES
 };
 

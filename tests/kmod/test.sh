@@ -16,6 +16,8 @@ BIG=300			# more than BIO_MAX_VECS (256): bio-balanced needs two bios
 DEV=/dev/ram0
 BIGN=32768		# 128 MiB: a per-page repair error would show in the anon LRU
 LEAK_TOL=16384		# KiB of anon LRU noise allowed between before and after
+THP_ENABLED=/sys/kernel/mm/transparent_hugepage/enabled
+splat_re='BUG:|WARNING:|refcount_t|Bad page|Oops|general protection|corruption|underflow'
 
 n=0 passed=0 failed=0
 results=()		# "ok|text" or "fail|text" of the group being run
@@ -199,6 +201,84 @@ t_thp_mix()
 		-- "$ctl" thp-mix
 }
 
+last_log() # the output of this group's last check / expect_exit command
+{
+	local i
+	for ((i = ${#results[@]} - 1; i >= 0; i--)); do
+		[ "${results[i]%%|*}" = log ] && { echo "${results[i]#*|}"; return; }
+	done
+}
+
+tracefs() # prints a tracefs directory with kmem:mm_page_free (mounting tracefs if need be)
+{
+	local d
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -e "$d/events/kmem/mm_page_free/enable" ] && { echo "$d"; return; }
+	done
+	d=/sys/kernel/tracing
+	mount -t tracefs nodev $d 2>/dev/null && [ -e $d/events/kmem/mm_page_free/enable ] &&
+		echo $d
+}
+
+tainted_bad_page() # 1 if the kernel carries TAINT_BAD_PAGE ('B', bit 5), else 0
+{
+	echo $((($(cat /proc/sys/kernel/tainted) >> 5) & 1))
+}
+
+# thp-put: one pin on a THP dropped with put_page. The module takes back the pin count (so the
+# page allocator's "nonzero pincount" check stays quiet) but not the vmstat pin: acquired +1,
+# released +0. When pinbug-ctl exits its unmap frees the THP (order 9, kmem:mm_page_free in
+# pinbug-ctl's own context): the free-while-pinned that pinaudit must catch. The kernel must not
+# notice anything: no Bad page / BUG / WARNING, no new TAINT_BAD_PAGE.
+t_thp_put()
+{
+	local tr ev dmesg0 taint0 pid frees splat mode
+	dmesg0=$(dmesg | wc -l)
+	taint0=$(tainted_bad_page)
+	tr=$(tracefs)
+	if [ -n "$tr" ]; then
+		ev=$tr/events/kmem/mm_page_free
+		echo 'order == 9' > "$ev/filter"
+		echo > "$tr/trace"
+		echo 1 > "$ev/enable"
+	fi
+	check "thp-put (pin subpage 3, put_page it)" 1 0 "large folio \(512 pages, pincount 1" \
+		-- "$ctl" thp-put
+	pid=$(last_log | sed -n 's/.*pid \([0-9]*\).*/\1/p' | head -n1)
+	if [ -z "$tr" ]; then
+		record fail "thp-put: the THP freed at exit (no tracefs with kmem:mm_page_free)"
+	else
+		echo 0 > "$ev/enable"
+		# TASK-PID [CPU]: the comm may show as <...>, the pid does not
+		frees=$(grep -cE -- "-${pid:-none} +\[[0-9]+\] .* mm_page_free: .*order=9" \
+			"$tr/trace")
+		echo 0 > "$ev/filter"
+		echo > "$tr/trace"
+		if [ "$frees" = 1 ]; then
+			record ok "thp-put: the THP freed at exit (pid $pid: one order-9 free)"
+		else
+			record fail "thp-put: the THP freed at exit (pid ${pid:-?}: $frees frees)"
+		fi
+	fi
+	splat=$(dmesg | tail -n +$((dmesg0 + 1)) | grep -E "$splat_re")
+	[ -n "$splat" ] && results+=("log|$splat")
+	if [ -n "$splat" ] || [ "$(tainted_bad_page)" != "$taint0" ]; then
+		record fail "thp-put: the free is clean (dmesg splat or TAINT_BAD_PAGE)"
+	else
+		record ok "thp-put: the free is clean (no Bad page/BUG/WARNING, no TAINT_BAD_PAGE)"
+	fi
+	# no THP: the module finds a small folio, releases its pin correctly and says so (EDOM)
+	mode=$(sed -n 's/.*\[\([a-z]*\)\].*/\1/p' "$THP_ENABLED")
+	if [ -z "$mode" ] || ! echo never > "$THP_ENABLED"; then
+		record fail "thp-put without THP ($THP_ENABLED not writable)"
+		return
+	fi
+	check "thp-put without THP: exit 1, explained, its pin released" 1 1 \
+		"thp-put: the folio at .* is not large: no THP there.*no misuse" \
+		-- bash -c "'$ctl' thp-put; [ \$? = 1 ]"
+	echo "$mode" > "$THP_ENABLED"
+}
+
 t_kthread_pin()
 {
 	check "kthread-pin $N (pin_user_pages_remote)" $N $N "pin_user_pages_remote" \
@@ -333,6 +413,7 @@ group t_double_unpin
 group t_pin_keep
 group t_longterm
 group t_thp_mix
+group t_thp_put
 group t_kthread_pin
 group t_kthread_keep
 group t_bio_put
@@ -342,7 +423,6 @@ group t_leak
 group t_hold
 group t_unload
 
-splat_re='BUG:|WARNING:|refcount_t|Bad page|Oops|general protection|corruption|underflow'
 splat=$(dmesg | grep -E "$splat_re")
 if [ -n "$splat" ]; then
 	sed 's/^/# /' <<<"$splat"

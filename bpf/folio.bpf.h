@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A folio's pin state, read with CO-RE on every kernel of the matrix (5.10 .. 7.x).
+ * shared/KERNEL-FACTS.md §4: FOLL_PIN adds GUP_PIN_COUNTING_BIAS to a small folio's refcount;
+ * on a large folio it adds 1 to the refcount and 1 to the pin count.
+ */
+#ifndef __PA_FOLIO_BPF_H
+#define __PA_FOLIO_BPF_H
+
+#define GUP_PIN_COUNTING_BIAS 1024	/* include/linux/mm.h, every version */
+#define EEXIST 17
+#define PF_KTHREAD 0x00200000		/* include/linux/sched.h */
+
+/* 6.1 keeps a large folio's pin count in the first tail page (compound_pincount) */
+struct page___v61 {
+	atomic_t compound_pincount;
+} __attribute__((preserve_access_index));
+
+/* 5.10: hpage_pinned_refcount in the first tail page, for compound order > 1 */
+struct page___v510 {
+	atomic_t hpage_pinned_refcount;
+} __attribute__((preserve_access_index));
+
+/*
+ * 7.x: page->flags became memdesc_flags_t (a struct around the word), and compound_head
+ * became compound_info (still the head's address with bit 0 set on tail pages).
+ */
+struct page___memdesc {
+	struct {
+		unsigned long f;
+	} flags;
+	unsigned long compound_info;
+} __attribute__((preserve_access_index));
+
+/* struct folio (5.16+) with _pincount (6.2; backported to 6.1 stable, overlaying the above) */
+struct folio___pc {
+	atomic_t _pincount;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 compound_head(__u64 page)
+{
+	unsigned long head;
+
+	if (bpf_core_field_exists(struct page___memdesc, compound_info))
+		head = BPF_CORE_READ((struct page___memdesc *)page, compound_info);
+	else
+		head = BPF_CORE_READ((struct page *)page, compound_head);
+
+	/* include/linux/page-flags.h: bit 0 set marks a tail page pointing at its head */
+	return head & 1 ? head - 1 : page;
+}
+
+static __always_inline bool folio_large(__u64 folio)
+{
+	unsigned long flags;
+
+	if (bpf_core_field_exists(struct page___memdesc, flags.f))
+		flags = BPF_CORE_READ((struct page___memdesc *)folio, flags.f);
+	else
+		flags = BPF_CORE_READ((struct page *)folio, flags);
+
+	return flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
+}
+
+static __always_inline long folio_refcount(__u64 folio)
+{
+	return BPF_CORE_READ((struct page *)folio, _refcount.counter);
+}
+
+/* small folios: mappings, each holding a reference; a page_type (free page) reads as < 0 */
+static __always_inline long folio_mapcount(__u64 folio)
+{
+	long m = (long)BPF_CORE_READ((struct page *)folio, _mapcount.counter) + 1;
+
+	return m > 0 ? m : 0;
+}
+
+static __always_inline long folio_pincount(__u64 folio)
+{
+	__u64 tail = folio + bpf_core_type_size(struct page);
+
+	if (bpf_core_field_exists(struct folio___pc, _pincount))
+		return BPF_CORE_READ((struct folio___pc *)folio, _pincount.counter);
+	if (bpf_core_field_exists(struct page___v61, compound_pincount))
+		return BPF_CORE_READ((struct page___v61 *)tail, compound_pincount.counter);
+	if (bpf_core_field_exists(struct page___v510, hpage_pinned_refcount))
+		return BPF_CORE_READ((struct page___v510 *)tail, hpage_pinned_refcount.counter);
+	return 0;
+}
+
+/* pins the folio's state says it holds (an upper bound for a small folio) */
+static __always_inline long folio_held_pins(__u64 folio, bool large)
+{
+	long ref;
+
+	if (large)
+		return folio_pincount(folio);
+	ref = folio_refcount(folio);
+	return ref > 0 ? (__u64)ref / GUP_PIN_COUNTING_BIAS : 0;	/* BPF has no signed division */
+}
+
+#endif

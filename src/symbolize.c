@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+#include "symbolize.h"
+
+/* the frames a BPF program's own call leaves on top of the traced function's stack */
+static bool own_frame(const char *name)
+{
+	static const char *const prefixes[] = {
+		"bpf_prog_", "bpf_trampoline_", "__bpf_prog_", "bpf_get_stack", "bpf_trace_run",
+		"__bpf_trace_", "kprobe_", "pre_handler_kretprobe", "__kretprobe_trampoline",
+		"kretprobe_", "ftrace_", "arch_ftrace_", "trace_call_bpf", "perf_trace_run_bpf",
+		"rethook_", "arch_rethook_", "fprobe_",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+int symbolize(const struct ksyms *ks, const struct stack *s, char (*out)[PA_FRAME_LEN], int max)
+{
+	bool leading = true;
+	int i, n = 0;
+
+	for (i = 0; i < s->depth && n < max; i++) {
+		const char *name, *module;
+		unsigned long off;
+
+		if (!ks || !ksyms__map_addr(ks, s->ip[i], &name, &off, &module)) {
+			snprintf(out[n++], PA_FRAME_LEN, "0x%llx", s->ip[i]);
+			leading = false;
+			continue;
+		}
+		if (leading && own_frame(name))
+			continue;
+		leading = false;
+		snprintf(out[n++], PA_FRAME_LEN, "%s+0x%lx%s%s%s", name, off, *module ? " [" : "",
+			 module, *module ? "]" : "");
+	}
+	return n;
+}

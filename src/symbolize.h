@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __PA_SYMBOLIZE_H
+#define __PA_SYMBOLIZE_H
+
+#include "ksyms.h"
+#include "model.h"
+
+#define PA_FRAME_LEN 160
+
+/*
+ * A stack as "symbol+0xoff [module]" lines, innermost first, without pinaudit's own frames
+ * (BPF programs, trampolines, kprobe/ftrace glue). Returns the number of lines.
+ */
+int symbolize(const struct ksyms *ks, const struct stack *s, char (*out)[PA_FRAME_LEN], int max);
+
+#endif

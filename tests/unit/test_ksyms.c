@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ksyms: a fake /proc/kallsyms with module lines, duplicates and data symbols. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "ksyms.h"
+#include "test.h"
+
+/* in /proc/kallsyms order: the core kernel by address, then modules */
+static const char kallsyms[] =
+	"ffffffff81000000 T _stext\n"
+	"ffffffff81001000 t gup_put_folio\n"
+	"ffffffff81002000 T try_grab_folio\n"
+	"ffffffff81003000 t dup_func\n"			/* a static in two files */
+	"ffffffff81004000 t dup_func\n"
+	"ffffffff81005000 t mixed\n"			/* a function and ... */
+	"ffffffff81006000 T pin_user_pages_fast\n"
+	"ffffffff82000000 D zero_pfn\n"
+	"ffffffff82001000 d vmemmap_base\n"
+	"ffffffff82002000 d mixed\n"			/* ... a variable of the same name */
+	"ffffffff82003000 d only_data\n"
+	"ffffffff82004000 D only_data\n"
+	"ffffffff82005000 B bss_sym\n"
+	"ffffffff82006000 r rodata_sym\n"
+	"ffffffff82007000 W weak_sym\n"
+	"ffffffff82009000 t out_of_order\n"		/* not seen in real kallsyms, ... */
+	"ffffffff82008000 t out_of_order\n"		/* ... but the answer must not vary */
+	"\n"
+	"not a symbol line\n"
+	"ffffffffc0001000 t pinbug_ioctl\t[pinbug]\n"
+	"ffffffffc0002000 T pinbug_init\t[pinbug]\n"
+	"ffffffffc0003000 d pinbug_data\t[pinbug]\n"
+	"ffffffffc0004000 t dup_func\t[pinbug]\n"
+	"ffffffffc0005000 t pinbug_ioctl\t[other_mod]\n";
+
+#define NR_SYMS 22	/* the lines above that are symbols */
+
+static struct ksyms *load(const char *name, const char *text)
+{
+	char *path = test__write_file(name, text, strlen(text));
+	struct ksyms *ks;
+
+	if (!ASSERT_OK_PTR(path, "write fake kallsyms"))
+		return NULL;
+	ks = ksyms__load(path);
+	ASSERT_OK_PTR(ks, "ksyms__load");
+	free(path);
+	return ks;
+}
+
+static void lookups(void)
+{
+	struct ksyms *ks;
+
+	if (!test__start_subtest("lookups"))
+		return;
+	ks = load("kallsyms", kallsyms);
+	if (!ks)
+		return;
+	ASSERT_EQ(ksyms__count(ks), NR_SYMS, "every symbol line, no other line");
+
+	ASSERT_EQ(ksyms__addr(ks, "_stext"), 0xffffffff81000000UL, "first line");
+	ASSERT_EQ(ksyms__addr(ks, "gup_put_folio"), 0xffffffff81001000UL, "t");
+	ASSERT_EQ(ksyms__addr(ks, "try_grab_folio"), 0xffffffff81002000UL, "T");
+	ASSERT_EQ(ksyms__addr(ks, "zero_pfn"), 0xffffffff82000000UL, "D has an address");
+	ASSERT_EQ(ksyms__addr(ks, "vmemmap_base"), 0xffffffff82001000UL, "d has an address");
+	ASSERT_EQ(ksyms__addr(ks, "pinbug_ioctl"), 0xffffffffc0001000UL, "module symbol");
+	ASSERT_EQ(ksyms__addr(ks, "pinbug_init"), 0xffffffffc0002000UL, "module T");
+	ASSERT_EQ(ksyms__addr(ks, "weak_sym"), 0xffffffff82007000UL, "last vmlinux line");
+
+	ASSERT_EQ(ksyms__addr(ks, "dup_func"), 0xffffffff81003000UL,
+		  "duplicates: the first address");
+	ASSERT_EQ(ksyms__addr(ks, "mixed"), 0xffffffff81005000UL,
+		  "function and variable: the first address");
+	ASSERT_EQ(ksyms__addr(ks, "only_data"), 0xffffffff82003000UL,
+		  "d then D: the first address");
+	ASSERT_EQ(ksyms__addr(ks, "out_of_order"), 0xffffffff82008000UL,
+		  "duplicates out of address order: the lowest address");
+
+	ASSERT_TRUE(ksyms__is_func(ks, "gup_put_folio"), "t is a function");
+	ASSERT_TRUE(ksyms__is_func(ks, "try_grab_folio"), "T is a function");
+	ASSERT_TRUE(ksyms__is_func(ks, "pinbug_ioctl"), "module t is a function");
+	ASSERT_TRUE(ksyms__is_func(ks, "pinbug_init"), "module T is a function");
+	ASSERT_TRUE(ksyms__is_func(ks, "dup_func"), "duplicated t is a function");
+	ASSERT_TRUE(ksyms__is_func(ks, "mixed"), "t and d: a function");
+	ASSERT_FALSE(ksyms__is_func(ks, "zero_pfn"), "D is not a function");
+	ASSERT_FALSE(ksyms__is_func(ks, "vmemmap_base"), "d is not a function");
+	ASSERT_FALSE(ksyms__is_func(ks, "only_data"), "d and D: not a function");
+	ASSERT_FALSE(ksyms__is_func(ks, "pinbug_data"), "module d is not a function");
+	ASSERT_FALSE(ksyms__is_func(ks, "bss_sym"), "B is not a function");
+	ASSERT_FALSE(ksyms__is_func(ks, "rodata_sym"), "r is not a function");
+	ASSERT_FALSE(ksyms__is_func(ks, "weak_sym"), "W is not t/T");
+
+	ASSERT_EQ(ksyms__addr(ks, "no_such_symbol"), 0UL, "missing: address 0");
+	ASSERT_FALSE(ksyms__is_func(ks, "no_such_symbol"), "missing: not a function");
+	ASSERT_EQ(ksyms__addr(ks, "[pinbug]"), 0UL, "the module tag is no symbol");
+	ASSERT_EQ(ksyms__addr(ks, "pinbug"), 0UL, "the module name is no symbol");
+	ASSERT_EQ(ksyms__addr(ks, "gup_put_foli"), 0UL, "a prefix does not match");
+	ASSERT_EQ(ksyms__addr(ks, "gup_put_folio_x"), 0UL, "a longer name does not match");
+	ASSERT_EQ(ksyms__addr(ks, ""), 0UL, "empty name");
+	ASSERT_FALSE(ksyms__is_func(ks, "aaa"), "before every name");
+	ASSERT_FALSE(ksyms__is_func(ks, "zzz"), "after every name");
+	ksyms__free(ks);
+}
+
+static void kptr_restrict(void)
+{
+	struct ksyms *ks;
+
+	/* kptr_restrict: every address reads as 0, the names and types are still there */
+	if (!test__start_subtest("kptr_restrict"))
+		return;
+	ks = load("kallsyms-restricted",
+		  "0000000000000000 T _stext\n"
+		  "0000000000000000 t gup_put_folio\n"
+		  "0000000000000000 D zero_pfn\n");
+	if (!ks)
+		return;
+	ASSERT_EQ(ksyms__count(ks), 3, "three symbols");
+	ASSERT_EQ(ksyms__addr(ks, "zero_pfn"), 0UL, "address 0");
+	ASSERT_TRUE(ksyms__is_func(ks, "gup_put_folio"), "still a function");
+	ASSERT_FALSE(ksyms__is_func(ks, "zero_pfn"), "still not a function");
+	ksyms__free(ks);
+}
+
+static void many(void)
+{
+	struct ksyms *ks;
+	char *text, *p, name[64];
+	bool all = true;
+	int i, n = 200000;
+
+	/* past the first allocations (64 Ki symbols, 4 MiB of names): realloc keeps the names */
+	if (!test__start_subtest("many_symbols"))
+		return;
+	text = malloc((size_t)n * 64);
+	if (!ASSERT_OK_PTR(text, "malloc"))
+		return;
+	for (p = text, i = 0; i < n; i++)
+		p += sprintf(p, "%016lx %c sym_%d_%s\n", 0xffffffff81000000UL + i * 16UL,
+			     i % 3 ? 't' : 'd', i, "padding_padding_padding");
+	ks = load("kallsyms-many", text);
+	free(text);
+	if (!ks)
+		return;
+	ASSERT_EQ(ksyms__count(ks), n, "every symbol");
+	for (i = 0; i < n && all; i += 997) {
+		snprintf(name, sizeof(name), "sym_%d_padding_padding_padding", i);
+		all &= ksyms__addr(ks, name) == 0xffffffff81000000UL + i * 16UL;
+		all &= ksyms__is_func(ks, name) == (i % 3 != 0);
+	}
+	ASSERT_TRUE(all, "lookups across the whole table");
+	snprintf(name, sizeof(name), "sym_%d_padding_padding_padding", n - 1);
+	ASSERT_EQ(ksyms__addr(ks, name), 0xffffffff81000000UL + (n - 1) * 16UL, "the last one");
+	ksyms__free(ks);
+}
+
+static void long_name(void)
+{
+	/* KSYM_NAME_LEN is 512 since v6.1 (commit b8a94bfb3395, for Rust): names over 255 exist */
+	char text[1024], name[400];
+	struct ksyms *ks;
+
+	if (!test__start_subtest("long_name"))
+		return;
+	memset(name, 'r', 300);
+	name[300] = 0;
+	snprintf(text, sizeof(text), "ffffffff81000000 t %s\n"
+		 "ffffffff81001000 T after_long\n", name);
+	ks = load("kallsyms-long", text);
+	if (!ks)
+		return;
+	ASSERT_EQ(ksyms__addr(ks, "after_long"), 0xffffffff81001000UL, "the next line parses");
+	ASSERT_TRUE(ksyms__is_func(ks, name), "a 300-byte name is found");
+	name[255] = 0;
+	ASSERT_FALSE(ksyms__is_func(ks, name), "its 255-byte prefix is not a symbol");
+	ksyms__free(ks);
+}
+
+static void failures(void)
+{
+	if (test__start_subtest("missing_file")) {
+		char *path;
+		struct ksyms *ks;
+
+		if (asprintf(&path, "%s/no-such-kallsyms", test__tmpdir()) < 0)
+			return;
+		errno = 0;
+		ks = ksyms__load(path);
+		ASSERT_TRUE(ks == NULL, "NULL");
+		ASSERT_EQ(errno, ENOENT, "errno ENOENT");
+		ksyms__free(ks);
+		free(path);
+	}
+
+	if (test__start_subtest("no_symbols")) {
+		char *path = test__write_file("kallsyms-empty", "\nnot a symbol\n", 14);
+		pid_t pid;
+		int st = -1;
+
+		if (!ASSERT_OK_PTR(path, "write"))
+			return;
+		/* in a child: a sanitizer abort must count as a failure, not end the run */
+		fflush(NULL);
+		pid = fork();
+		if (pid == 0) {
+			struct ksyms *ks = ksyms__load(path);
+			int bad = !ks || ksyms__count(ks) || ksyms__addr(ks, "x") ||
+				  ksyms__is_func(ks, "x");
+
+			ksyms__free(ks);
+			_exit(bad);
+		}
+		if (pid > 0)
+			waitpid(pid, &st, 0);
+		if (UNIT_SANITIZED)
+		ASSERT_TRUE(pid > 0 && WIFEXITED(st) && !WEXITSTATUS(st),
+			    "loads as an empty table, lookups miss");
+		free(path);
+	}
+}
+
+void test_ksyms(void)
+{
+	lookups();
+	kptr_restrict();
+	many();
+	long_name();
+	failures();
+}

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The verdict: audit__reconcile()'s reasons and audit__exit_status()'s precedence. */
+#include <stdio.h>
+#include <string.h>
+#include "env.h"
+#include "model.h"
+#include "test.h"
+
+static char *cmd_argv[] = { "fio", "job.fio", NULL };
+
+static struct hook_state *add_hook(struct audit *a, const char *func, const char *role,
+				   bool accounting, bool attached, const char *why)
+{
+	struct hook_state *h = &a->hooks[a->nr_hooks++];
+
+	snprintf(h->function, sizeof(h->function), "%s", func);
+	h->role = role;
+	h->mode = attached ? "fentry" : "none";
+	h->accounting = accounting;
+	h->attached = attached;
+	h->present = true;
+	snprintf(h->why, sizeof(h->why), "%s", why);
+	return h;
+}
+
+/* a complete audit of `fio job.fio`: every accounting hook live, counts equal to vmstat */
+static void fill_clean(struct audit *a, bool with_command)
+{
+	audit__init(a);
+	snprintf(a->kernel, sizeof(a->kernel), "6.12.0-test");
+	if (with_command) {
+		a->argv = cmd_argv;
+		a->argc = 2;
+		a->status = 0;
+	}
+	a->pins = a->unpins = 1000;
+	a->vmstat_ok = true;
+	a->vm_acquired = a->vm_released = 1000;
+	add_hook(a, "try_grab_folio_fast", "grab", true, true, "");
+	add_hook(a, "gup_put_folio", "release", true, true, "");
+	add_hook(a, "pin_user_pages_fast", "pin-api", false, true, "");
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+static void reconcile_reasons(void)
+{
+	struct audit a;
+
+	if (test__start_subtest("init")) {
+		audit__init(&a);
+		ASSERT_EQ(a.status, -1, "status -1: nothing ran");
+		ASSERT_EQ(a.nr_incomplete, 0, "no reasons");
+		ASSERT_EQ(a.nr_hooks, 0, "no hooks");
+		ASSERT_TRUE(a.argv == NULL, "system-wide by default");
+	}
+
+	if (test__start_subtest("reconcile_clean")) {
+		fill_clean(&a, true);
+		audit__reconcile(&a);
+		ASSERT_EQ(a.nr_incomplete, 0, "no reasons");
+		ASSERT_TRUE(audit__complete(&a), "complete");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CLEAN, "exit 0");
+	}
+
+	if (test__start_subtest("reconcile_pins_mismatch")) {
+		fill_clean(&a, true);
+		a.pins = 998;
+		audit__reconcile(&a);
+		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason")) {
+			ASSERT_TRUE(starts_with(a.incomplete[0], "pins seen (998)"),
+				    "reason is about pins, with our count");
+			ASSERT_HAS_STR(a.incomplete[0], "nr_foll_pin_acquired delta (1000)",
+				       "reason names the vmstat counter and delta");
+		}
+		ASSERT_FALSE(audit__complete(&a), "incomplete");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
+	}
+
+	if (test__start_subtest("reconcile_unpins_mismatch")) {
+		fill_clean(&a, true);
+		a.vm_released = 1003;
+		audit__reconcile(&a);
+		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason")) {
+			ASSERT_TRUE(starts_with(a.incomplete[0], "unpins seen (1000)"),
+				    "reason is about unpins, with our count");
+			ASSERT_HAS_STR(a.incomplete[0], "nr_foll_pin_released delta (1003)",
+				       "reason names the vmstat counter and delta");
+		}
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
+	}
+
+	if (test__start_subtest("reconcile_both_mismatch")) {
+		fill_clean(&a, true);
+		a.pins = 0;
+		a.vm_released = -2;	/* a delta can be negative: signed formatting */
+		audit__reconcile(&a);
+		if (ASSERT_EQ(a.nr_incomplete, 2, "two reasons")) {
+			ASSERT_TRUE(starts_with(a.incomplete[0], "pins seen (0)"), "pins first");
+			ASSERT_TRUE(starts_with(a.incomplete[1], "unpins seen (1000)"),
+				    "unpins second");
+			ASSERT_HAS_STR(a.incomplete[1], "delta (-2)", "negative delta, signed");
+		}
+	}
+
+	if (test__start_subtest("reconcile_unattached_accounting_hook")) {
+		fill_clean(&a, true);
+		a.hooks[1].attached = false;
+		a.hooks[1].mode = "none";
+		snprintf(a.hooks[1].why, sizeof(a.hooks[1].why),
+			 "fentry load of gup_put_folio: Operation not permitted");
+		audit__reconcile(&a);
+		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason")) {
+			ASSERT_HAS_STR(a.incomplete[0], "gup_put_folio", "names the function");
+			ASSERT_HAS_STR(a.incomplete[0], "Operation not permitted",
+				       "reason carries the hook's why");
+		}
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
+		ASSERT_EQ(audit__live_hooks(&a, true), 1, "one accounting hook live");
+		ASSERT_EQ(audit__live_hooks(&a, false), 2, "two hooks live");
+	}
+
+	if (test__start_subtest("reconcile_unattached_other_hook")) {
+		/* a call-count hook missing costs no exactness */
+		fill_clean(&a, true);
+		a.hooks[2].attached = false;
+		snprintf(a.hooks[2].why, sizeof(a.hooks[2].why), "kprobe: No such file");
+		audit__reconcile(&a);
+		ASSERT_EQ(a.nr_incomplete, 0, "no reason");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CLEAN, "exit 0");
+	}
+
+	if (test__start_subtest("reconcile_stash_lost")) {
+		fill_clean(&a, true);
+		a.stash_lost = 3;
+		audit__reconcile(&a);
+		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason"))
+			ASSERT_TRUE(starts_with(a.incomplete[0], "3 grab calls lost"),
+				    "reason counts the lost calls");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
+	}
+
+	if (test__start_subtest("reconcile_vmstat_unreadable")) {
+		fill_clean(&a, true);
+		a.vmstat_ok = false;
+		a.vm_acquired = a.vm_released = 0;	/* meaningless: must not be compared */
+		audit__reconcile(&a);
+		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason, no count mismatch")) {
+			ASSERT_HAS_STR(a.incomplete[0], "/proc/vmstat", "reason names vmstat");
+			ASSERT_HAS_STR(a.incomplete[0], "unreadable", "reason says unreadable");
+		}
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
+	}
+
+	if (test__start_subtest("reconcile_all_reasons_in_order")) {
+		fill_clean(&a, true);
+		a.hooks[0].attached = false;
+		a.stash_lost = 1;
+		a.vmstat_ok = false;
+		audit__reconcile(&a);
+		if (ASSERT_EQ(a.nr_incomplete, 3, "three reasons")) {
+			ASSERT_HAS_STR(a.incomplete[0], "try_grab_folio_fast", "hook first");
+			ASSERT_HAS_STR(a.incomplete[1], "1 grab calls lost", "stash second");
+			ASSERT_HAS_STR(a.incomplete[2], "unreadable", "vmstat third");
+		}
+	}
+
+	if (test__start_subtest("reasons_bounded")) {
+		const char *long_func = "a_function_name_long_enough_to_fill_the_63_byte_field_";
+		char why[sizeof(a.hooks[0].why)];
+		int i;
+		bool terminated = true;
+
+		audit__init(&a);
+		a.vmstat_ok = true;
+		memset(why, 'w', sizeof(why) - 1);
+		why[sizeof(why) - 1] = 0;
+		for (i = 0; i < 20; i++)
+			add_hook(&a, long_func, "grab", true, false, why);
+		a.stash_lost = 1;
+		a.pins = 1;
+		audit__reconcile(&a);
+		ASSERT_EQ(a.nr_incomplete, PA_MAX_REASONS, "capped at PA_MAX_REASONS");
+		for (i = 0; i < a.nr_incomplete; i++)
+			terminated &= strnlen(a.incomplete[i], sizeof(a.incomplete[i])) <
+				      sizeof(a.incomplete[i]);
+		ASSERT_TRUE(terminated, "every reason NUL-terminated in its slot");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "still exit 3");
+	}
+}
+
+struct exit_case {
+	const char *name;
+	int findings;
+	bool command;
+	int status;
+	bool complete;
+	int expected;
+};
+
+static void exit_precedence(void)
+{
+	static const struct exit_case cases[] = {
+		{ "findings beat a failed command and incompleteness", 1, true, 1, false,
+		  PA_EXIT_FINDINGS },
+		{ "findings, complete, command ok", 2, true, 0, true, PA_EXIT_FINDINGS },
+		{ "findings, system-wide", 1, false, -1, true, PA_EXIT_FINDINGS },
+		{ "failed command beats incompleteness", 0, true, 1, false, PA_EXIT_CMD_FAILED },
+		{ "failed command, complete", 0, true, 2, true, PA_EXIT_CMD_FAILED },
+		{ "command not found (127)", 0, true, 127, true, PA_EXIT_CMD_FAILED },
+		{ "command killed (128+9)", 0, true, 137, true, PA_EXIT_CMD_FAILED },
+		{ "command never ran (-1)", 0, true, -1, true, PA_EXIT_CMD_FAILED },
+		{ "command ok, incomplete", 0, true, 0, false, PA_EXIT_INCOMPLETE },
+		{ "command ok, complete", 0, true, 0, true, PA_EXIT_CLEAN },
+		{ "system-wide, complete", 0, false, -1, true, PA_EXIT_CLEAN },
+		{ "system-wide, incomplete", 0, false, -1, false, PA_EXIT_INCOMPLETE },
+	};
+	static const int statuses[] = { -1, 0, 1, 2, 5, 127, 130, 137, 255 };
+	struct audit a;
+	size_t i, j;
+	int k;
+
+	if (test__start_subtest("exit_status_precedence")) {
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			const struct exit_case *c = &cases[i];
+
+			fill_clean(&a, c->command);
+			a.nr_findings = c->findings;
+			if (c->command)
+				a.status = c->status;
+			if (!c->complete)
+				audit__incomplete(&a, "test reason %zu", i);
+			ASSERT_EQ(audit__exit_status(&a), c->expected, c->name);
+		}
+	}
+
+	if (test__start_subtest("system_wide_never_5")) {
+		/* whatever the status field holds, no command means no command failure */
+		bool never5 = true, never0_incomplete = true;
+
+		for (j = 0; j < sizeof(statuses) / sizeof(statuses[0]); j++) {
+			for (k = 0; k < 2; k++) {
+				int e;
+
+				fill_clean(&a, false);
+				a.status = statuses[j];
+				if (k)
+					audit__incomplete(&a, "reason");
+				e = audit__exit_status(&a);
+				never5 &= e != PA_EXIT_CMD_FAILED;
+				never0_incomplete &= !(k && e == PA_EXIT_CLEAN);
+				if (e != (k ? PA_EXIT_INCOMPLETE : PA_EXIT_CLEAN))
+					printf("  status %d, %s: exit %d\n", statuses[j],
+					       k ? "incomplete" : "complete", e);
+			}
+		}
+		ASSERT_TRUE(never5, "argv NULL never gives 5");
+		ASSERT_TRUE(never0_incomplete, "incomplete never gives 0");
+	}
+
+	if (test__start_subtest("exit_after_reconcile")) {
+		/* the real path: reconcile's reasons feed the exit status */
+		fill_clean(&a, true);
+		a.unpins = 999;
+		audit__reconcile(&a);
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "mismatch: 3");
+		a.status = 1;
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CMD_FAILED, "and command failed: 5");
+		a.nr_findings = 1;
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_FINDINGS, "and a finding: 1");
+	}
+
+	if (test__start_subtest("incomplete_format")) {
+		char long_arg[400];
+
+		audit__init(&a);
+		memset(long_arg, 'x', sizeof(long_arg) - 1);
+		long_arg[sizeof(long_arg) - 1] = 0;
+		audit__incomplete(&a, "%d hooks: %s", 2, "gone");
+		audit__incomplete(&a, "%s", long_arg);
+		ASSERT_EQ(a.nr_incomplete, 2, "two reasons");
+		ASSERT_STREQ(a.incomplete[0], "2 hooks: gone", "printf formatting");
+		ASSERT_EQ(strlen(a.incomplete[1]), sizeof(a.incomplete[1]) - 1,
+			  "a long reason is truncated to its slot");
+	}
+}
+
+void test_model(void)
+{
+	reconcile_reasons();
+	exit_precedence();
+}

@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the guest-side test files (tests/vm/t_*.sh), sourced by tests/vm/guest.sh.
+# Every check prints "ok - KERNEL: name" or "not ok - KERNEL: name: why".
+
+ok() { pass=$((pass + 1)); echo "ok - $KLABEL: $1"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $KLABEL: $1: $2"; }
+check() {	# check NAME CMD...: passes when CMD succeeds
+	local name=$1; shift
+	if "$@" >/dev/null; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+}
+pins_expected() { [ "$KLABEL" = 6.12 ] || [ "$KLABEL" = 7 ]; }	# DIO pins from 6.5 on
+module_builds() { [ "$KLABEL" = 6.1 ] || [ "$KLABEL" = 6.12 ]; }
+
+# run_pa NAME pinaudit-args...: pinaudit -j into $T/NAME.json; sets rc; prints a RESULT line
+run_pa() {
+	local name=$1; shift
+	"$PA" -j -o "$T/$name.json" "$@" >"$T/$name.out" 2>"$T/$name.err"
+	rc=$?
+	if ! jq -e . "$T/$name.json" >/dev/null 2>&1; then
+		not_ok "$name" "no valid JSON (exit $rc): $(tail -n 3 "$T/$name.err")"
+		return 1
+	fi
+	echo "RESULT|$KLABEL|$name|$(jq -r '[.totals.pins, .totals.unpins, .totals.gets,
+		.vmstat.acquired, .vmstat.released, .complete,
+		([.findings[] | "\(.class):\(.pages)"] | join(",")),
+		([.hooks[] | select(.accounting and .attached) | "\(.function):\(.mode)"] | join(","))]
+		| map(tostring) | join("|")' "$T/$name.json")"
+}
+
+# exact NAME: the counts in $T/NAME.json equal the vmstat deltas, and the audit is complete
+exact() {
+	local j=$T/$1.json
+	jq -e '.totals.pins == .vmstat.acquired and .totals.unpins == .vmstat.released and
+		.complete == true and (.incomplete | length == 0)' "$j" >/dev/null
+}
+
+# audit NAME EXPECTED_EXIT MIN_PINS -- pinaudit-args...: exit status, exact counts, pins >= MIN;
+# exit 0 also means no finding at all: a false finding on a legitimate workload fails here.
+audit() {
+	local name=$1 want=$2 min=$3
+	shift 4
+	run_pa "$name" "$@" || return 1
+	if [ "$rc" != "$want" ]; then
+		not_ok "$name" "exit $rc, expected $want; $(jq -c '{incomplete, findings: [.findings[] |
+			{class, pages, comm}]}' "$T/$name.json")"
+		return 1
+	fi
+	if ! jq -e --argjson min "$min" '.totals.pins == .vmstat.acquired and
+			.totals.unpins == .vmstat.released and .totals.pins >= $min' \
+			"$T/$name.json" >/dev/null; then
+		not_ok "$name" "counts: $(jq -c '{totals, vmstat}' "$T/$name.json")"
+		return 1
+	fi
+	if [ "$want" = 0 ] && ! exact "$name"; then
+		not_ok "$name" "incomplete: $(jq -c .incomplete "$T/$name.json")"
+		return 1
+	fi
+	ok "$name"
+}
+
+# finding NAME CLASS PAGES -- pinaudit-args...: exit 1, findings of CLASS only, PAGES pages in
+# all, pinned by pinbug-ctl, and the audit still exact and complete.
+finding() {
+	local name=$1 class=$2 pages=$3 j=$T/$1.json
+	shift 4
+	run_pa "$name" "$@" || return 1
+	if [ "$rc" != 1 ]; then
+		not_ok "$name" "exit $rc, expected 1 (findings): $(jq -c '[.findings[] | {class, pages}]' "$j")"
+		return 1
+	fi
+	if ! jq -e --arg c "$class" --argjson p "$pages" '
+			([.findings[] | select(.class == $c) | .pages] | add) == $p and
+			all(.findings[]; .class == $c)' "$j" >/dev/null; then
+		not_ok "$name" "expected $pages pages of $class only, got $(jq -c \
+			'[.findings[] | {class, pages, comm}]' "$j")"
+		return 1
+	fi
+	if ! exact "$name"; then
+		not_ok "$name" "not exact/complete: $(jq -c '{totals, vmstat, incomplete}' "$j")"
+		return 1
+	fi
+	ok "$name"
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pinhold: user-space workloads that pin pages through ordinary system calls, for the VM tests.
+ *
+ *   pinhold hold PAGES           register PAGES pages with io_uring (FOLL_PIN|FOLL_LONGTERM),
+ *                                print "held", keep them until SIGUSR1 or SIGTERM, unregister
+ *   pinhold uring-dio FILE PAGES O_DIRECT reads of FILE into a buffer io_uring keeps pinned
+ *   pinhold thp-dio FILE         O_DIRECT reads into a THP-backed (2 MiB folio) buffer
+ *   pinhold vmsplice PAGES       vmsplice a buffer into a pipe and read it back
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+#define THP (2UL << 20)
+
+static void die(const char *what)
+{
+	fprintf(stderr, "pinhold: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static char *buffer(size_t len, size_t align, int advice)
+{
+	char *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	p = (char *)(((unsigned long)p + align - 1) & ~(align - 1));
+	if (madvise(p, len, advice))
+		die("madvise");
+	memset(p, 0x5a, len);	/* real pages, never the zero page */
+	return p;
+}
+
+static int ring_with_buffer(char *buf, size_t len)
+{
+	struct io_uring_params params = {};
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	int fd = syscall(__NR_io_uring_setup, 4, &params);
+
+	if (fd < 0)
+		die("io_uring_setup");
+	if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1))
+		die("IORING_REGISTER_BUFFERS");
+	return fd;
+}
+
+static void unregister(int fd)
+{
+	if (syscall(__NR_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0))
+		die("IORING_UNREGISTER_BUFFERS");
+	close(fd);
+}
+
+static long pages_arg(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*end || n <= 0 || n > 262144) {
+		fprintf(stderr, "pinhold: bad page count '%s'\n", s);
+		exit(2);
+	}
+	return n;
+}
+
+static void dio_reads(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_DIRECT);
+	size_t off;
+
+	if (fd < 0)
+		die(path);
+	for (off = 0; off + PAGE <= len; off += PAGE)
+		if (pread(fd, buf + off, PAGE, off) < 0)
+			die("pread O_DIRECT");
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "hold")) {
+		size_t len = pages_arg(argv[2]) * PAGE;
+		char *buf = buffer(len, PAGE, MADV_NOHUGEPAGE);
+		sigset_t set;
+		int fd, sig;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		fd = ring_with_buffer(buf, len);
+		printf("held %s pages, pid %d\n", argv[2], getpid());
+		fflush(stdout);
+		sigwait(&set, &sig);
+		unregister(fd);
+		printf("released\n");
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "uring-dio")) {
+		size_t len = pages_arg(argv[3]) * PAGE;
+		char *buf = buffer(len, PAGE, MADV_NOHUGEPAGE);
+		int fd = ring_with_buffer(buf, len);
+
+		dio_reads(argv[2], buf, len);
+		unregister(fd);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "thp-dio")) {
+		char *buf = buffer(THP, THP, MADV_HUGEPAGE);
+
+		dio_reads(argv[2], buf, THP);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "vmsplice")) {
+		size_t len = pages_arg(argv[2]) * PAGE, done = 0;
+		char *buf = buffer(len, PAGE, MADV_NOHUGEPAGE), *back = malloc(PAGE);
+		int p[2];
+
+		if (!back || pipe(p))
+			die("pipe");
+		while (done < len) {
+			struct iovec iov = { .iov_base = buf + done, .iov_len = PAGE };
+
+			if (vmsplice(p[1], &iov, 1, 0) != (ssize_t)PAGE)
+				die("vmsplice");
+			if (read(p[0], back, PAGE) != (ssize_t)PAGE)
+				die("read pipe");
+			done += PAGE;
+		}
+		return 0;
+	}
+	fprintf(stderr, "usage: pinhold hold PAGES | uring-dio FILE PAGES | thp-dio FILE | vmsplice PAGES\n");
+	return 2;
+}

@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+# The audit's own guarantees: kprobe mode is exact too, a missing hook or a full ledger is
+# never green, system-wide mode, the wrapped command's status.
+
+FIXED="fio --output=/dev/null --runtime=2 --time_based --bs=4k --size=32M --name=fixed --ioengine=io_uring --fixedbufs --iodepth=16 --rw=randread --direct=1 --filename=/dev/nullb0"
+audit kprobe-mode-fixedbufs 0 16 -- --mode kprobe -- $FIXED
+check "--mode kprobe attached accounting hooks as kprobes" jq -e \
+	'[.hooks[] | select(.accounting) | .mode | test("^k(ret)?probe$")] | all' "$T/kprobe-mode-fixedbufs.json"
+
+# a pin accounting hook left unattached must make the audit incomplete (exit 3)
+rel=$(jq -r '.hooks[] | select(.role == "release") | .function' "$T/fio-fixedbufs-nullb.json")
+run_pa skip-hook --skip-hook "$rel" -- $FIXED
+check "--skip-hook $rel: exit 3 (incomplete), not green" [ "$rc" = 3 ]
+check "--skip-hook $rel: complete false, reason names it" jq -e --arg f "$rel" \
+	'.complete == false and any(.incomplete[]; contains($f))' "$T/skip-hook.json"
+
+# a ledger too small for the pins: incomplete, exit 3, never silently partial
+run_pa ledger-full --max-folios 4 -- $FIXED
+check "--max-folios 4 with 16 pinned: exit 3" [ "$rc" = 3 ]
+check "--max-folios 4: reason says the ledger is full" jq -e \
+	'.complete == false and any(.incomplete[]; test("ledger full")) and .lost.ledger_full > 0' \
+	"$T/ledger-full.json"
+
+# system-wide (no command), ended by SIGINT once the workload is done
+"$PA" -v -j -o "$T/sys.json" 2>"$T/sys.err" &
+pa=$!
+for _ in $(seq 1 300); do grep -q auditing "$T/sys.err" && break; sleep 0.1; done
+$FIXED
+kill -INT $pa
+wait $pa
+rc=$?
+check "system-wide audit: SIGINT ends it with exit 0" [ "$rc" = 0 ]
+check "system-wide audit: exact and complete, pins seen" jq -e '.command == null and .complete and
+	.totals.pins >= 16 and .totals.pins == .vmstat.acquired and
+	.totals.unpins == .vmstat.released' "$T/sys.json"
+
+# the command's failure is exit 5, its status in the report; -o keeps its output out of the JSON
+run_pa false -- sh -c 'echo noise; exit 7'
+check "failing command: exit 5" [ "$rc" = 5 ]
+check "failing command: status 7 and argv in JSON" jq -e \
+	'.command.status == 7 and .command.argv[0] == "sh"' "$T/false.json"
+check "-o FILE: the command's output stays on stdout" grep -qx noise "$T/false.out"
+run_pa killed -- sh -c 'kill -TERM $$'
+check "command killed by SIGTERM: exit 5, status 143" \
+	sh -c "[ $rc = 5 ] && jq -e '.command.status == 143' '$T/killed.json' >/dev/null"

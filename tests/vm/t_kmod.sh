@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+# The fault-injection module (6.1 and 6.12): its own vmstat test, the legitimate patterns
+# (no finding), and every misuse class with its exact page count and pinning task.
+module_builds || return 0
+
+CTL=$KMOD/.output/pinbug-ctl
+part=$("$KMOD/test.sh" 2>&1 | tee "$T/kmod-test.log" | grep -E '^[0-9]+ passed, [0-9]+ failed$')
+kp=${part%% passed*}; kf=${part#*passed, }; kf=${kf%% failed*}
+if [ -n "$part" ]; then
+	pass=$((pass + kp)); fail=$((fail + kf))
+	echo "# tests/kmod/test.sh: $part"
+	[ "$kf" = 0 ] || grep '^not ok' "$T/kmod-test.log"
+else
+	not_ok kmod-test "tests/kmod/test.sh printed no summary: $(tail -n 3 "$T/kmod-test.log")"
+fi
+modprobe brd rd_nr=1 rd_size=65536 2>/dev/null
+if ! insmod "$KMOD/.output/$KLABEL/pinbug.ko" 2>"$T/insmod.err"; then
+	not_ok kmod-load "insmod pinbug.ko: $(cat "$T/insmod.err")"
+	return 0
+fi
+
+# --- legitimate: exact, complete, no finding ---------------------------------------------------
+audit kmod-balanced 0 64 -- "$CTL" balanced -n 64
+check "kmod balanced: exactly 64 pins and unpins" jq -e \
+	'.totals.pins == 64 and .totals.unpins == 64' "$T/kmod-balanced.json"
+audit kmod-longterm 0 32 -- "$CTL" longterm -n 32 -t 500
+audit kmod-thp-mix 0 1 -- "$CTL" thp-mix
+audit kmod-kthread-pin 0 16 -- "$CTL" kthread-pin -n 16
+audit kmod-bio-balanced 0 8 -- "$CTL" bio-balanced -n 8 -d /dev/ram0
+
+# --- every class -------------------------------------------------------------------------------
+ctl_pid() { sed -n 's/.*pid \([0-9]*\).*/\1/p' "$T/$1.out" | head -n1; }
+pinned_by_ctl() {	# NAME: every finding names pinbug-ctl and its pid as the pinning task
+	local pid; pid=$(ctl_pid "$1")
+	jq -e --argjson pid "${pid:-0}" 'all(.findings[]; .comm == "pinbug-ctl" and .pid == $pid)' \
+		"$T/$1.json" >/dev/null
+}
+stack_has() {	# NAME KEY PATTERN: some finding's KEY stack has a frame matching PATTERN
+	jq -e --arg k "$2" --arg p "$3" 'any(.findings[]; any(.[$k][]; test($p)))' "$T/$1.json" >/dev/null
+}
+
+finding kmod-pin-put pin-then-put 16 -- "$CTL" pin-put -n 16
+check "pin-then-put: pinned by pinbug-ctl, its pid" pinned_by_ctl kmod-pin-put
+check "pin-then-put: the module in the pin stack" stack_has kmod-pin-put pin_stack '\[pinbug\]$'
+"$CTL" heal >/dev/null
+
+finding kmod-pin-release-pages pin-then-put 16 -- "$CTL" pin-release-pages -n 16
+check "release_pages: seen at the put site" stack_has kmod-pin-release-pages release_stack '^release_pages\+'
+check "release_pages: pinned by pinbug-ctl" pinned_by_ctl kmod-pin-release-pages
+"$CTL" heal >/dev/null
+
+finding kmod-bio-put pin-then-put 8 -- "$CTL" bio-put -n 8 -d /dev/ram0
+"$CTL" heal >/dev/null
+
+finding kmod-get-unpin get-then-unpin 16 -- "$CTL" get-unpin -n 16
+check "get-then-unpin: the unpin site in the release stack" stack_has kmod-get-unpin release_stack '\[pinbug\]$'
+
+finding kmod-double-unpin double-unpin 16 -- "$CTL" double-unpin -n 16
+check "double-unpin: pinned by pinbug-ctl" pinned_by_ctl kmod-double-unpin
+
+finding kmod-pin-keep leaked-pin 16 -- "$CTL" pin-keep -n 16
+check "leaked-pin: outlives its process" jq -e 'all(.findings[]; .task_exited)' "$T/kmod-pin-keep.json"
+audit kmod-release-kept 0 0 -- "$CTL" release
+
+finding kmod-kthread-keep leaked-pin 16 -- "$CTL" kthread-keep -n 16
+check "leaked-pin by a kernel thread: kthread true" jq -e 'all(.findings[]; .kthread)' \
+	"$T/kmod-kthread-keep.json"
+"$CTL" release >/dev/null
+
+if "$CTL" list 2>/dev/null | grep -qw thp-put; then
+	finding kmod-thp-put freed-while-pinned 1 -- "$CTL" thp-put
+	check "freed-while-pinned: a large folio" jq -e 'all(.findings[]; .large)' "$T/kmod-thp-put.json"
+else
+	not_ok kmod-thp-put "pinbug-ctl has no thp-put case"
+fi
+
+rmmod pinbug || not_ok kmod-unload "rmmod pinbug"
