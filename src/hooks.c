@@ -268,6 +268,15 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 
 	if (k->def->shape == TP_FREE)	/* a tracepoint: tp_btf, whatever the mode */
 		return MODE_FENTRY;
+	/*
+	 * release_pages(struct page **, int): before 6.x verifiers let fentry read no argument
+	 * that points to a pointer ("arg0 type PTR is not a struct", 6.1), and 6.12 passes a
+	 * union by value, which no trampoline takes: a kprobe reads the register on all.
+	 */
+	if (k->def->shape == PUT_ARRAY && want != PA_MODE_FENTRY && h->kprobes_ok) {
+		snprintf(k->why, sizeof(k->why), "fentry cannot read its array argument");
+		return MODE_KPROBE;
+	}
 	if (want != PA_MODE_KPROBE) {
 		if (!fentry_probe(h->btf, k->func, type, why, sizeof(why)))
 			return MODE_FENTRY;

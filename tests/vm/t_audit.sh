@@ -2,7 +2,7 @@
 # The audit's own guarantees: kprobe mode is exact too, a missing hook or a full ledger is
 # never green, system-wide mode, the wrapped command's status.
 
-FIXED="fio --output=/dev/null --runtime=2 --time_based --bs=4k --size=32M --name=fixed --ioengine=io_uring --fixedbufs --iodepth=16 --rw=randread --direct=1 --filename=/dev/nullb0"
+FIXED="fio --output=/dev/null --runtime=1 --time_based --bs=4k --size=16M --name=fixed --ioengine=io_uring --fixedbufs --iodepth=16 --rw=randread --direct=1 --filename=/dev/nullb0"
 audit kprobe-mode-fixedbufs 0 16 -- --mode kprobe -- $FIXED
 check "--mode kprobe attached accounting hooks as kprobes" jq -e \
 	'[.hooks[] | select(.accounting) | .mode | test("^k(ret)?probe$")] | all' "$T/kprobe-mode-fixedbufs.json"
