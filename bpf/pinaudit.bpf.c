@@ -79,6 +79,18 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+/*
+ * Threads inside an unpin API call (unpin_user_page, unpin_user_folio, ...): their unpins are
+ * accounted at the API's entry, so the central release must not count them again. 7.x inlines
+ * gup_put_folio() into unpin_user_folio(), so the central release alone misses them there.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} in_unpin SEC(".maps");
+
 /* kprobe mode only: grab arguments from entry to return, by thread */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -142,6 +154,8 @@ static __always_inline void emit(void *ctx, __u32 class, __u32 pages, __u64 foli
 	ev->pincount = pincount;
 	bpf_ringbuf_submit(ev, 0);
 }
+
+#define PA_MAX_BATCH 512	/* array entries looked at per call (constant bound, 5.10) */
 
 static __always_inline bool is_zero_page(__u64 page)
 {
@@ -260,12 +274,9 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs)
 	}
 }
 
-/* gup_put_folio/put_compound_head: nr_foll_pin_released += refs for FOLL_PIN, zero page aside */
-static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, __u32 flags)
+/* one unpin of REFS references of FOLIO: nr_foll_pin_released += refs, zero page aside */
+static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs)
 {
-	count(PA_HOOK_CALLS + slot_release, 1);
-	if (!(flags & foll_pin))
-		return;
 	if (is_zero_page(folio)) {
 		count(PA_ZERO_UNPINS, refs);
 		return;
@@ -273,6 +284,90 @@ static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, 
 	count(PA_UNPINS, refs);
 	if (detect)
 		ledger_unpin(ctx, folio, refs);
+}
+
+/* gup_put_folio/put_compound_head, when no unpin API around it accounts for it already */
+static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, __u32 flags)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+
+	count(PA_HOOK_CALLS + slot_release, 1);
+	if (!(flags & foll_pin) || bpf_map_lookup_elem(&in_unpin, &tid))
+		return;
+	account_unpin(ctx, folio, refs);
+}
+
+/* --- unpin APIs: accounted at entry (the folio's state before the kernel subtracts) ------- */
+
+static __always_inline void unpin_api_enter(__u32 slot)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	__u32 one = 1;
+
+	count(PA_HOOK_CALLS + slot, 1);
+	bpf_map_update_elem(&in_unpin, &tid, &one, BPF_ANY);
+}
+
+/*
+ * Unpins accounted per array entry, each with the whole ledger logic: the verifier walks every
+ * iteration (no bpf_loop on 5.10), so the bound is small. Entries past it are counted and make
+ * the audit incomplete; the kernel's own callers (io_uring, block DIO) unpin one folio a call.
+ */
+#define PA_MAX_UNPIN_BATCH 16
+
+/* an array of struct page * or struct folio *, one reference each */
+static __always_inline void unpin_array(void *ctx, __u64 array, long nr, bool pages)
+{
+	int i;
+
+	if (nr > PA_MAX_UNPIN_BATCH)
+		count(PA_BATCH_CUT, nr - PA_MAX_UNPIN_BATCH);
+	for (i = 0; i < PA_MAX_UNPIN_BATCH && i < nr; i++) {
+		__u64 p = 0;
+
+		if (bpf_probe_read_kernel(&p, sizeof(p), (void *)(array + i * 8)) || !p)
+			continue;
+		account_unpin(ctx, pages ? compound_head(p) : p, 1);
+	}
+}
+
+/* contiguous pages from PAGE (unpin_user_page_range_dirty_lock) */
+static __always_inline void unpin_range(void *ctx, __u64 page, long nr)
+{
+	__u64 size = bpf_core_type_size(struct page);
+	int i;
+
+	if (nr > PA_MAX_UNPIN_BATCH)
+		count(PA_BATCH_CUT, nr - PA_MAX_UNPIN_BATCH);
+	for (i = 0; i < PA_MAX_UNPIN_BATCH && i < nr; i++)
+		account_unpin(ctx, compound_head(page + i * size), 1);
+}
+
+#define UNPIN_API(name, body)						\
+const volatile __u32 slot_##name = 0;					\
+SEC("kprobe")								\
+int BPF_KPROBE(kp_##name, void *a0, long a1)				\
+{									\
+	unpin_api_enter(slot_##name);					\
+	body;								\
+	return 0;							\
+}
+
+UNPIN_API(unpin_user_page, account_unpin(ctx, compound_head((__u64)a0), 1))
+UNPIN_API(unpin_folio, account_unpin(ctx, (__u64)a0, 1))
+UNPIN_API(unpin_user_folio, account_unpin(ctx, (__u64)a0, a1))
+UNPIN_API(unpin_folios, unpin_array(ctx, (__u64)a0, a1, false))
+UNPIN_API(unpin_user_pages, unpin_array(ctx, (__u64)a0, a1, true))
+UNPIN_API(unpin_user_pages_dirty_lock, unpin_array(ctx, (__u64)a0, a1, true))
+UNPIN_API(unpin_user_page_range_dirty_lock, unpin_range(ctx, (__u64)a0, a1))
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_unpin_api_exit)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&in_unpin, &tid);
+	return 0;
 }
 
 /*
@@ -307,8 +402,6 @@ static __always_inline void check_put(void *ctx, __u64 page)
 	/* that pin is gone: the end-of-audit walk must not report it again */
 	__sync_fetch_and_add(&e->outstanding, -1);
 }
-
-#define PA_MAX_BATCH 512
 
 static __always_inline void check_put_array(void *ctx, __u64 array, int nr)
 {
@@ -356,16 +449,6 @@ SEC("fentry/gup_put_folio")
 int BPF_PROG(fentry_release, void *folio, int refs, unsigned int flags)
 {
 	account_release(ctx, (__u64)folio, refs, flags);
-	return 0;
-}
-
-/* release_pages(pages, nr): 6.12 passes a union of array pointers, the same word */
-SEC("fentry/release_pages")
-int BPF_PROG(fentry_put_array, void *array, int nr)
-{
-	count(PA_HOOK_CALLS + slot_put_array, 1);
-	if (detect)
-		check_put_array(ctx, (__u64)array, nr);
 	return 0;
 }
 
@@ -457,6 +540,11 @@ int BPF_KPROBE(kp_release, void *folio, int refs, unsigned int flags)
 	return 0;
 }
 
+/*
+ * release_pages(pages, nr): 6.12 passes a union of array pointers, the same word. A kprobe
+ * only: fentry may not read a pointer-to-pointer argument before 6.x verifiers (6.1), nor
+ * take a union by value (6.12).
+ */
 SEC("kprobe")
 int BPF_KPROBE(kp_put_array, void *array, int nr)
 {

@@ -21,6 +21,7 @@ enum shape {
 	GRAB_INT,	/* (folio *, int refs, unsigned int flags) -> 0 or -errno */
 	GRAB_BOOL,	/* (page *, unsigned int flags) -> bool */
 	RELEASE,	/* (folio/page *, int refs, unsigned int flags) -> void */
+	UNPIN_API,	/* an unpin API: accounted at entry, a kprobe per function */
 	PUT_ARRAY,	/* (struct page **, int nr): puts one reference per page */
 	TP_FREE,	/* the kmem:mm_page_free tracepoint (tp_btf) */
 	COUNT,		/* any: only counts calls */
@@ -50,11 +51,17 @@ static const struct hook_def defs[] = {
 	{ "get-api", COUNT, { "get_user_pages_fast" } },
 	{ "get-api", COUNT, { "iov_iter_get_pages2", "iov_iter_get_pages" } },
 	{ "pin-api", COUNT, { "iov_iter_extract_pages" } },
-	{ "unpin-api", COUNT, { "unpin_user_page" } },
-	{ "unpin-api", COUNT, { "unpin_user_pages" } },
-	{ "unpin-api", COUNT, { "unpin_user_pages_dirty_lock" } },
-	{ "unpin-api", COUNT, { "unpin_user_folio" } },
-	{ "unpin-api", COUNT, { "unpin_folios" } },
+	/*
+	 * The unpin APIs account their own unpins (7.x inlines gup_put_folio() into
+	 * unpin_user_folio(), so the central release does not see them all): required like it.
+	 */
+	{ "unpin", UNPIN_API, { "unpin_user_page" } },
+	{ "unpin", UNPIN_API, { "unpin_folio" } },
+	{ "unpin", UNPIN_API, { "unpin_user_folio" } },
+	{ "unpin", UNPIN_API, { "unpin_folios" } },
+	{ "unpin", UNPIN_API, { "unpin_user_pages" } },
+	{ "unpin", UNPIN_API, { "unpin_user_pages_dirty_lock" } },
+	{ "unpin", UNPIN_API, { "unpin_user_page_range_dirty_lock" } },
 	{ "bio-release", COUNT, { "__bio_release_pages", "bio_release_pages" } },
 	/* release sites the detector looks into */
 	{ "put", PUT_ARRAY, { "release_pages" } },
@@ -133,6 +140,7 @@ static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
 		return n == 3 && !ret;
 	case PUT_ARRAY:
 		return n == 2 && !ret;
+	case UNPIN_API:
 	case TP_FREE:
 	case COUNT:
 		return 1;
@@ -142,7 +150,7 @@ static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
 
 static bool is_accounting(enum shape shape)
 {
-	return shape <= RELEASE;
+	return shape <= UNPIN_API;
 }
 
 /* Loads and attaches an empty fentry/fexit program on FUNC: the only sure test. */
@@ -269,13 +277,14 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 	if (k->def->shape == TP_FREE)	/* a tracepoint: tp_btf, whatever the mode */
 		return MODE_FENTRY;
 	/*
-	 * release_pages(struct page **, int): before 6.x verifiers let fentry read no argument
-	 * that points to a pointer ("arg0 type PTR is not a struct", 6.1), and 6.12 passes a
-	 * union by value, which no trampoline takes: a kprobe reads the register on all.
+	 * release_pages(struct page **, int): the 6.1 verifier lets fentry read no argument that
+	 * points to a pointer ("arg0 type PTR is not a struct"), and 6.12 passes a union by
+	 * value, which no trampoline takes: only a kprobe reads it, on every kernel.
 	 */
-	if (k->def->shape == PUT_ARRAY && want != PA_MODE_FENTRY && h->kprobes_ok) {
-		snprintf(k->why, sizeof(k->why), "fentry cannot read its array argument");
-		return MODE_KPROBE;
+	if (k->def->shape == PUT_ARRAY || k->def->shape == UNPIN_API) {
+		snprintf(k->why, sizeof(k->why), "%s", h->kprobes_ok && want != PA_MODE_FENTRY ?
+			 "" : "needs a kprobe (fentry cannot read its arguments on every kernel)");
+		return k->why[0] ? MODE_NONE : MODE_KPROBE;
 	}
 	if (want != PA_MODE_KPROBE) {
 		if (!fentry_probe(h->btf, k->func, type, why, sizeof(why)))
@@ -328,8 +337,36 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		k->entry = fentry ? skel->progs.fentry_release : skel->progs.kp_release;
 		skel->rodata->slot_release = slot;
 		break;
+	case UNPIN_API: {
+		const struct { const char *func; struct bpf_program *prog; __u32 *slot; } t[] = {
+			{ "unpin_user_page", skel->progs.kp_unpin_user_page,
+			  &skel->rodata->slot_unpin_user_page },
+			{ "unpin_folio", skel->progs.kp_unpin_folio, &skel->rodata->slot_unpin_folio },
+			{ "unpin_user_folio", skel->progs.kp_unpin_user_folio,
+			  &skel->rodata->slot_unpin_user_folio },
+			{ "unpin_folios", skel->progs.kp_unpin_folios,
+			  &skel->rodata->slot_unpin_folios },
+			{ "unpin_user_pages", skel->progs.kp_unpin_user_pages,
+			  &skel->rodata->slot_unpin_user_pages },
+			{ "unpin_user_pages_dirty_lock", skel->progs.kp_unpin_user_pages_dirty_lock,
+			  &skel->rodata->slot_unpin_user_pages_dirty_lock },
+			{ "unpin_user_page_range_dirty_lock",
+			  skel->progs.kp_unpin_user_page_range_dirty_lock,
+			  &skel->rodata->slot_unpin_user_page_range_dirty_lock },
+		};
+		size_t j;
+
+		for (j = 0; j < sizeof(t) / sizeof(t[0]); j++) {
+			if (strcmp(t[j].func, k->func))
+				continue;
+			k->entry = t[j].prog;
+			k->ret = skel->progs.krp_unpin_api_exit;
+			*t[j].slot = slot;
+		}
+		break;
+	}
 	case PUT_ARRAY:
-		k->entry = fentry ? skel->progs.fentry_put_array : skel->progs.kp_put_array;
+		k->entry = skel->progs.kp_put_array;
 		skel->rodata->slot_put_array = slot;
 		break;
 	case TP_FREE:
@@ -389,6 +426,13 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 		if (is_accounting(k->def->shape))
 			live_accounting++;
 	}
+	/*
+	 * The ledger is only right with every pin and unpin seen: without one accounting hook
+	 * every pin would look leaked (or put). The detector then stays off; the audit says so.
+	 */
+	for (i = 0; i < NR_DEFS; i++)
+		if (h->h[i].present && is_accounting(h->h[i].def->shape) && h->h[i].mode == MODE_NONE)
+			skel->rodata->detect = false;
 	if (live_accounting)
 		return 0;
 	snprintf(h->cause, sizeof(h->cause), "no pin accounting hook can attach: %s%s%s",
@@ -463,7 +507,7 @@ static const char *mode_name(const struct hook *k)
 		return "tp_btf";
 	if (k->mode == MODE_FENTRY)
 		return k->def->shape <= GRAB_BOOL ? "fexit" : "fentry";
-	return k->ret ? "kretprobe" : "kprobe";
+	return k->ret && k->def->shape != UNPIN_API ? "kretprobe" : "kprobe";
 }
 
 void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)

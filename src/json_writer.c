@@ -194,3 +194,27 @@ void jw_null(struct json_writer *w)
 	sep(w);
 	fputs("null", w->f);
 }
+
+void jw_string_field(struct json_writer *w, const char *name, const char *s)
+{
+	jw_name(w, name);
+	jw_string(w, s);
+}
+
+void jw_int_field(struct json_writer *w, const char *name, long long v)
+{
+	jw_name(w, name);
+	jw_int(w, v);
+}
+
+void jw_uint_field(struct json_writer *w, const char *name, unsigned long long v)
+{
+	jw_name(w, name);
+	jw_uint(w, v);
+}
+
+void jw_bool_field(struct json_writer *w, const char *name, bool v)
+{
+	jw_name(w, name);
+	jw_bool(w, v);
+}

@@ -21,5 +21,10 @@ void jw_uint(struct json_writer *w, unsigned long long v);
 void jw_float(struct json_writer *w, double v);
 void jw_bool(struct json_writer *w, bool v);
 void jw_null(struct json_writer *w);
+/* "name": value, as bpftool's jsonw_*_field() */
+void jw_string_field(struct json_writer *w, const char *name, const char *s);
+void jw_int_field(struct json_writer *w, const char *name, long long v);
+void jw_uint_field(struct json_writer *w, const char *name, unsigned long long v);
+void jw_bool_field(struct json_writer *w, const char *name, bool v);
 
 #endif

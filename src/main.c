@@ -194,6 +194,7 @@ int main(int argc, char **argv)
 			report__text(stderr, &audit, ks, env.verbose);
 		goto cleanup;
 	}
+	audit.detector_off = audit__accounting_missing(&audit);
 	if (env.verbose)
 		fprintf(stderr, "pinaudit: %d hooks live, auditing%s\n",
 			audit__live_hooks(&audit, false), env.argv ? "" : " until Ctrl-C");
@@ -240,10 +241,16 @@ int main(int argc, char **argv)
 		audit.events_lost = c[PA_EVENTS_LOST];
 		audit.stacks_lost = c[PA_STACKS_LOST];
 		audit.preexisting_unpins = c[PA_PREEXISTING_UNPINS];
+		audit.batch_cut = c[PA_BATCH_CUT];
 	}
-	err = reconcile__run(skel, &audit);
-	if (err)
-		audit__incomplete(&audit, "the end-of-audit ledger walk failed: %s", strerror(-err));
+	if (audit.detector_off) {
+		audit__free(&audit);	/* whatever the ring buffer said cannot be trusted */
+	} else {
+		err = reconcile__run(skel, &audit);
+		if (err)
+			audit__incomplete(&audit, "the end-of-audit ledger walk failed: %s",
+					  strerror(-err));
+	}
 	audit.vmstat_ok = !vm0 && !vm1;
 	audit.vm_acquired = v1.acquired - v0.acquired;
 	audit.vm_released = v1.released - v0.released;

@@ -78,6 +78,16 @@ void audit__incomplete(struct audit *a, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool audit__accounting_missing(const struct audit *a)
+{
+	int i;
+
+	for (i = 0; i < a->nr_hooks; i++)
+		if (a->hooks[i].accounting && a->hooks[i].present && !a->hooks[i].attached)
+			return true;
+	return false;
+}
+
 void audit__reconcile(struct audit *a)
 {
 	int i;
@@ -89,6 +99,8 @@ void audit__reconcile(struct audit *a)
 			audit__incomplete(a, "pin accounting hook %s not attached: %s", h->function,
 					  h->why);
 	}
+	if (a->detector_off)
+		audit__incomplete(a, "detector off: the pin ledger needs every accounting hook");
 	if (a->stash_lost)
 		audit__incomplete(a, "%llu grab calls lost between kprobe entry and return",
 				  a->stash_lost);
@@ -97,6 +109,9 @@ void audit__reconcile(struct audit *a)
 				  a->ledger_full, a->max_folios);
 	if (a->events_lost)
 		audit__incomplete(a, "%llu findings lost: the ring buffer was full", a->events_lost);
+	if (a->batch_cut)
+		audit__incomplete(a, "%llu unpins in arrays past the per-call bound not accounted",
+				  a->batch_cut);
 	if (!a->vmstat_ok) {
 		audit__incomplete(a, "/proc/vmstat nr_foll_pin_* unreadable: counts not cross-checked");
 		return;
@@ -154,6 +169,10 @@ bool audit__class_available(const struct audit *a, int class, const char **how)
 {
 	bool grab = role_live(a, "grab"), release = role_live(a, "release");
 
+	if (a->detector_off) {
+		*how = "detector off: a pin accounting hook is missing";
+		return false;
+	}
 	switch (class) {
 	case PA_PIN_THEN_PUT:
 		*how = role_live(a, "put") ? "release_pages put site; folio state at the end"

@@ -76,8 +76,9 @@ struct audit {
 	int nr_findings;
 	int cap_findings;
 	unsigned long long preexisting_unpins;	/* unpins of pins older than the audit */
-	unsigned long long ledger_full, events_lost, stacks_lost;
+	unsigned long long ledger_full, events_lost, stacks_lost, batch_cut;
 	long max_folios;
+	bool detector_off;	/* an accounting hook is missing: no finding can be trusted */
 };
 
 void audit__init(struct audit *a);
@@ -97,5 +98,7 @@ void audit__reconcile(struct audit *a);
 bool audit__complete(const struct audit *a);
 int audit__exit_status(const struct audit *a);
 int audit__live_hooks(const struct audit *a, bool accounting_only);
+/* whether a pin accounting hook of this kernel is not attached */
+bool audit__accounting_missing(const struct audit *a);
 
 #endif

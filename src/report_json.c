@@ -20,8 +20,7 @@ static void command_json(struct json_writer *w, const struct audit *a)
 	for (i = 0; i < a->argc; i++)
 		jw_string(w, a->argv[i]);
 	jw_end_array(w);
-	jw_name(w, "status");
-	jw_int(w, a->status);
+	jw_int_field(w, "status", a->status);
 	jw_end_object(w);
 }
 
@@ -35,22 +34,14 @@ static void hooks_json(struct json_writer *w, const struct audit *a)
 		const struct hook_state *h = &a->hooks[i];
 
 		jw_start_object(w);
-		jw_name(w, "function");
-		jw_string(w, h->function);
-		jw_name(w, "role");
-		jw_string(w, h->role);
-		jw_name(w, "mode");
-		jw_string(w, h->mode);
-		jw_name(w, "attached");
-		jw_bool(w, h->attached);
-		jw_name(w, "accounting");
-		jw_bool(w, h->accounting);
-		jw_name(w, "calls");
-		jw_uint(w, h->calls);
-		if (!h->attached) {
-			jw_name(w, "error");
-			jw_string(w, h->why);
-		}
+		jw_string_field(w, "function", h->function);
+		jw_string_field(w, "role", h->role);
+		jw_string_field(w, "mode", h->mode);
+		jw_bool_field(w, "attached", h->attached);
+		jw_bool_field(w, "accounting", h->accounting);
+		jw_uint_field(w, "calls", h->calls);
+		if (!h->attached)
+			jw_string_field(w, "error", h->why);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -72,40 +63,24 @@ static void stack_json(struct json_writer *w, const char *name, const struct sta
 static void finding_json(struct json_writer *w, const struct finding *f, const struct ksyms *ks)
 {
 	jw_start_object(w);
-	jw_name(w, "class");
-	jw_string(w, class__name(f->class));
-	jw_name(w, "pages");
-	jw_uint(w, f->pages);
-	jw_name(w, "folios");
-	jw_uint(w, f->folios);
-	jw_name(w, "comm");
-	jw_string(w, f->comm);
-	jw_name(w, "pid");
-	jw_uint(w, f->tgid);
-	jw_name(w, "tid");
-	jw_uint(w, f->pid);
-	jw_name(w, "kthread");
-	jw_bool(w, f->kthread);
-	jw_name(w, "longterm");
-	jw_bool(w, f->longterm);
-	jw_name(w, "large");
-	jw_bool(w, f->large);
-	jw_name(w, "task_exited");
-	jw_bool(w, f->task_exited);
-	jw_name(w, "proven");
-	jw_string(w, f->at_end ? "end-of-audit folio state" : "at the release");
+	jw_string_field(w, "class", class__name(f->class));
+	jw_uint_field(w, "pages", f->pages);
+	jw_uint_field(w, "folios", f->folios);
+	jw_string_field(w, "comm", f->comm);
+	jw_uint_field(w, "pid", f->tgid);
+	jw_uint_field(w, "tid", f->pid);
+	jw_bool_field(w, "kthread", f->kthread);
+	jw_bool_field(w, "longterm", f->longterm);
+	jw_bool_field(w, "large", f->large);
+	jw_bool_field(w, "task_exited", f->task_exited);
+	jw_string_field(w, "proven", f->at_end ? "end-of-audit folio state" : "at the release");
 	stack_json(w, "pin_stack", &f->pin_stack, ks);
 	stack_json(w, "release_stack", &f->release_stack, ks);
-	jw_name(w, "release_comm");
-	jw_string(w, f->release_comm);
-	jw_name(w, "release_pid");
-	jw_uint(w, f->release_pid);
-	jw_name(w, "refcount");
-	jw_int(w, f->refcount);
-	jw_name(w, "mapcount");
-	jw_int(w, f->mapcount);
-	jw_name(w, "pincount");
-	jw_int(w, f->pincount);
+	jw_string_field(w, "release_comm", f->release_comm);
+	jw_uint_field(w, "release_pid", f->release_pid);
+	jw_int_field(w, "refcount", f->refcount);
+	jw_int_field(w, "mapcount", f->mapcount);
+	jw_int_field(w, "pincount", f->pincount);
 	jw_end_object(w);
 }
 
@@ -120,12 +95,9 @@ static void classes_json(struct json_writer *w, const struct audit *a)
 		bool ok = audit__class_available(a, c, &how);
 
 		jw_start_object(w);
-		jw_name(w, "class");
-		jw_string(w, class__name(c));
-		jw_name(w, "detectable");
-		jw_bool(w, ok);
-		jw_name(w, "how");
-		jw_string(w, how);
+		jw_string_field(w, "class", class__name(c));
+		jw_bool_field(w, "detectable", ok);
+		jw_string_field(w, "how", how);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -139,12 +111,9 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 	if (!w)
 		return;
 	jw_start_object(w);
-	jw_name(w, "pinaudit");
-	jw_int(w, 1);
-	jw_name(w, "kernel");
-	jw_string(w, a->kernel);
-	jw_name(w, "complete");
-	jw_bool(w, audit__complete(a));
+	jw_int_field(w, "pinaudit", 1);
+	jw_string_field(w, "kernel", a->kernel);
+	jw_bool_field(w, "complete", audit__complete(a));
 	jw_name(w, "incomplete");
 	jw_start_array(w);
 	for (i = 0; i < a->nr_incomplete; i++)
@@ -157,42 +126,29 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 
 	jw_name(w, "totals");
 	jw_start_object(w);
-	jw_name(w, "pins");
-	jw_uint(w, a->pins);
-	jw_name(w, "unpins");
-	jw_uint(w, a->unpins);
-	jw_name(w, "gets");
-	jw_uint(w, a->gets);
-	jw_name(w, "zero_page_pins");
-	jw_uint(w, a->zero_pins);
-	jw_name(w, "zero_page_unpins");
-	jw_uint(w, a->zero_unpins);
-	jw_name(w, "failed_grabs");
-	jw_uint(w, a->grab_failed);
-	jw_name(w, "preexisting_unpins");
-	jw_uint(w, a->preexisting_unpins);
+	jw_uint_field(w, "pins", a->pins);
+	jw_uint_field(w, "unpins", a->unpins);
+	jw_uint_field(w, "gets", a->gets);
+	jw_uint_field(w, "zero_page_pins", a->zero_pins);
+	jw_uint_field(w, "zero_page_unpins", a->zero_unpins);
+	jw_uint_field(w, "failed_grabs", a->grab_failed);
+	jw_uint_field(w, "preexisting_unpins", a->preexisting_unpins);
 	jw_end_object(w);
 
 	jw_name(w, "lost");
 	jw_start_object(w);
-	jw_name(w, "events");
-	jw_uint(w, a->events_lost);
-	jw_name(w, "stacks");
-	jw_uint(w, a->stacks_lost);
-	jw_name(w, "ledger_full");
-	jw_uint(w, a->ledger_full);
+	jw_uint_field(w, "events", a->events_lost);
+	jw_uint_field(w, "stacks", a->stacks_lost);
+	jw_uint_field(w, "ledger_full", a->ledger_full);
 	jw_end_object(w);
-	jw_name(w, "max_folios");
-	jw_int(w, a->max_folios);
+	jw_int_field(w, "max_folios", a->max_folios);
 	classes_json(w, a);
 
 	jw_name(w, "vmstat");
 	if (a->vmstat_ok) {
 		jw_start_object(w);
-		jw_name(w, "acquired");
-		jw_int(w, a->vm_acquired);
-		jw_name(w, "released");
-		jw_int(w, a->vm_released);
+		jw_int_field(w, "acquired", a->vm_acquired);
+		jw_int_field(w, "released", a->vm_released);
 		jw_end_object(w);
 	} else {
 		jw_null(w);
@@ -202,8 +158,7 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 	for (i = 0; i < a->nr_findings; i++)
 		finding_json(w, &a->findings[i], ks);
 	jw_end_array(w);
-	jw_name(w, "exit_status");
-	jw_int(w, audit__exit_status(a));
+	jw_int_field(w, "exit_status", audit__exit_status(a));
 	jw_end_object(w);
 	jw__free(w);
 }

@@ -352,23 +352,36 @@ static int case_longterm(struct pinbug_req *r)
 	return err;
 }
 
+/*
+ * Pins subpage PINBUG_THP_SUBPAGE of the THP at r->addr. A small folio is no THP: its pin is
+ * released correctly and the case fails with PINBUG_ENOTLARGE, committing nothing.
+ */
+static int pin_thp_subpage(struct pinbug_req *r, struct page **page, struct folio **folio)
+{
+	int got;
+
+	if (r->npages <= PINBUG_THP_SUBPAGE)
+		return -EINVAL;
+	got = pin_user_pages_fast(r->addr + PINBUG_THP_SUBPAGE * PAGE_SIZE, 1, FOLL_WRITE, page);
+	if (got != 1)
+		return got < 0 ? got : -EFAULT;
+	*folio = page_folio(*page);
+	if (!folio_test_large(*folio)) {
+		unpin_user_page(*page);
+		return -PINBUG_ENOTLARGE;
+	}
+	return 0;
+}
+
 static int case_thp_mix(struct pinbug_req *r)
 {
 	struct page *page, *other;
 	struct folio *folio;
 	unsigned long idx;
-	int got;
+	int err = pin_thp_subpage(r, &page, &folio);
 
-	if (r->npages <= PINBUG_THP_SUBPAGE)
-		return -EINVAL;
-	got = pin_user_pages_fast(r->addr + PINBUG_THP_SUBPAGE * PAGE_SIZE, 1, FOLL_WRITE, &page);
-	if (got != 1)
-		return got < 0 ? got : -EFAULT;
-	folio = page_folio(page);
-	if (!folio_test_large(folio)) {
-		unpin_user_page(page);
-		return -PINBUG_ENOTLARGE;
-	}
+	if (err)
+		return err;
 	/* The neighbouring subpage: a different struct page, the same folio. */
 	idx = folio_page_idx(folio, page);
 	other = folio_page(folio, idx ? idx - 1 : idx + 1);
@@ -427,19 +440,10 @@ static int case_thp_put(struct pinbug_req *r)
 {
 	struct folio *folio;
 	struct page *page;
-	int got;
+	int err = pin_thp_subpage(r, &page, &folio);
 
-	if (r->npages <= PINBUG_THP_SUBPAGE)
-		return -EINVAL;
-	got = pin_user_pages_fast(r->addr + PINBUG_THP_SUBPAGE * PAGE_SIZE, 1, FOLL_WRITE, &page);
-	if (got != 1)
-		return got < 0 ? got : -EFAULT;
-	folio = page_folio(page);
-	if (!folio_test_large(folio)) {
-		/* small folio: no misuse, the pin is released correctly */
-		unpin_user_page(page);
-		return -PINBUG_ENOTLARGE;
-	}
+	if (err)
+		return err;
 	r->pincount = atomic_read(&folio->_pincount);
 	r->folio_pages = folio_nr_pages(folio);
 	/*

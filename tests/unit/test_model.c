@@ -288,8 +288,42 @@ static void exit_precedence(void)
 	}
 }
 
+/* a missing accounting hook turns the detector off: no class claimed, a reason, exit 3 */
+static void detector_off(void)
+{
+	struct audit a;
+	const char *how;
+	int c;
+
+	if (test__start_subtest("detector_off_without_release_hook")) {
+		fill_clean(&a, true);
+		ASSERT_FALSE(audit__accounting_missing(&a), "all accounting hooks live");
+		a.hooks[1].attached = false;
+		snprintf(a.hooks[1].why, sizeof(a.hooks[1].why), "disabled by --skip-hook");
+		ASSERT_TRUE(audit__accounting_missing(&a), "the release hook is missing");
+		a.detector_off = audit__accounting_missing(&a);
+		audit__reconcile(&a);
+		ASSERT_EQ(a.nr_incomplete, 2, "hook reason and detector reason");
+		ASSERT_HAS_STR(a.incomplete[1], "detector off", "says the detector is off");
+		for (c = 1; c < 6; c++)
+			ASSERT_FALSE(audit__class_available(&a, c, &how), class__name(c));
+		ASSERT_HAS_STR(how, "detector off", "why a class is not detectable");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
+	}
+	if (test__start_subtest("classes_with_hooks")) {
+		fill_clean(&a, true);
+		ASSERT_TRUE(audit__class_available(&a, 1, &how), "pin-then-put");
+		ASSERT_FALSE(audit__class_available(&a, 5, &how),
+			     "freed-while-pinned needs the free hook");
+		ASSERT_HAS_STR(how, "no free-path hook", "says which hook");
+		ASSERT_STREQ(class__name(4), "leaked-pin", "class names follow enum pa_class");
+		ASSERT_STREQ(class__name(9), "unknown", "out of range");
+	}
+}
+
 void test_model(void)
 {
 	reconcile_reasons();
 	exit_precedence();
+	detector_off();
 }

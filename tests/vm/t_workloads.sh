@@ -55,5 +55,6 @@ audit preexisting-pin-released 0 0 -- sh -c "kill -USR1 $holder; while kill -0 $
 check "pre-existing pin: its 32 unpins counted as such" jq -e \
 	'.totals.unpins == 32 and .totals.preexisting_unpins == 32 and .totals.pins == 0' \
 	"$T/preexisting-pin-released.json"
+kill -TERM $holder 2>/dev/null	# if pinaudit never ran the command
 wait $holder 2>/dev/null
 umount "$EXT4"
