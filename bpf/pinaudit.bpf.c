@@ -80,15 +80,25 @@ struct {
 } events SEC(".maps");
 
 /*
- * Threads inside an unpin API call (unpin_user_page, unpin_user_folio, ...): their unpins are
- * accounted at the API's entry, so the central release must not count them again. 7.x inlines
- * gup_put_folio() into unpin_user_folio(), so the central release alone misses them there.
+ * Threads inside an unpin API call. 7.x inlines gup_put_folio() into unpin_user_folio(), so the
+ * central release alone misses those unpins. The single-folio APIs therefore account their
+ * unpin at entry and the central release stays quiet inside them (UNPIN_AT_ENTRY). The array
+ * APIs leave it to the central release, one call per folio, and at their return check that it
+ * ran at all (UNPIN_CENTRAL): if not, it was inlined there and the unpins went unseen.
  */
+enum { UNPIN_AT_ENTRY = 1, UNPIN_CENTRAL = 2 };
+
+struct unpin_call {
+	__u32 how;
+	__u32 central_calls;	/* central releases seen inside this call */
+	__u64 nr;		/* entries the caller passed (UNPIN_CENTRAL) */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, __u32);
+	__type(value, struct unpin_call);
 } in_unpin SEC(".maps");
 
 /* kprobe mode only: grab arguments from entry to return, by thread */
@@ -173,9 +183,8 @@ static __always_inline bool is_zero_page(__u64 page)
 }
 
 /*
- * One grab call: try_grab_folio/try_grab_folio_fast/try_grab_page/try_grab_compound_head take
- * FOLL_GET (refcount += refs) or FOLL_PIN (the pin accounting, and nr_foll_pin_acquired += refs)
- * unless they fail or the page is the zero page (mm/gup.c, "Don't take a pin on the zero page").
+ * A pin into the ledger: a folio met for the first time keeps as baseline the pins its state
+ * shows besides this one (taken before the audit); the first outstanding pin names the task.
  */
 static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32 flags)
 {
@@ -208,6 +217,11 @@ static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32
 	__sync_fetch_and_add(&e->pins, refs);
 }
 
+/*
+ * One grab call: try_grab_folio/try_grab_folio_fast/try_grab_page/try_grab_compound_head take
+ * FOLL_GET (refcount += refs) or FOLL_PIN (the pin accounting, and nr_foll_pin_acquired += refs)
+ * unless they fail or the page is the zero page (mm/gup.c, "Don't take a pin on the zero page").
+ */
 static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u32 refs,
 					 __u32 flags, bool ok)
 {
@@ -234,8 +248,8 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 }
 
 /*
- * An unpin, seen at the entry of gup_put_folio/put_compound_head, before the kernel subtracts
- * anything. If the folio's state cannot cover it (a small folio's refcount below refs x bias,
+ * An unpin, seen at the entry of an unpin API or of gup_put_folio/put_compound_head, before the
+ * kernel subtracts anything. If the folio's state cannot cover it (a small folio's refcount below refs x bias,
  * a large folio's pin count below refs), this unpin underflows: proof of a misuse. Which one
  * depends on history: pins that all came back already (double-unpin), or none at all
  * (get-then-unpin). Otherwise the ledger's pins come back first, and the rest were pins taken
@@ -291,81 +305,60 @@ static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, 
 {
 	__u64 tid = bpf_get_current_pid_tgid();
 
+	struct unpin_call *call;
+
 	count(PA_HOOK_CALLS + slot_release, 1);
-	if (!(flags & foll_pin) || bpf_map_lookup_elem(&in_unpin, &tid))
+	if (!(flags & foll_pin))
 		return;
+	call = bpf_map_lookup_elem(&in_unpin, &tid);
+	if (call) {
+		if (call->how == UNPIN_AT_ENTRY)
+			return;	/* accounted at the API's entry */
+		call->central_calls++;
+	}
 	account_unpin(ctx, folio, refs);
 }
 
 /* --- unpin APIs: accounted at entry (the folio's state before the kernel subtracts) ------- */
 
-static __always_inline void unpin_api_enter(__u32 slot)
+static __always_inline void unpin_api_enter(__u32 slot, __u32 how, __u64 nr)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
-	__u32 one = 1;
+	struct unpin_call call = { .how = how, .nr = nr };
 
 	count(PA_HOOK_CALLS + slot, 1);
-	bpf_map_update_elem(&in_unpin, &tid, &one, BPF_ANY);
+	bpf_map_update_elem(&in_unpin, &tid, &call, BPF_ANY);
 }
 
-/*
- * Unpins accounted per array entry, each with the whole ledger logic: the verifier walks every
- * iteration (no bpf_loop on 5.10), so the bound is small. Entries past it are counted and make
- * the audit incomplete; the kernel's own callers (io_uring, block DIO) unpin one folio a call.
- */
-#define PA_MAX_UNPIN_BATCH 16
-
-/* an array of struct page * or struct folio *, one reference each */
-static __always_inline void unpin_array(void *ctx, __u64 array, long nr, bool pages)
-{
-	int i;
-
-	if (nr > PA_MAX_UNPIN_BATCH)
-		count(PA_BATCH_CUT, nr - PA_MAX_UNPIN_BATCH);
-	for (i = 0; i < PA_MAX_UNPIN_BATCH && i < nr; i++) {
-		__u64 p = 0;
-
-		if (bpf_probe_read_kernel(&p, sizeof(p), (void *)(array + i * 8)) || !p)
-			continue;
-		account_unpin(ctx, pages ? compound_head(p) : p, 1);
-	}
-}
-
-/* contiguous pages from PAGE (unpin_user_page_range_dirty_lock) */
-static __always_inline void unpin_range(void *ctx, __u64 page, long nr)
-{
-	__u64 size = bpf_core_type_size(struct page);
-	int i;
-
-	if (nr > PA_MAX_UNPIN_BATCH)
-		count(PA_BATCH_CUT, nr - PA_MAX_UNPIN_BATCH);
-	for (i = 0; i < PA_MAX_UNPIN_BATCH && i < nr; i++)
-		account_unpin(ctx, compound_head(page + i * size), 1);
-}
-
-#define UNPIN_API(name, body)						\
+#define UNPIN_API(name, how, nr, body)					\
 const volatile __u32 slot_##name = 0;					\
 SEC("kprobe")								\
 int BPF_KPROBE(kp_##name, void *a0, long a1)				\
 {									\
-	unpin_api_enter(slot_##name);					\
+	unpin_api_enter(slot_##name, how, nr);				\
 	body;								\
 	return 0;							\
 }
 
-UNPIN_API(unpin_user_page, account_unpin(ctx, compound_head((__u64)a0), 1))
-UNPIN_API(unpin_folio, account_unpin(ctx, (__u64)a0, 1))
-UNPIN_API(unpin_user_folio, account_unpin(ctx, (__u64)a0, a1))
-UNPIN_API(unpin_folios, unpin_array(ctx, (__u64)a0, a1, false))
-UNPIN_API(unpin_user_pages, unpin_array(ctx, (__u64)a0, a1, true))
-UNPIN_API(unpin_user_pages_dirty_lock, unpin_array(ctx, (__u64)a0, a1, true))
-UNPIN_API(unpin_user_page_range_dirty_lock, unpin_range(ctx, (__u64)a0, a1))
+UNPIN_API(unpin_user_page, UNPIN_AT_ENTRY, 1, account_unpin(ctx, compound_head((__u64)a0), 1))
+UNPIN_API(unpin_folio, UNPIN_AT_ENTRY, 1, account_unpin(ctx, (__u64)a0, 1))
+UNPIN_API(unpin_user_folio, UNPIN_AT_ENTRY, a1, account_unpin(ctx, (__u64)a0, a1))
+UNPIN_API(unpin_folios, UNPIN_CENTRAL, a1, )
+UNPIN_API(unpin_user_pages, UNPIN_CENTRAL, a1, )
+UNPIN_API(unpin_user_pages_dirty_lock, UNPIN_CENTRAL, a1, )
+UNPIN_API(unpin_user_page_range_dirty_lock, UNPIN_CENTRAL, a1, )
 
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_unpin_api_exit)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
+	struct unpin_call *call = bpf_map_lookup_elem(&in_unpin, &tid);
 
+	if (!call)
+		return 0;
+	/* an array unpinned without the central release: inlined into this API here */
+	if (call->how == UNPIN_CENTRAL && call->nr && !call->central_calls)
+		count(PA_UNPINS_UNSEEN, call->nr);
 	bpf_map_delete_elem(&in_unpin, &tid);
 	return 0;
 }

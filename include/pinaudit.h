@@ -24,7 +24,7 @@ enum pa_counter {
 	PA_EVENTS_LOST,		/* findings the ring buffer had no room for */
 	PA_STACKS_LOST,		/* stacks the stack map had no room for */
 	PA_PREEXISTING_UNPINS,	/* unpins of pins taken before the audit started */
-	PA_BATCH_CUT,		/* array entries past the per-call bound, not looked at */
+	PA_UNPINS_UNSEEN,	/* array unpins whose central release was inlined away */
 	PA_NR_TOTALS,
 	PA_HOOK_CALLS = PA_NR_TOTALS,	/* + hook slot */
 };

@@ -241,7 +241,7 @@ int main(int argc, char **argv)
 		audit.events_lost = c[PA_EVENTS_LOST];
 		audit.stacks_lost = c[PA_STACKS_LOST];
 		audit.preexisting_unpins = c[PA_PREEXISTING_UNPINS];
-		audit.batch_cut = c[PA_BATCH_CUT];
+		audit.unpins_unseen = c[PA_UNPINS_UNSEEN];
 	}
 	if (audit.detector_off) {
 		audit__free(&audit);	/* whatever the ring buffer said cannot be trusted */
@@ -255,6 +255,7 @@ int main(int argc, char **argv)
 	audit.vm_acquired = v1.acquired - v0.acquired;
 	audit.vm_released = v1.released - v0.released;
 	audit__reconcile(&audit);
+	audit__withhold_if_unreliable(&audit);
 
 	if (out != stdout && ftruncate(fileno(out), 0))
 		fprintf(stderr, "pinaudit: truncating %s: %s\n", env.output, strerror(errno));

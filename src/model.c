@@ -109,9 +109,9 @@ void audit__reconcile(struct audit *a)
 				  a->ledger_full, a->max_folios);
 	if (a->events_lost)
 		audit__incomplete(a, "%llu findings lost: the ring buffer was full", a->events_lost);
-	if (a->batch_cut)
-		audit__incomplete(a, "%llu unpins in arrays past the per-call bound not accounted",
-				  a->batch_cut);
+	if (a->unpins_unseen)
+		audit__incomplete(a, "%llu unpins not seen: gup_put_folio is inlined into an unpin "
+				  "API on this kernel", a->unpins_unseen);
 	if (!a->vmstat_ok) {
 		audit__incomplete(a, "/proc/vmstat nr_foll_pin_* unreadable: counts not cross-checked");
 		return;
@@ -122,6 +122,23 @@ void audit__reconcile(struct audit *a)
 	if ((long long)a->unpins != a->vm_released)
 		audit__incomplete(a, "unpins seen (%llu) differ from nr_foll_pin_released delta (%lld)",
 				  a->unpins, a->vm_released);
+}
+
+/*
+ * A ledger that missed unpins sees every such pin as leaked or put: its findings would be
+ * false. Whatever it found is then withheld, and the audit says so (exit 3, never 1 or 0).
+ */
+void audit__withhold_if_unreliable(struct audit *a)
+{
+	bool missed = a->unpins_unseen || (a->vmstat_ok && (long long)a->unpins != a->vm_released);
+
+	if (!missed || a->detector_off)
+		return;
+	a->detector_off = true;
+	if (a->nr_findings)
+		audit__incomplete(a, "%d finding groups withheld: the ledger missed unpins",
+				  a->nr_findings);
+	audit__free(a);
 }
 
 bool audit__complete(const struct audit *a)

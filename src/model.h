@@ -76,7 +76,7 @@ struct audit {
 	int nr_findings;
 	int cap_findings;
 	unsigned long long preexisting_unpins;	/* unpins of pins older than the audit */
-	unsigned long long ledger_full, events_lost, stacks_lost, batch_cut;
+	unsigned long long ledger_full, events_lost, stacks_lost, unpins_unseen;
 	long max_folios;
 	bool detector_off;	/* an accounting hook is missing: no finding can be trusted */
 };
@@ -96,6 +96,8 @@ void audit__incomplete(struct audit *a, const char *fmt, ...)
 /* compares the counts with the vmstat deltas and the hooks' health; adds reasons */
 void audit__reconcile(struct audit *a);
 bool audit__complete(const struct audit *a);
+/* after audit__reconcile(): drops findings a ledger that missed unpins cannot back */
+void audit__withhold_if_unreliable(struct audit *a);
 int audit__exit_status(const struct audit *a);
 int audit__live_hooks(const struct audit *a, bool accounting_only);
 /* whether a pin accounting hook of this kernel is not attached */

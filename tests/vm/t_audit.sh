@@ -2,13 +2,14 @@
 # The audit's own guarantees: kprobe mode is exact too, a missing hook or a full ledger is
 # never green, system-wide mode, the wrapped command's status.
 
+modprobe null_blk nr_devices=1 2>/dev/null	# also loaded by t_workloads.sh
 FIXED="fio --output=/dev/null --runtime=1 --time_based --bs=4k --size=16M --name=fixed --ioengine=io_uring --fixedbufs --iodepth=16 --rw=randread --direct=1 --filename=/dev/nullb0"
 audit kprobe-mode-fixedbufs 0 16 -- --mode kprobe -- $FIXED
 check "--mode kprobe attached accounting hooks as kprobes" jq -e \
 	'[.hooks[] | select(.accounting) | .mode | test("^k(ret)?probe$")] | all' "$T/kprobe-mode-fixedbufs.json"
 
 # a pin accounting hook left unattached must make the audit incomplete (exit 3)
-rel=$(jq -r '.hooks[] | select(.role == "release") | .function' "$T/fio-fixedbufs-nullb.json")
+rel=$(jq -r '.hooks[] | select(.role == "release") | .function' "$T/kprobe-mode-fixedbufs.json")
 run_pa skip-hook --skip-hook "$rel" -- $FIXED
 check "--skip-hook $rel: exit 3 (incomplete), not green" [ "$rc" = 3 ]
 check "--skip-hook $rel: complete false, reason names it" jq -e --arg f "$rel" \
