@@ -3,6 +3,12 @@
 #include <string.h>
 #include "symbolize.h"
 
+/*
+ * No kernel function is this long: an address that far past the nearest symbol is in no
+ * function kallsyms lists (a BPF program or trampoline without bpf_jit_kallsyms).
+ */
+#define PA_MAX_FUNC_OFF 0x100000
+
 /* the frames a BPF program's own call leaves on top of the traced function's stack */
 static bool own_frame(const char *name)
 {
@@ -29,7 +35,10 @@ int symbolize(const struct ksyms *ks, const struct stack *s, char (*out)[PA_FRAM
 		const char *name, *module;
 		unsigned long off;
 
-		if (!ks || !ksyms__map_addr(ks, s->ip[i], &name, &off, &module)) {
+		if (!ks || !ksyms__map_addr(ks, s->ip[i], &name, &off, &module) ||
+		    off >= PA_MAX_FUNC_OFF) {
+			if (leading)	/* pinaudit's own, unnamed */
+				continue;
 			snprintf(out[n++], PA_FRAME_LEN, "0x%llx", s->ip[i]);
 			leading = false;
 			continue;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "ksyms.h"
+#include "symbolize.h"
 #include "test.h"
 
 /* in /proc/kallsyms order: the core kernel by address, then modules */
@@ -223,8 +224,39 @@ static void failures(void)
 	}
 }
 
+/* stacks as text: module names, pinaudit's own leading frames dropped, far addresses raw */
+static void symbolized(void)
+{
+	char frames[PA_MAX_FRAMES][PA_FRAME_LEN];
+	struct stack st = { .id = 1, .depth = 5 };
+	struct ksyms *ks;
+	int n;
+
+	if (!test__start_subtest("symbolize"))
+		return;
+	ks = load("kallsyms-stack", "ffffffff81000000 T bpf_trampoline_6442\n"
+				    "ffffffff81100000 t try_grab_folio_fast\n"
+				    "ffffffff81200000 T pin_user_pages_fast\n"
+				    "ffffffffc0001000 t pinbug_ioctl\t[pinbug]\n");
+	if (!ks)
+		return;
+	st.ip[0] = 0xffffffff81000040;	/* bpf_trampoline_*: ours */
+	st.ip[1] = 0xffffffff810fffff - 0x10;	/* 0xfffaf past it: no function that long, ours */
+	st.ip[2] = 0xffffffff81100005;
+	st.ip[3] = 0xffffffffc0001011;
+	st.ip[4] = 0xffffffffd0000000;	/* far past pinbug_ioctl: printed raw */
+	n = symbolize(ks, &st, frames, PA_MAX_FRAMES);
+	if (ASSERT_EQ(n, 3, "own frames dropped")) {
+		ASSERT_STREQ(frames[0], "try_grab_folio_fast+0x5", "first frame");
+		ASSERT_STREQ(frames[1], "pinbug_ioctl+0x11 [pinbug]", "module frame");
+		ASSERT_STREQ(frames[2], "0xffffffffd0000000", "unknown frame raw");
+	}
+	ksyms__free(ks);
+}
+
 void test_ksyms(void)
 {
+	symbolized();
 	lookups();
 	kptr_restrict();
 	many();
