@@ -153,7 +153,23 @@ static bool is_accounting(enum shape shape)
 	return shape <= UNPIN_API;
 }
 
-/* Loads and attaches an empty fentry/fexit program on FUNC: the only sure test. */
+/* number of arguments of FUNC per BTF, -1 if unknown */
+static int nr_args(const struct btf *btf, const char *func)
+{
+	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	const struct btf_type *fn = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_type *proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+
+	return proto && btf_is_func_proto(proto) ? btf_vlen(proto) : -1;
+}
+
+/*
+ * Loads an empty fentry/fexit program on FUNC; attaches it too only for functions of more than
+ * 6 arguments, which the trampoline refuses at attach time before 6.6 (-524, 6.1). Attaching
+ * rewrites the traced function's entry: on the hot GUP functions that is done once, for real,
+ * not once more per probe (a 7.2 guest under TCG once died in a trampoline being patched while
+ * exec ran through try_grab_folio).
+ */
 static int fentry_probe(const struct btf *btf, const char *func, enum bpf_attach_type type,
 			char *why, size_t len)
 {
@@ -176,6 +192,10 @@ static int fentry_probe(const struct btf *btf, const char *func, enum bpf_attach
 		err = -errno;
 		snprintf(why, len, "%s load of %s: %s", kind, func, errstr(err));
 		return err;
+	}
+	if (nr_args(btf, func) <= 6) {
+		close(fd);
+		return 0;
 	}
 	lfd = bpf_raw_tracepoint_open(NULL, fd);
 	if (lfd < 0) {
