@@ -36,10 +36,13 @@ const volatile __u64 zero_pfn_addr = 0;
 const volatile __u64 vmemmap_base_addr = 0;
 /* counter slot of each program, assigned by the loader's hook table */
 const volatile __u32 slot_grab_ptr = 0, slot_grab_int = 0, slot_grab_bool = 0, slot_release = 0;
-const volatile __u32 slot_put_array = 0, slot_free = 0;
+const volatile __u32 slot_put_array = 0, slot_free = 0, slot_bio_submit = 0, slot_bio_end = 0;
+/* bit of BIO_PAGE_PINNED in bio->bi_flags (6.5+, from BTF), < 0 where the kernel has none */
+const volatile int bio_page_pinned_bit = -1;
 const volatile __u32 slot_count[PA_MAX_HOOKS] = {};
 
 __u64 zero_page = 0;	/* cached struct page * of the zero page, 0 until known */
+__u64 nr_suspects = 0;	/* entries ever put in suspects: the free path skips it while 0 */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -66,6 +69,49 @@ struct {
 	__type(key, __u64);
 	__type(value, struct pa_task_ctx);
 } recent SEC(".maps");
+
+/*
+ * FOLL_GET references a thread took on a pinned folio (one the ledger tracks), until that
+ * thread pins the folio itself: if it then unpins, it may be releasing its get with an unpin.
+ */
+struct task_folio {
+	__u64 folio;
+	__u64 tid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct task_folio);
+	__type(value, __u64);
+} task_gets SEC(".maps");
+
+/*
+ * Unpins that such a thread made while other pins covered them (context and stack): should the
+ * folio's pins later underflow, the misuse was that unpin, a get-then-unpin, not a double one.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct pa_task_ctx);
+} suspects SEC(".maps");
+
+/* bio_endio() entry to return: the linked folios of a completing bio and their state before */
+#define PA_BIO_CHECK 16
+struct bio_check {
+	__u32 n;
+	__u32 unpins[PA_BIO_CHECK];
+	__u64 folio[PA_BIO_CHECK];
+	__s64 ref[PA_BIO_CHECK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct bio_check);
+} bio_checks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -138,9 +184,13 @@ static __always_inline void task_ctx(void *ctx, struct pa_task_ctx *t, bool stac
 	}
 }
 
-/* sends a finding found on the spot; the release context is the current task */
+/*
+ * Sends a finding found on the spot. RELEASE: the misusing release when it happened earlier,
+ * NULL for the current task; E: the ledger entry, for the bio its page went out in.
+ */
 static __always_inline void emit(void *ctx, __u32 class, __u32 pages, __u64 folio,
-				 const struct pa_task_ctx *pin, __u32 outstanding, bool large,
+				 const struct pa_task_ctx *pin, const struct pa_task_ctx *release,
+				 const struct pa_folio *e, __u32 outstanding, bool large,
 				 long refcount, long pincount)
 {
 	struct pa_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
@@ -157,7 +207,16 @@ static __always_inline void emit(void *ctx, __u32 class, __u32 pages, __u64 foli
 	if (pin)
 		ev->pin = *pin;
 	ev->outstanding = outstanding;
-	task_ctx(ctx, &ev->release, true);
+	if (release)
+		ev->release = *release;
+	else
+		task_ctx(ctx, &ev->release, true);
+	if (e) {
+		ev->bio_flag = e->bio_flag;
+		ev->put_at_bio = e->put_at_bio;
+		ev->dev = e->dev;
+		ev->end_io = e->end_io;
+	}
 	ev->large = large;
 	ev->refcount = refcount;
 	ev->mapcount = large ? 0 : folio_mapcount(folio);
@@ -212,9 +271,19 @@ static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32
 	if (!e->outstanding) {
 		task_ctx(ctx, &e->pin, true);
 		e->pin.longterm = !!(flags & foll_longterm);
+		e->bio = 0;
+		e->bio_flag = PA_BIO_NONE;
+		e->put_at_bio = 0;
 	}
 	__sync_fetch_and_add(&e->outstanding, refs);
 	__sync_fetch_and_add(&e->pins, refs);
+	e->last_grab_tid = (__u32)bpf_get_current_pid_tgid();
+	e->last_grab_pin = 1;
+	if (e->gets) {	/* this thread's own pin: its earlier gets no longer explain its unpins */
+		struct task_folio k = { .folio = folio, .tid = e->last_grab_tid };
+
+		bpf_map_delete_elem(&task_gets, &k);
+	}
 }
 
 /*
@@ -236,8 +305,15 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
 
 		count(PA_GETS, refs);
-		if (e)
+		if (e && detect) {
+			struct task_folio k = { .folio = folio };
+			__u64 ts = bpf_ktime_get_ns();
+
 			__sync_fetch_and_add(&e->gets, refs);
+			k.tid = e->last_grab_tid = (__u32)bpf_get_current_pid_tgid();
+			e->last_grab_pin = 0;
+			bpf_map_update_elem(&task_gets, &k, &ts, BPF_ANY);
+		}
 	} else if (is_zero_page(folio)) {
 		count(PA_ZERO_PINS, refs);
 	} else {
@@ -265,14 +341,32 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs)
 	if (held < refs) {
 		struct pa_task_ctx *last = bpf_map_lookup_elem(&recent, &folio);
 		const struct pa_task_ctx *pin = e && e->pins ? &e->pin : last;
+		/* an earlier unpin by a thread that had only a FOLL_GET on it: that was the misuse */
+		struct pa_task_ctx *culprit = nr_suspects ? bpf_map_lookup_elem(&suspects, &folio)
+							  : NULL;
+		__u32 class = culprit || !pin ? PA_GET_THEN_UNPIN : PA_DOUBLE_UNPIN;
 
-		emit(ctx, pin ? PA_DOUBLE_UNPIN : PA_GET_THEN_UNPIN, refs - held, folio, pin,
+		emit(ctx, class, refs - held, folio, pin, culprit, e,
 		     e ? e->outstanding : 0, large, folio_refcount(folio), large ? held : 0);
+		if (culprit)
+			bpf_map_delete_elem(&suspects, &folio);
 	}
 	if (!e) {
 		if (held >= refs)
 			count(PA_PREEXISTING_UNPINS, refs);
 		return;
+	}
+	if (held >= refs && e->gets) {
+		struct task_folio k = { .folio = folio, .tid = (__u32)bpf_get_current_pid_tgid() };
+
+		if (bpf_map_lookup_elem(&task_gets, &k)) {
+			struct pa_task_ctx t;
+
+			task_ctx(ctx, &t, true);
+			bpf_map_update_elem(&suspects, &folio, &t, BPF_ANY);
+			__sync_fetch_and_add(&nr_suspects, 1);
+			bpf_map_delete_elem(&task_gets, &k);
+		}
 	}
 	__sync_fetch_and_add(&e->unpins, refs);
 	covered = e->outstanding < refs ? e->outstanding : refs;
@@ -390,8 +484,13 @@ static __always_inline void check_put(void *ctx, __u64 page)
 		task_ctx(ctx, &e->put, true);
 		return;
 	}
-	emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, e->outstanding, large, ref + 1,
-	     large ? folio_pincount(folio) : 0);
+	/*
+	 * A put at a bio's completion seen dropping a reference without an unpin is the real
+	 * site; this put (often an LRU batch's, lru_add_drain() -> release_pages()) only drops a
+	 * transient reference that covered the deficit.
+	 */
+	emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, e->put_at_bio ? &e->put : NULL, e,
+	     e->outstanding, large, ref + 1, large ? folio_pincount(folio) : 0);
 	/* that pin is gone: the end-of-audit walk must not report it again */
 	__sync_fetch_and_add(&e->outstanding, -1);
 }
@@ -454,13 +553,221 @@ int BPF_PROG(tp_page_free, struct page *page, unsigned int order)
 
 	count(PA_HOOK_CALLS + slot_free, 1);
 	bpf_map_delete_elem(&recent, &folio);
+	if (nr_suspects)
+		bpf_map_delete_elem(&suspects, &folio);
 	e = bpf_map_lookup_elem(&ledger, &folio);
 	if (!e)
 		return 0;
 	if (e->outstanding)
-		emit(ctx, PA_FREED_WHILE_PINNED, e->outstanding, folio, &e->pin, e->outstanding,
-		     folio_large(folio), folio_refcount(folio), 0);
+		emit(ctx, PA_FREED_WHILE_PINNED, e->outstanding, folio, &e->pin, NULL, e,
+		     e->outstanding, folio_large(folio), folio_refcount(folio), 0);
 	bpf_map_delete_elem(&ledger, &folio);
+	return 0;
+}
+
+/* --- bios: a pinned page sent in a bio, and what that bio's completion does to it ----------- */
+
+/* 5.10: the device of a bio is bi_disk + bi_partno (bi_bdev came in 5.12) */
+struct bio___v510 {
+	struct gendisk *bi_disk;
+	__u8 bi_partno;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 bio_dev(struct bio *bio)
+{
+	if (bpf_core_field_exists(bio->bi_bdev))
+		return BPF_CORE_READ(bio, bi_bdev, bd_dev);
+	else {
+		struct bio___v510 *old = (void *)bio;
+		struct gendisk *disk = BPF_CORE_READ(old, bi_disk);
+
+		/* MKDEV(major, minor), include/linux/kdev_t.h */
+		return ((__u32)BPF_CORE_READ(disk, major) << 20) |
+		       (BPF_CORE_READ(disk, first_minor) + BPF_CORE_READ(old, bi_partno));
+	}
+}
+
+#define PA_MAX_BIO_PAGES 256	/* pages looked at per bio: BIO_MAX_VECS single pages */
+
+enum { BIO_LINK, BIO_SNAPSHOT };
+
+/* one bio's walk, as bpf_loop() state */
+struct bio_walk {
+	struct bio_vec *vec;
+	__u64 bio, page, last, end_io, psize;
+	__u32 vcnt, i, left, tid, dev;
+	__u8 flag, what;
+	struct bio_check *chk;
+};
+
+/*
+ * One page of the bio (bio_for_each_segment_all(): bi_io_vec[0 .. bi_vcnt), whose multi-page
+ * bvecs (5.1+) may span physically contiguous pages of different folios).
+ * BIO_LINK (submit): a folio the submitting thread pinned (its latest grab of it a pin) is
+ * linked to this bio. BIO_SNAPSHOT (completion): linked folios' refcount and unpins, for the
+ * check at return. A bpf_loop() callback: as an open loop the verifier cannot prune its
+ * per-iteration states (E2BIG).
+ */
+static long bio_page(__u32 index, void *data)
+{
+	struct bio_walk *w = data;
+	struct pa_folio *e;
+	__u64 folio;
+
+	if (!w->left) {
+		struct bio_vec bv;
+
+		if (w->i >= w->vcnt || bpf_probe_read_kernel(&bv, sizeof(bv), w->vec + w->i))
+			return 1;
+		w->i++;
+		w->page = (__u64)bv.bv_page + (bv.bv_offset >> 12) * w->psize;
+		w->left = ((bv.bv_offset & 4095) + bv.bv_len + 4095) >> 12;
+		if (!w->left)
+			return 0;
+	} else {
+		w->page += w->psize;
+	}
+	w->left--;
+	folio = compound_head(w->page);
+	if (folio == w->last)
+		return 0;
+	w->last = folio;
+	e = bpf_map_lookup_elem(&ledger, &folio);
+	if (!e || !e->outstanding)
+		return 0;
+	if (w->what == BIO_LINK) {
+		if (e->last_grab_tid != w->tid || !e->last_grab_pin)
+			return 0;
+		e->bio = w->bio;
+		e->end_io = w->end_io;
+		e->dev = w->dev;
+		e->bio_flag = w->flag;
+	} else if (w->chk && e->bio == w->bio) {
+		struct bio_check *chk = w->chk;
+		__u32 n = chk->n;
+
+		if (n >= PA_BIO_CHECK)
+			return 1;
+		chk->folio[n] = folio;
+		chk->ref[n] = folio_refcount(folio);
+		chk->unpins[n] = e->unpins;
+		chk->n = n + 1;
+	}
+	return 0;
+}
+
+/*
+ * Zero, but not known to the verifier: before 6.7 ("bpf: verify callbacks as if they are called
+ * unknown number of times") a bpf_loop() callback is verified for its first call only, with the
+ * caller's constants; a walk state starting at a known 0 had its other branch removed as dead
+ * code (6.1.0-56: every call read a new bvec, skipping the bvec's other pages).
+ */
+__u32 unknown_zero = 0;
+
+static __always_inline void bio_walk(struct bio *bio, int what, struct bio_check *chk)
+{
+	struct bio_walk w = {
+		.left = unknown_zero,
+		.vec = BPF_CORE_READ(bio, bi_io_vec),
+		.vcnt = BPF_CORE_READ(bio, bi_vcnt),
+		.bio = (__u64)bio,
+		.psize = bpf_core_type_size(struct page),
+		.tid = (__u32)bpf_get_current_pid_tgid(),
+		.flag = PA_BIO_NO_FLAG,
+		.what = what,
+		.chk = chk,
+	};
+
+	if (what == BIO_LINK) {
+		w.end_io = (__u64)BPF_CORE_READ(bio, bi_end_io);
+		w.dev = bio_dev(bio);
+		if (bio_page_pinned_bit >= 0)
+			w.flag = BPF_CORE_READ(bio, bi_flags) & (1U << bio_page_pinned_bit) ?
+				 PA_BIO_FLAGGED : PA_BIO_UNFLAGGED;
+	}
+	bpf_loop(PA_MAX_BIO_PAGES, bio_page, &w, 0);
+}
+
+/* per-CPU scratch for a completion's snapshot (a trampoline program never nests on a CPU) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bio_check);
+} bio_scratch SEC(".maps");
+
+SEC("fentry/submit_bio")
+int BPF_PROG(fentry_bio_submit, struct bio *bio)
+{
+	count(PA_HOOK_CALLS + slot_bio_submit, 1);
+	if (detect)
+		bio_walk(bio, BIO_LINK, NULL);
+	return 0;
+}
+
+SEC("fentry/bio_endio")
+int BPF_PROG(fentry_bio_end, struct bio *bio)
+{
+	__u64 key = (__u64)bio;
+	struct bio_check *chk;
+	__u32 zero = 0;
+
+	count(PA_HOOK_CALLS + slot_bio_end, 1);
+	if (!detect)
+		return 0;
+	chk = bpf_map_lookup_elem(&bio_scratch, &zero);
+	if (!chk)
+		return 0;
+	chk->n = 0;
+	bio_walk(bio, BIO_SNAPSHOT, chk);
+	if (chk->n)
+		bpf_map_update_elem(&bio_checks, &key, chk, BPF_ANY);
+	return 0;
+}
+
+/*
+ * After the completion (bi_end_io has run; the bio itself may be freed): a linked folio that
+ * lost references without an unpin lost them to a put of the pin's page; the completion is
+ * its release site. Proven at once when the state shows the pin's references gone; otherwise
+ * (transient references cover it) the walk at the end proves it and names this site.
+ */
+SEC("fexit/bio_endio")
+int BPF_PROG(fexit_bio_end, struct bio *bio)
+{
+	__u64 key = (__u64)bio;
+	struct bio_check *chk = bpf_map_lookup_elem(&bio_checks, &key);
+	int i;
+
+	if (!chk)
+		return 0;
+	for (i = 0; i < PA_BIO_CHECK; i++) {
+		struct pa_folio *e;
+		__u64 folio;
+		long ref, need;
+		bool large;
+
+		if (i >= chk->n)
+			break;
+		folio = chk->folio[i];
+		e = bpf_map_lookup_elem(&ledger, &folio);
+		if (!e || e->bio != key)
+			continue;
+		e->bio = 0;
+		ref = folio_refcount(folio);
+		if (e->unpins != chk->unpins[i] || ref >= chk->ref[i] || !e->outstanding)
+			continue;	/* unpinned as it should be, or nothing dropped */
+		task_ctx(ctx, &e->put, true);
+		e->put_at_bio = 1;
+		large = folio_large(folio);
+		need = large ? folio_pincount(folio) :
+			       folio_mapcount(folio) + (long)e->outstanding * GUP_PIN_COUNTING_BIAS;
+		if (ref >= need)
+			continue;
+		emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, &e->put, e, e->outstanding, large,
+		     ref, large ? folio_pincount(folio) : 0);
+		__sync_fetch_and_add(&e->outstanding, -1);
+	}
+	bpf_map_delete_elem(&bio_checks, &key);
 	return 0;
 }
 
@@ -572,6 +879,10 @@ int reconcile(struct bpf_iter__bpf_map_elem *ctx)
 	ev.outstanding = e->outstanding;
 	ev.large = folio_large(ev.folio);
 	ev.at_end = 1;
+	ev.bio_flag = e->bio_flag;
+	ev.put_at_bio = e->put_at_bio;
+	ev.dev = e->dev;
+	ev.end_io = e->end_io;
 	/* mapcount read around the refcount: the smaller one never overstates what is needed */
 	map1 = folio_mapcount(ev.folio);
 	ref = folio_refcount(ev.folio);
@@ -598,6 +909,7 @@ int reconcile(struct bpf_iter__bpf_map_elem *ctx)
 	ev.pages = e->outstanding - (deficit > 0 ? deficit : 0);
 	ev.release.stack_id = -1;	/* a leak has no release site */
 	ev.release.ts = 0;
+	ev.put_at_bio = 0;
 	bpf_seq_write(seq, &ev, sizeof(ev));
 	return 0;
 }

@@ -78,8 +78,26 @@ struct pa_folio {
 	__u32 gets;		/* FOLL_GET references taken while tracked */
 	__u32 baseline;		/* pins the folio already held when first seen */
 	__u8 large;
-	__u8 pad[3];
+	__u8 last_grab_pin;	/* the latest grab of it (by last_grab_tid) was a pin */
+	__u8 bio_flag;		/* enum pa_bio_flag of the bio linked below */
+	__u8 put_at_bio;	/* put.ctx is the completion of that bio */
+	__u32 last_grab_tid;
+	__u32 dev;		/* the linked bio's device (kernel dev_t: major << 20 | minor) */
+	__u64 bio;		/* the bio this thread submitted with the pin's page, 0: none */
+	__u64 end_io;		/* that bio's bi_end_io */
 	__u64 fs;		/* file-system context (reports issue) */
+};
+
+/*
+ * A pinned page submitted in a bio by the thread that pinned it (its latest grab of the folio
+ * being the pin): that bio's completion must unpin it. BIO_PAGE_PINNED (6.5+) tells
+ * bio_release_pages() to unpin; before 6.5 the flag does not exist.
+ */
+enum pa_bio_flag {
+	PA_BIO_NONE,		/* no bio linked */
+	PA_BIO_UNFLAGGED,	/* the bio lacks BIO_PAGE_PINNED: bio_release_pages() puts */
+	PA_BIO_FLAGGED,		/* the bio carries BIO_PAGE_PINNED */
+	PA_BIO_NO_FLAG,		/* the kernel has no BIO_PAGE_PINNED (< 6.5) */
 };
 
 /* A finding, from the ring buffer (at once) or from the end-of-audit ledger walk. */
@@ -95,7 +113,11 @@ struct pa_event {
 	__u32 outstanding;
 	__u8 large;
 	__u8 at_end;		/* found by the end-of-audit walk */
-	__u8 pad[2];
+	__u8 bio_flag;		/* enum pa_bio_flag: the pin's page went out in a bio */
+	__u8 put_at_bio;	/* the release site is that bio's completion */
+	__u32 dev;		/* the bio's device, kernel dev_t */
+	__u32 pad;
+	__u64 end_io;		/* the bio's bi_end_io */
 };
 
 #endif /* __PINAUDIT_H */

@@ -53,7 +53,7 @@ static const char doc[] =
 
 static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 
-enum { OPT_SKIP_HOOK = 0x100, OPT_MODE, OPT_MAX_FOLIOS, OPT_USAGE };
+enum { OPT_SKIP_HOOK = 0x100, OPT_MODE, OPT_MAX_FOLIOS, OPT_RINGBUF, OPT_USAGE };
 
 static const struct argp_option opts[] = {
 	{ "json", 'j', NULL, 0, "Print the report as one JSON document (docs/json.md)", 0 },
@@ -65,6 +65,9 @@ static const struct argp_option opts[] = {
 	{ "max-folios", OPT_MAX_FOLIOS, "N", 0,
 	  "Size of the pin ledger in folios (default 262144: 1 GiB of 4 KiB pages); a full "
 	  "ledger makes the audit incomplete", 1 },
+	{ "ringbuf-kib", OPT_RINGBUF, "KIB", 0,
+	  "Size of the findings ring buffer in KiB, a power of two from 4 (default 256); "
+	  "findings it has no room for make the audit incomplete", 1 },
 	{ NULL, 0, NULL, 0, "Hook selection (for testing pinaudit itself):", 2 },
 	{ "mode", OPT_MODE, "auto|fentry|kprobe", 0,
 	  "Attach with fentry/fexit or kprobes (default auto: fentry where it attaches)", 2 },
@@ -231,6 +234,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_MAX_FOLIOS:
 		env->max_folios = parse_long(arg, "--max-folios", 1, PA_MAX_FOLIOS_LIMIT, "folios");
 		break;
+	case OPT_RINGBUF:
+		env->ringbuf_kib = parse_long(arg, "--ringbuf-kib", 4, PA_RINGBUF_KIB_LIMIT, "KiB");
+		/* BPF_MAP_TYPE_RINGBUF: a power-of-2 multiple of the page size */
+		if (env->ringbuf_kib & (env->ringbuf_kib - 1))
+			usage_error("invalid --ringbuf-kib '%s': expected a power of two", arg);
+		break;
 	case OPT_MODE:
 		if (!strcmp(arg, "auto"))
 			env->mode = PA_MODE_AUTO;
@@ -285,6 +294,7 @@ void env__parse(struct env *env, int argc, char **argv)
 
 	memset(env, 0, sizeof(*env));
 	env->max_folios = PA_MAX_FOLIOS_DEFAULT;
+	env->ringbuf_kib = PA_RINGBUF_KIB_DEFAULT;
 	argp_err_exit_status = PA_EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER | ARGP_NO_ERRS | ARGP_NO_HELP, NULL, env))
 		usage_error("cannot parse the command line");

@@ -21,6 +21,9 @@ enum pa_mode { PA_MODE_AUTO, PA_MODE_FENTRY, PA_MODE_KPROBE };
 /* --max-folios: the pin ledger's size (1 GiB of 4 KiB pages by default) and its bounds */
 #define PA_MAX_FOLIOS_DEFAULT	262144L
 #define PA_MAX_FOLIOS_LIMIT	16777216L
+/* --ringbuf-kib: the findings ring buffer */
+#define PA_RINGBUF_KIB_DEFAULT	256L
+#define PA_RINGBUF_KIB_LIMIT	(1L << 20)
 
 /* All options; owned by env.c, filled once by env__parse(). */
 struct env {
@@ -35,6 +38,7 @@ struct env {
 	const char *skip[PA_MAX_SKIP];	/* --skip-hook FUNC: leave this function unhooked */
 	int nr_skip;
 	long max_folios;	/* --max-folios N: pin ledger entries, 1..PA_MAX_FOLIOS_LIMIT */
+	long ringbuf_kib;	/* --ringbuf-kib N: a power of two, 4..PA_RINGBUF_KIB_LIMIT */
 };
 
 /* Parses argv into *env; on a usage error prints one line and exits PA_EXIT_USAGE. */

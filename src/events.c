@@ -19,22 +19,47 @@ struct events {
 
 static void read_stack(int stacks_fd, int id, struct stack *s)
 {
+	/* stack ids are stable for the audit (nothing deletes them): the walk repeats a few */
+	static struct stack last[2] = { { .id = -1 }, { .id = -1 } };
+	static int last_fd = -1;
 	__u64 ips[PA_STACK_DEPTH] = {};
 	int i;
 
+	if (stacks_fd != last_fd)
+		last[0].id = last[1].id = -1;
+	last_fd = stacks_fd;
+	for (i = 0; id >= 0 && i < 2; i++) {
+		if (last[i].id == id) {
+			*s = last[i];
+			return;
+		}
+	}
 	s->id = id;
 	s->depth = 0;
 	if (id < 0 || bpf_map_lookup_elem(stacks_fd, &id, ips))
 		return;
 	for (i = 0; i < PA_STACK_DEPTH && i < PA_MAX_FRAMES && ips[i]; i++)
 		s->ip[s->depth++] = ips[i];
+	last[1] = last[0];
+	last[0] = *s;
 }
 
 /* whether thread PID of process TGID, named COMM, still exists */
 static bool task_alive(unsigned int tgid, unsigned int pid, const char *comm)
 {
+	/* the ledger walk brings a folio at a time, mostly of the same task: ask /proc once */
+	static unsigned int last_tgid, last_pid;
+	static char last_comm[PA_COMM_LEN];
+	static bool last_alive;
 	char path[64], buf[32] = "";
 	FILE *f;
+
+	if (tgid == last_tgid && pid == last_pid && !strncmp(comm, last_comm, PA_COMM_LEN))
+		return last_alive;
+	last_tgid = tgid;
+	last_pid = pid;
+	strncpy(last_comm, comm, PA_COMM_LEN);
+	last_alive = false;
 
 	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", tgid, pid);
 	f = fopen(path, "r");
@@ -44,7 +69,8 @@ static bool task_alive(unsigned int tgid, unsigned int pid, const char *comm)
 		buf[0] = 0;
 	fclose(f);
 	buf[strcspn(buf, "\n")] = 0;
-	return !strncmp(buf, comm, PA_COMM_LEN - 1);
+	last_alive = !strncmp(buf, comm, PA_COMM_LEN - 1);
+	return last_alive;
 }
 
 int events__add(struct audit *a, int stacks_fd, const struct pa_event *e)
@@ -70,6 +96,10 @@ int events__add(struct audit *a, int stacks_fd, const struct pa_event *e)
 	f.refcount = e->refcount;
 	f.mapcount = e->mapcount;
 	f.pincount = e->pincount;
+	f.bio_flag = e->bio_flag;
+	f.put_at_bio = e->put_at_bio;
+	f.bio_dev = e->dev;
+	f.end_io = e->end_io;
 	return audit__add_finding(a, &f);
 }
 

@@ -24,6 +24,8 @@ enum shape {
 	UNPIN_API,	/* an unpin API: accounted at entry, a kprobe per function */
 	PUT_ARRAY,	/* (struct page **, int nr): puts one reference per page */
 	TP_FREE,	/* the kmem:mm_page_free tracepoint (tp_btf) */
+	BIO_SUBMIT,	/* submit_bio(struct bio *): fentry only */
+	BIO_END,	/* bio_endio(struct bio *): fentry and fexit only */
 	COUNT,		/* any: only counts calls */
 };
 
@@ -68,6 +70,9 @@ static const struct hook_def defs[] = {
 	{ "free", TP_FREE, { "mm_page_free" } },
 	{ "put", COUNT, { "folios_put_refs" } },
 	{ "put", COUNT, { "put_pages_list" } },
+	/* the bio check: a pinned page in a bio whose completion puts it (release site, at once) */
+	{ "bio", BIO_SUBMIT, { "submit_bio" } },
+	{ "bio", BIO_END, { "bio_endio" } },
 };
 
 #define NR_DEFS (sizeof(defs) / sizeof(defs[0]))
@@ -140,6 +145,9 @@ static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
 		return n == 3 && !ret;
 	case PUT_ARRAY:
 		return n == 2 && !ret;
+	case BIO_SUBMIT:
+	case BIO_END:
+		return n == 1;
 	case UNPIN_API:
 	case TP_FREE:
 	case COUNT:
@@ -306,6 +314,24 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 			 "" : "needs a kprobe (fentry cannot read its arguments on every kernel)");
 		return k->why[0] ? MODE_NONE : MODE_KPROBE;
 	}
+	/*
+	 * The bio check keys a completion's entry and return by the bio pointer, which only a
+	 * trampoline has at return. Without it the walk at the end still proves the put.
+	 */
+	if (k->def->shape == BIO_SUBMIT || k->def->shape == BIO_END) {
+		if (want == PA_MODE_KPROBE) {
+			snprintf(k->why, sizeof(k->why), "fentry/fexit only (--mode kprobe)");
+			return MODE_NONE;
+		}
+		/* the walk over a bio's pages is a bpf_loop() (5.17) */
+		if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, NULL) != 1) {
+			snprintf(k->why, sizeof(k->why), "needs the bpf_loop helper (5.17+)");
+			return MODE_NONE;
+		}
+		if (fentry_probe(h->btf, k->func, BPF_TRACE_FEXIT, k->why, sizeof(k->why)))
+			return MODE_NONE;
+		return MODE_FENTRY;
+	}
 	if (want != PA_MODE_KPROBE) {
 		if (!fentry_probe(h->btf, k->func, type, why, sizeof(why)))
 			return MODE_FENTRY;
@@ -393,6 +419,15 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		k->entry = skel->progs.tp_page_free;
 		skel->rodata->slot_free = slot;
 		break;
+	case BIO_SUBMIT:
+		k->entry = skel->progs.fentry_bio_submit;
+		skel->rodata->slot_bio_submit = slot;
+		break;
+	case BIO_END:
+		k->entry = skel->progs.fentry_bio_end;
+		k->ret = skel->progs.fexit_bio_end;
+		skel->rodata->slot_bio_end = slot;
+		break;
 	case COUNT:
 		k->entry = prog(skel, fentry ? "fentry_count%d" : "kp_count%d", nr_count);
 		skel->rodata->slot_count[nr_count] = slot;
@@ -443,6 +478,8 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 			bpf_program__set_autoload(k->ret, true);
 		if (k->mode == MODE_FENTRY && k->def->shape != TP_FREE)
 			bpf_program__set_attach_target(k->entry, 0, k->func);
+		if (k->mode == MODE_FENTRY && k->ret)
+			bpf_program__set_attach_target(k->ret, 0, k->func);
 		if (is_accounting(k->def->shape))
 			live_accounting++;
 	}
@@ -471,6 +508,11 @@ static int attach_one(struct hook *k)
 		k->links[0] = bpf_program__attach_trace(k->entry);
 		if (!k->links[0])
 			goto fail;
+		if (k->ret) {
+			k->links[1] = bpf_program__attach_trace(k->ret);
+			if (!k->links[1])
+				goto fail;
+		}
 		return 0;
 	}
 	k->links[0] = bpf_program__attach_kprobe(k->entry, false, k->func);
@@ -496,7 +538,8 @@ fail:
 			 fentry_why[0] ? "; " : "", k->func, errstr(err));
 	}
 	bpf_link__destroy(k->links[0]);
-	k->links[0] = NULL;
+	bpf_link__destroy(k->links[1]);
+	k->links[0] = k->links[1] = NULL;
 	return err;
 }
 

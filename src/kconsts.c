@@ -4,8 +4,8 @@
 #include "kconsts.h"
 #include "pinaudit.skel.h"
 
-/* value of the enumerator NAME in any enum of the kernel's BTF; 0 if none */
-static long long enum_value(const struct btf *btf, const char *name)
+/* value of the enumerator NAME in any enum of the kernel's BTF; DFLT if none */
+static long long enum_value(const struct btf *btf, const char *name, long long dflt)
 {
 	int id, n = btf__type_cnt(btf);
 
@@ -27,7 +27,7 @@ static long long enum_value(const struct btf *btf, const char *name)
 					return btf_enum64_value(&e[i]);
 		}
 	}
-	return 0;
+	return dflt;
 }
 
 void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct ksyms *ks)
@@ -39,12 +39,12 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 	 * mm/internal.h, commit "mm/gup: move private gup FOLL_ flags to internal.h"); before,
 	 * #defines in include/linux/mm.h: FOLL_GET 0x04, FOLL_PIN 0x40000 (5.10 and 6.1).
 	 */
-	v = enum_value(btf, "FOLL_GET");
-	skel->rodata->foll_get = v ? v : 0x04;
-	v = enum_value(btf, "FOLL_PIN");
-	skel->rodata->foll_pin = v ? v : 0x40000;
-	v = enum_value(btf, "FOLL_LONGTERM");
-	skel->rodata->foll_longterm = v ? v : 0x10000;
+	skel->rodata->foll_get = enum_value(btf, "FOLL_GET", 0x04);
+	skel->rodata->foll_pin = enum_value(btf, "FOLL_PIN", 0x40000);
+	skel->rodata->foll_longterm = enum_value(btf, "FOLL_LONGTERM", 0x10000);
+	/* a bit number of bio->bi_flags (include/linux/blk_types.h), since 6.5 */
+	v = enum_value(btf, "BIO_PAGE_PINNED", -1);
+	skel->rodata->bio_page_pinned_bit = v >= 0 && v < 16 ? (int)v : -1;
 
 	skel->rodata->zero_pfn_addr = ksyms__addr(ks, "zero_pfn");
 	skel->rodata->vmemmap_base_addr = ksyms__addr(ks, "vmemmap_base");

@@ -13,7 +13,15 @@ struct ksym {
 	char *module;
 };
 
+/* a module's memory, from /proc/modules: its symbols lie in [start, end) */
+struct kmod {
+	char name[64];
+	unsigned long start, end;
+};
+
 struct ksyms {
+	struct kmod *mods;
+	int nr_mods;
 	struct ksym *syms;
 	struct ksym **by_addr;	/* functions only, sorted by address */
 	int nr, cap, nr_funcs;
@@ -73,6 +81,50 @@ static int add(struct ksyms *ks, unsigned long addr, char type, const char *name
 	return 0;
 }
 
+int ksyms__load_modules(struct ksyms *ks, const char *path)
+{
+	/* "pinbug 16384 0 - Live 0xffffffffc0a3e000 (OE)" */
+	char line[512], name[64];
+	unsigned long size, addr;
+	FILE *f = fopen(path, "r");
+	int cap = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lu %*s %*s %*s %lx", name, &size, &addr) != 3 || !addr)
+			continue;
+		if (ks->nr_mods == cap) {
+			void *p = realloc(ks->mods, (cap = cap ? cap * 2 : 64) * sizeof(*ks->mods));
+
+			if (!p) {
+				fclose(f);
+				return -ENOMEM;
+			}
+			ks->mods = p;
+		}
+		snprintf(ks->mods[ks->nr_mods].name, sizeof(ks->mods[0].name), "%s", name);
+		ks->mods[ks->nr_mods].start = addr;
+		ks->mods[ks->nr_mods].end = addr + size;
+		ks->nr_mods++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* whether ADDR, found past symbol S of a module, is outside that module's memory */
+static bool past_module(const struct ksyms *ks, const struct ksym *s, unsigned long addr)
+{
+	int i;
+
+	if (!s->module[0])
+		return false;
+	for (i = 0; i < ks->nr_mods; i++)
+		if (!strcmp(ks->mods[i].name, s->module))
+			return addr < ks->mods[i].start || addr >= ks->mods[i].end;
+	return false;	/* not listed: trust the nearest symbol */
+}
+
 struct ksyms *ksyms__load(const char *path)
 {
 	/* KSYM_NAME_LEN is 512 since 6.1 (Rust symbols): room for a whole line */
@@ -125,6 +177,8 @@ struct ksyms *ksyms__load(const char *path)
 			ks->by_addr[ks->nr_funcs++] = &ks->syms[i];
 	if (ks->nr_funcs)
 		qsort(ks->by_addr, ks->nr_funcs, sizeof(*ks->by_addr), by_addr);
+	if (!path && ksyms__load_modules(ks, "/proc/modules") == -ENOMEM)
+		err = -ENOMEM;
 out:
 	fclose(f);
 	if (err) {
@@ -139,6 +193,7 @@ void ksyms__free(struct ksyms *ks)
 {
 	if (!ks)
 		return;
+	free(ks->mods);
 	free(ks->by_addr);
 	free(ks->syms);
 	free(ks->names);
@@ -201,7 +256,11 @@ bool ksyms__map_addr(const struct ksyms *ks, unsigned long addr, const char **na
 			hi = mid - 1;
 		}
 	}
-	if (found < 0)
+	/*
+	 * BPF programs and trampolines live in the module area too, past some module's last
+	 * symbol, and are not in kallsyms on every kernel (6.1 trampolines)
+	 */
+	if (found < 0 || past_module(ks, ks->by_addr[found], addr))
 		return false;
 	*name = ks->by_addr[found]->name;
 	*off = addr - ks->by_addr[found]->addr;

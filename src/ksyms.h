@@ -7,7 +7,10 @@
 /* /proc/kallsyms, modules included, sorted by name for lookups. */
 struct ksyms;
 
+/* PATH: a kallsyms file; NULL: /proc/kallsyms, and /proc/modules for the modules' bounds */
 struct ksyms *ksyms__load(const char *path);
+/* reads a /proc/modules file: an address past a module's memory maps to no symbol of it */
+int ksyms__load_modules(struct ksyms *ks, const char *path);
 void ksyms__free(struct ksyms *ks);
 /* address of the first symbol called NAME, 0 if none (or if kptr_restrict hides addresses) */
 unsigned long ksyms__addr(const struct ksyms *ks, const char *name);

@@ -164,6 +164,7 @@ int main(int argc, char **argv)
 	}
 	kconsts__set(skel, btf, ks);
 	bpf_map__set_max_entries(skel->maps.ledger, env.max_folios);
+	bpf_map__set_max_entries(skel->maps.events, env.ringbuf_kib * 1024);
 	hooks = hooks__new(&env, ks, btf);
 	if (!hooks) {
 		fprintf(stderr, "pinaudit: out of memory\n");

@@ -40,7 +40,9 @@ static bool same_group(const struct finding *x, const struct finding *y)
 {
 	return x->class == y->class && x->tgid == y->tgid && !strcmp(x->comm, y->comm) &&
 	       x->pin_stack.id == y->pin_stack.id && x->release_stack.id == y->release_stack.id &&
-	       x->at_end == y->at_end && x->task_exited == y->task_exited;
+	       x->at_end == y->at_end && x->task_exited == y->task_exited &&
+	       x->end_io == y->end_io && x->bio_dev == y->bio_dev &&
+	       x->put_at_bio == y->put_at_bio && x->bio_flag == y->bio_flag;
 }
 
 int audit__add_finding(struct audit *a, const struct finding *f)
@@ -192,12 +194,16 @@ bool audit__class_available(const struct audit *a, int class, const char **how)
 	}
 	switch (class) {
 	case PA_PIN_THEN_PUT:
-		*how = role_live(a, "put") ? "release_pages put site; folio state at the end"
-					   : "folio state at the end (no put site hooked)";
+		if (role_live(a, "put") && role_live(a, "bio"))
+			*how = "release_pages and bio completion put sites; folio state at the end";
+		else if (role_live(a, "put"))
+			*how = "release_pages put site; folio state at the end";
+		else
+			*how = "folio state at the end (no put site hooked)";
 		return grab;
 	case PA_GET_THEN_UNPIN:
 	case PA_DOUBLE_UNPIN:
-		*how = "folio state at the unpin";
+		*how = "folio state at the unpin; the unpinning thread's FOLL_GET history";
 		return release;
 	case PA_LEAKED_PIN:
 		*how = "ledger walk at the end";

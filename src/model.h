@@ -39,6 +39,11 @@ struct finding {
 	struct stack release_stack;
 	/* folio state when proven (the first folio of the group) */
 	long long refcount, mapcount, pincount;
+	/* the bio its pinning thread sent the page in (enum pa_bio_flag; PA_BIO_NONE: none) */
+	int bio_flag;
+	bool put_at_bio;	/* released by that bio's completion (release_stack: its caller) */
+	unsigned int bio_dev;	/* kernel dev_t: major << 20 | minor */
+	unsigned long long end_io;	/* bi_end_io, symbolized by the renderers */
 };
 
 struct hook_state {
@@ -78,6 +83,9 @@ struct audit {
 	unsigned long long preexisting_unpins;	/* unpins of pins older than the audit */
 	unsigned long long ledger_full, events_lost, stacks_lost, unpins_unseen;
 	long max_folios;
+	/* the end-of-audit ledger walk: folios with pins outstanding it read, and its time */
+	unsigned long long walk_folios;
+	double walk_seconds;
 	bool detector_off;	/* an accounting hook is missing: no finding can be trusted */
 };
 

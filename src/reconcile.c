@@ -6,12 +6,21 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 int reconcile__run(struct pinaudit_bpf *skel, struct audit *a)
 {
@@ -21,6 +30,8 @@ int reconcile__run(struct pinaudit_bpf *skel, struct audit *a)
 	struct bpf_link *link;
 	char buf[64 * sizeof(struct pa_event)];
 	size_t have = 0;
+	double t0 = now();
+	__u64 last = 0;
 	int fd, err = 0;
 	ssize_t n;
 
@@ -44,6 +55,10 @@ int reconcile__run(struct pinaudit_bpf *skel, struct audit *a)
 			struct pa_event e;
 
 			memcpy(&e, buf + off, sizeof(e));
+			/* a folio gives one record, or two in a row when part of its pins leaked */
+			if (e.folio != last)
+				a->walk_folios++;
+			last = e.folio;
 			err = events__add(a, stacks_fd, &e);
 			if (err)
 				goto out_fd;
@@ -53,6 +68,7 @@ int reconcile__run(struct pinaudit_bpf *skel, struct audit *a)
 	}
 	if (n < 0)
 		err = -errno;
+	a->walk_seconds = now() - t0;
 out_fd:
 	close(fd);
 out:

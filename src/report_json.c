@@ -60,6 +60,30 @@ static void stack_json(struct json_writer *w, const char *name, const struct sta
 	jw_end_array(w);
 }
 
+/* the bio the pinning thread sent the page in: its completion, device, BIO_PAGE_PINNED */
+static void bio_json(struct json_writer *w, const struct finding *f, const struct ksyms *ks)
+{
+	char end_io[PA_FRAME_LEN], dev[32];
+
+	jw_name(w, "bio");
+	if (f->bio_flag == PA_BIO_NONE) {
+		jw_null(w);
+		return;
+	}
+	symbolize_addr(ks, f->end_io, end_io, sizeof(end_io));
+	snprintf(dev, sizeof(dev), "%u:%u", f->bio_dev >> 20, f->bio_dev & 0xfffff);
+	jw_start_object(w);
+	jw_string_field(w, "end_io", end_io);
+	jw_string_field(w, "dev", dev);
+	jw_name(w, "page_pinned_flag");
+	if (f->bio_flag == PA_BIO_NO_FLAG)
+		jw_null(w);
+	else
+		jw_bool(w, f->bio_flag == PA_BIO_FLAGGED);
+	jw_bool_field(w, "released_at_completion", f->put_at_bio);
+	jw_end_object(w);
+}
+
 static void finding_json(struct json_writer *w, const struct finding *f, const struct ksyms *ks)
 {
 	jw_start_object(w);
@@ -81,6 +105,7 @@ static void finding_json(struct json_writer *w, const struct finding *f, const s
 	jw_int_field(w, "refcount", f->refcount);
 	jw_int_field(w, "mapcount", f->mapcount);
 	jw_int_field(w, "pincount", f->pincount);
+	bio_json(w, f, ks);
 	jw_end_object(w);
 }
 
@@ -142,6 +167,12 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 	jw_uint_field(w, "ledger_full", a->ledger_full);
 	jw_end_object(w);
 	jw_int_field(w, "max_folios", a->max_folios);
+	jw_name(w, "walk");
+	jw_start_object(w);
+	jw_uint_field(w, "folios", a->walk_folios);
+	jw_name(w, "seconds");
+	jw_float(w, a->walk_seconds);
+	jw_end_object(w);
 	classes_json(w, a);
 
 	jw_name(w, "vmstat");

@@ -81,8 +81,19 @@ static void finding_lines(FILE *f, const struct finding *x, const struct ksyms *
 	else
 		fprintf(f, "    pin stack: %s\n", x->pin_stack.id < 0 && x->tgid ?
 			"lost (stack map full)" : "not seen (pinned before the audit)");
+	if (x->bio_flag != PA_BIO_NONE) {
+		char end_io[PA_FRAME_LEN];
+
+		symbolize_addr(ks, x->end_io, end_io, sizeof(end_io));
+		fprintf(f, "    bio: sent to %u:%u by the pinning thread, end_io %s%s%s\n",
+			x->bio_dev >> 20, x->bio_dev & 0xfffff, end_io,
+			x->bio_flag == PA_BIO_UNFLAGGED ? ", without BIO_PAGE_PINNED" :
+			x->bio_flag == PA_BIO_FLAGGED ? ", with BIO_PAGE_PINNED" : "",
+			x->put_at_bio ? "; its completion dropped the pin's reference" : "");
+	}
 	if (x->release_stack.depth)
-		stack_lines(f, "release stack", &x->release_stack, ks);
+		stack_lines(f, x->put_at_bio ? "release stack (the bio's completion)" :
+			    "release stack", &x->release_stack, ks);
 	else if (x->class == PA_PIN_THEN_PUT)
 		fprintf(f, "    release: inline put, site not seen\n");
 }

@@ -26,6 +26,22 @@ static bool own_frame(const char *name)
 	return false;
 }
 
+void symbolize_addr(const struct ksyms *ks, unsigned long long addr, char *out, size_t len)
+{
+	const char *name, *module;
+	unsigned long off;
+	char offs[32] = "";
+
+	if (!ks || !ksyms__map_addr(ks, addr, &name, &off, &module) || off >= PA_MAX_FUNC_OFF) {
+		snprintf(out, len, "0x%llx", addr);
+		return;
+	}
+	if (off)
+		snprintf(offs, sizeof(offs), "+0x%lx", off);
+	snprintf(out, len, "%s%s%s%s%s", name, offs, *module ? " [" : "", module,
+		 *module ? "]" : "");
+}
+
 int symbolize(const struct ksyms *ks, const struct stack *s, char (*out)[PA_FRAME_LEN], int max)
 {
 	bool leading = true;

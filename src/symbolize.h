@@ -2,6 +2,7 @@
 #ifndef __PA_SYMBOLIZE_H
 #define __PA_SYMBOLIZE_H
 
+#include <stddef.h>
 #include "ksyms.h"
 #include "model.h"
 
@@ -12,5 +13,7 @@
  * (BPF programs, trampolines, kprobe/ftrace glue). Returns the number of lines.
  */
 int symbolize(const struct ksyms *ks, const struct stack *s, char (*out)[PA_FRAME_LEN], int max);
+/* one address, e.g. a function pointer: "name [module]", "name+0xoff", or "0x..." */
+void symbolize_addr(const struct ksyms *ks, unsigned long long addr, char *out, size_t len);
 
 #endif

@@ -47,6 +47,11 @@ static const struct ctl_case ctl_cases[] = {
 	{ "double-unpin", PINBUG_DOUBLE_UNPIN, BUF_SMALL,
 	  "pinned, unpinned twice (underflow, repaired at once)",
 	  "pin N, unpin N, unpin N again (bug: underflow, repaired at once)" },
+	{ "get-unpin-pinned", PINBUG_GET_UNPIN_PINNED, BUF_SMALL,
+	  "pinned and got with FOLL_GET, the get released with unpin_user_page, then the pin "
+	  "(underflow, repaired at once)",
+	  "pin N and get_user_pages_fast N, unpin_user_page each twice: the first releases the "
+	  "get (bug: the pin's own unpin underflows, repaired at once)" },
 	{ "pin-keep", PINBUG_PIN_KEEP, BUF_SMALL, "pinned FOLL_LONGTERM, kept by the module",
 	  "pin N FOLL_LONGTERM, keep them after exit (release unpins)" },
 	{ "longterm", PINBUG_LONGTERM, BUF_SMALL, "pinned FOLL_LONGTERM, held, unpinned",

@@ -317,6 +317,50 @@ out:
 	return err;
 }
 
+static int case_get_unpin_pinned(struct pinbug_req *r)
+{
+	struct page **pages = kvcalloc(r->npages, sizeof(*pages), GFP_KERNEL);
+	struct page **got = kvcalloc(r->npages, sizeof(*got), GFP_KERNEL);
+	unsigned int i, n = r->npages;
+	int nr, err = -ENOMEM;
+
+	if (!pages || !got)
+		goto out;
+	err = pin_small(r->addr, n, FOLL_WRITE, pages);
+	if (err)
+		goto out;
+	nr = get_user_pages_fast(r->addr, n, FOLL_WRITE, got);
+	if (nr != n) {
+		for (i = 0; nr > 0 && i < nr; i++)
+			put_page(got[i]);
+		unpin_user_pages(pages, n);
+		err = nr < 0 ? nr : -EFAULT;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct page *page = pages[i];
+
+		/* the same pages, with a pin and a FOLL_GET reference each; ours keeps them */
+		get_page(page);
+		/*
+		 * The misuse: the FOLL_GET reference released with unpin_user_page(). The page's
+		 * own pin still covers it (refcount >= GUP_PIN_COUNTING_BIAS), so nothing
+		 * underflows yet: gup_put_folio() takes the pin's bias, leaving the get's +1.
+		 */
+		unpin_user_page(got[i]);
+		/* The pin's own, correct release now finds no bias left: it underflows by 1023. */
+		unpin_user_page(page);
+		/* Repair at once: the bias the second unpin took, minus the get's leftover +1. */
+		page_ref_add(page, GUP_PIN_COUNTING_BIAS - 1);
+		put_page(page);
+	}
+	r->done = n;
+out:
+	kvfree(got);
+	kvfree(pages);
+	return err;
+}
+
 static int case_pin_keep(struct pinbug_req *r)
 {
 	struct pinbug_held *h = held__new(r->npages);
@@ -780,6 +824,7 @@ static const struct pinbug_case_desc cases[PINBUG_NR_CASES] = {
 	[PINBUG_LONGTERM]		= { "longterm", case_longterm, true },
 	[PINBUG_THP_MIX]		= { "thp-mix", case_thp_mix, true },
 	[PINBUG_THP_PUT]		= { "thp-put", case_thp_put, true },
+	[PINBUG_GET_UNPIN_PINNED]	= { "get-unpin-pinned", case_get_unpin_pinned, true },
 	[PINBUG_KTHREAD_PIN]		= { "kthread-pin", case_kthread_pin, true },
 	[PINBUG_KTHREAD_KEEP]		= { "kthread-keep", case_kthread_keep, true },
 	[PINBUG_BIO_PUT]		= { "bio-put", case_bio_put, true, true },

@@ -43,6 +43,9 @@ enum pinbug_case {
 	PINBUG_STATUS,			/* only report kept / damaged */
 	PINBUG_THP_PUT,			/* pin subpage 3 of a THP, put_page it: bug, freed while
 					 * pinned at unmap (pincount compensated, no heal) */
+	PINBUG_GET_UNPIN_PINNED,	/* pin N, FOLL_GET N, unpin each twice: the first unpin
+					 * releases the get (misuse), the second underflows;
+					 * repaired at once */
 	PINBUG_NR_CASES
 };
 

@@ -168,6 +168,11 @@ t_double_unpin()
 	check "double-unpin $N" $N $((2 * N)) "" -- "$ctl" double-unpin -n $N
 }
 
+t_get_unpin_pinned()
+{
+	check "get-unpin-pinned $N" $N $((2 * N)) "" -- "$ctl" get-unpin-pinned -n $N
+}
+
 t_pin_keep()
 {
 	check "pin-keep $N (process exits)" $N 0 "" -- "$ctl" pin-keep -n $N
@@ -351,6 +356,8 @@ t_leak() # repairs are exact: $BIGN pages damaged and repaired leave no page beh
 	leak_check "get-unpin $BIGN repair frees every page" "$base"
 	check "double-unpin $BIGN" $BIGN $((2 * BIGN)) "" -- "$ctl" double-unpin -n $BIGN
 	leak_check "double-unpin $BIGN repair frees every page" "$base"
+	check "get-unpin-pinned $BIGN" $BIGN $((2 * BIGN)) "" -- "$ctl" get-unpin-pinned -n $BIGN
+	leak_check "get-unpin-pinned $BIGN repair frees every page" "$base"
 	check "bio-put $BIGN" $BIGN 0 "" -- "$ctl" bio-put -n $BIGN -d $DEV
 	check "heal $BIGN after bio-put" 0 $BIGN "" -- "$ctl" heal
 	leak_check "bio-put + heal $BIGN frees every page" "$base"
@@ -410,6 +417,7 @@ group t_pin_put
 group t_pin_release_pages
 group t_get_unpin
 group t_double_unpin
+group t_get_unpin_pinned
 group t_pin_keep
 group t_longterm
 group t_thp_mix

@@ -108,6 +108,18 @@ static void parse_ok(void)
 		parse(&env, argv);
 		ASSERT_EQ(env.max_folios, 262144L, "back to the default on a new parse");
 	}
+
+	if (test__start_subtest("parse_ringbuf_kib")) {
+		argv = ARGS("-j");
+		parse(&env, argv);
+		ASSERT_EQ(env.ringbuf_kib, 256L, "default 256 KiB");
+		argv = ARGS("--ringbuf-kib", "4");
+		parse(&env, argv);
+		ASSERT_EQ(env.ringbuf_kib, 4L, "--ringbuf-kib 4, one page");
+		argv = ARGS("--ringbuf-kib=1048576");
+		parse(&env, argv);
+		ASSERT_EQ(env.ringbuf_kib, 1048576L, "--ringbuf-kib 1048576, the largest");
+	}
 }
 
 static const char *pinaudit(void)
@@ -162,6 +174,11 @@ static void usage_errors(void)
 		{ "--max-folios 2^64", ARGS("--max-folios", "18446744073709551616"),
 		  "'18446744073709551616'" },
 		{ "--max-folios without value", ARGS("--max-folios"), "requires an argument" },
+		{ "--ringbuf-kib 0", ARGS("--ringbuf-kib", "0"), "'0'" },
+		{ "--ringbuf-kib 2", ARGS("--ringbuf-kib", "2"), "'2'" },
+		{ "--ringbuf-kib 12", ARGS("--ringbuf-kib", "12"), "power of two" },
+		{ "--ringbuf-kib 2097152", ARGS("--ringbuf-kib", "2097152"), "'2097152'" },
+		{ "--ringbuf-kib x", ARGS("--ringbuf-kib", "x"), "'x'" },
 		{ "--skip-hook ''", ARGS("--skip-hook", ""), "skip-hook" },
 		{ "-o ''", ARGS("-o", ""), "output" },
 		{ "-- alone", ARGS("--"), "command" },

@@ -22,6 +22,24 @@ check "--max-folios 4: reason says the ledger is full" jq -e \
 	'.complete == false and any(.incomplete[]; test("ledger full")) and .lost.ledger_full > 0' \
 	"$T/ledger-full.json"
 
+# the end-of-audit walk at full size: 1 GiB of 4 KiB pages (262,144 folios) registered with
+# io_uring by a process that outlives the command, so every pin is still held at the end
+hold1g() {
+	"$PINHOLD" hold 262144 >"$T/hold1g.out" 2>&1 &
+	for _ in $(seq 1 1200); do grep -q held "$T/hold1g.out" && return 0; sleep 0.1; done
+	return 1
+}
+run_pa walk-1g --max-folios 300000 -- sh -c "$(declare -f hold1g); PINHOLD=$PINHOLD T=$T hold1g"
+check "1 GiB pinned and held at the end: 262144 leaked-pin pages, all long-term, exit 1" sh -c \
+	"[ $rc = 1 ] && jq -e '.complete and .totals.pins == 262144 and
+	([.findings[] | select(.class == \"leaked-pin\" and .longterm and .comm == \"pinhold\")
+	  | .pages] | add) == 262144 and all(.findings[]; .class == \"leaked-pin\")' '$T/walk-1g.json' >/dev/null"
+check "the walk read 262144 folios in under a second" jq -e \
+	'.walk.folios == 262144 and .walk.seconds < 1' "$T/walk-1g.json"
+echo "# walk of 262144 folios: $(jq -r .walk.seconds "$T/walk-1g.json") s"
+pkill -USR1 -x pinhold
+for _ in $(seq 1 300); do pgrep -x pinhold >/dev/null || break; sleep 0.1; done
+
 # system-wide (no command), ended by SIGINT once the workload is done
 "$PA" -v -j -o "$T/sys.json" 2>"$T/sys.err" &
 pa=$!
