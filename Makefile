@@ -22,6 +22,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror -st
 INCLUDES := -I$(OUTPUT) -Iinclude -Isrc
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -Iinclude
 
+LDFLAGS += -pthread
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 LIBS := -Wl,-Bstatic -lbpf -lelf -lz -lzstd

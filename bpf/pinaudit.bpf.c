@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pinaudit's kernel side: exact FOLL_PIN accounting at the kernel's own grab and release
- * functions (the places that move /proc/vmstat nr_foll_pin_acquired/released), and call
- * counters on the API edges and release sites the detector builds on.
+ * functions (the places that move /proc/vmstat nr_foll_pin_acquired/released), the per-folio
+ * ledger that proves each misuse, the release sites it looks into (release_pages, bio
+ * completion, the free path), and the context hooks that say where references come from.
  *
  * Every program exists as fentry/fexit and as kprobe(/kretprobe); src/hooks.c picks one per
  * kernel function at load time and retargets it, so no name here is final: the SEC() targets
@@ -39,7 +40,22 @@ const volatile __u32 slot_grab_ptr = 0, slot_grab_int = 0, slot_grab_bool = 0, s
 const volatile __u32 slot_put_array = 0, slot_free = 0, slot_bio_submit = 0, slot_bio_end = 0;
 /* bit of BIO_PAGE_PINNED in bio->bi_flags (6.5+, from BTF), < 0 where the kernel has none */
 const volatile int bio_page_pinned_bit = -1;
-const volatile __u32 slot_count[PA_MAX_HOOKS] = {};
+
+/*
+ * Zero, but not known to the verifier: before 6.7 ("bpf: verify callbacks as if they are called
+ * unknown number of times") a bpf_loop() callback is verified for its first call only, with the
+ * caller's constants; a walk state starting at a known 0 had its other branch removed as dead
+ * code (6.1.0-56: every call read a new bvec, skipping the bvec's other pages).
+ */
+__u32 unknown_zero = 0;
+
+/*
+ * The audit window, set by the loader: counters (and origins) move only while it is open, in
+ * step with its reads of /proc/vmstat; once it is closed nothing moves at all, so the counters,
+ * the origins and the ledger it reads next agree with each other.
+ */
+bool window_open = false;
+bool window_closed = false;
 
 __u64 zero_page = 0;	/* cached struct page * of the zero page, 0 until known */
 __u64 nr_suspects = 0;	/* entries ever put in suspects: the free path skips it while 0 */
@@ -147,6 +163,25 @@ struct {
 	__type(value, struct unpin_call);
 } in_unpin SEC(".maps");
 
+/*
+ * Threads inside a context hook (direct I/O on a file): where the page references they take
+ * come from. Set at the hook's entry, deleted at its return.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pa_origin);
+} io_ctx SEC(".maps");
+
+/* page references per origin: pins, unpins, gets */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct pa_origin);
+	__type(value, struct pa_origin_refs);
+} origins SEC(".maps");
+
 /* kprobe mode only: grab arguments from entry to return, by thread */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -159,7 +194,7 @@ static __always_inline void count(__u32 id, __u64 n)
 {
 	__u64 *v;
 
-	if (id >= PA_NR_COUNTERS)
+	if (id >= PA_NR_COUNTERS || !window_open)
 		return;
 	v = bpf_map_lookup_elem(&counters, &id);
 	if (v)
@@ -182,6 +217,67 @@ static __always_inline void task_ctx(void *ctx, struct pa_task_ctx *t, bool stac
 		if (t->stack_id < 0)
 			count(PA_STACKS_LOST, 1);
 	}
+}
+
+enum { REF_PIN, REF_UNPIN, REF_GET };
+
+/* the origin of a reference the current thread takes now: true inside a context hook */
+static __always_inline bool task_origin(struct pa_origin *o)
+{
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct pa_origin *c = bpf_map_lookup_elem(&io_ctx, &tid);
+
+	if (!c)
+		return false;
+	*o = *c;
+	return true;
+}
+
+/* no context hook around it: the grab's stack names the caller */
+static __always_inline void caller_origin(struct pa_origin *o, long stack_id)
+{
+	if (stack_id < 0)
+		return;	/* kind stays PA_ORIGIN_NONE */
+	o->kind = PA_ORIGIN_CALLER;
+	o->where = stack_id;
+}
+
+static __always_inline void origin_add(const struct pa_origin *o, int what, __u32 n)
+{
+	struct pa_origin_refs *r;
+
+	if (!window_open)	/* counted with the totals: the same window */
+		return;
+	r = bpf_map_lookup_elem(&origins, o);
+	if (!r) {
+		struct pa_origin_refs z = {};
+		int err;
+
+		/* a new origin: the super block is alive, its I/O is running (names read once) */
+		if (o->kind == PA_ORIGIN_FILE && o->where) {
+			struct super_block *sb = (void *)o->where;
+
+			bpf_probe_read_kernel_str(z.fstype, sizeof(z.fstype),
+						  BPF_CORE_READ(sb, s_type, name));
+			BPF_CORE_READ_STR_INTO(&z.sid, sb, s_id);
+		} else if (o->kind == PA_ORIGIN_FILE) {
+			__builtin_memcpy(z.fstype, "bdev", 5);
+		}
+		err = bpf_map_update_elem(&origins, o, &z, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			count(PA_ORIGINS_LOST, n);
+			return;
+		}
+		r = bpf_map_lookup_elem(&origins, o);
+		if (!r)
+			return;
+	}
+	if (what == REF_PIN)
+		__sync_fetch_and_add(&r->pins, n);
+	else if (what == REF_UNPIN)
+		__sync_fetch_and_add(&r->unpins, n);
+	else
+		__sync_fetch_and_add(&r->gets, n);
 }
 
 /*
@@ -216,6 +312,7 @@ static __always_inline void emit(void *ctx, __u32 class, __u32 pages, __u64 foli
 		ev->put_at_bio = e->put_at_bio;
 		ev->dev = e->dev;
 		ev->end_io = e->end_io;
+		ev->origin = e->origin;
 	}
 	ev->large = large;
 	ev->refcount = refcount;
@@ -243,9 +340,12 @@ static __always_inline bool is_zero_page(__u64 page)
 
 /*
  * A pin into the ledger: a folio met for the first time keeps as baseline the pins its state
- * shows besides this one (taken before the audit); the first outstanding pin names the task.
+ * shows besides this one (taken before the audit); the first outstanding pin names the task
+ * and the origin. O: the pin's origin; outside a context hook (!FILE) it is filled here, from
+ * the pin's stack, or from the folio's first outstanding pin.
  */
-static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32 flags)
+static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32 flags,
+				       struct pa_origin *o, bool file)
 {
 	struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
 
@@ -274,6 +374,11 @@ static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32
 		e->bio = 0;
 		e->bio_flag = PA_BIO_NONE;
 		e->put_at_bio = 0;
+		if (!file)
+			caller_origin(o, e->pin.stack_id);
+		e->origin = *o;
+	} else if (!file) {
+		*o = e->origin;
 	}
 	__sync_fetch_and_add(&e->outstanding, refs);
 	__sync_fetch_and_add(&e->pins, refs);
@@ -303,8 +408,17 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 	}
 	if (flags & foll_get) {	/* tested first, as try_grab_folio() does */
 		struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
+		struct pa_origin o = {};
 
 		count(PA_GETS, refs);
+		if (!task_origin(&o)) {
+			long id = bpf_get_stackid(ctx, &stacks, 0);
+
+			if (id < 0)
+				count(PA_STACKS_LOST, 1);
+			caller_origin(&o, id);
+		}
+		origin_add(&o, REF_GET, refs);
 		if (e && detect) {
 			struct task_folio k = { .folio = folio };
 			__u64 ts = bpf_ktime_get_ns();
@@ -317,9 +431,13 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 	} else if (is_zero_page(folio)) {
 		count(PA_ZERO_PINS, refs);
 	} else {
+		struct pa_origin o = {};
+		bool file = task_origin(&o);
+
 		count(PA_PINS, refs);
 		if (detect)
-			ledger_pin(ctx, folio, refs, flags);
+			ledger_pin(ctx, folio, refs, flags, &o, file);
+		origin_add(&o, REF_PIN, refs);
 	}
 }
 
@@ -352,10 +470,14 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs)
 			bpf_map_delete_elem(&suspects, &folio);
 	}
 	if (!e) {
+		struct pa_origin none = {};
+
 		if (held >= refs)
 			count(PA_PREEXISTING_UNPINS, refs);
+		origin_add(&none, REF_UNPIN, refs);
 		return;
 	}
+	origin_add(&e->origin, REF_UNPIN, refs);
 	if (held >= refs && e->gets) {
 		struct task_folio k = { .folio = folio, .tid = (__u32)bpf_get_current_pid_tgid() };
 
@@ -390,8 +512,13 @@ static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs)
 		return;
 	}
 	count(PA_UNPINS, refs);
-	if (detect)
+	if (detect) {
 		ledger_unpin(ctx, folio, refs);
+	} else {
+		struct pa_origin none = {};
+
+		origin_add(&none, REF_UNPIN, refs);
+	}
 }
 
 /* gup_put_folio/put_compound_head, when no unpin API around it accounts for it already */
@@ -429,6 +556,8 @@ const volatile __u32 slot_##name = 0;					\
 SEC("kprobe")								\
 int BPF_KPROBE(kp_##name, void *a0, long a1)				\
 {									\
+	if (window_closed)							\
+		return 0;							\
 	unpin_api_enter(slot_##name, how, nr);				\
 	body;								\
 	return 0;							\
@@ -447,6 +576,9 @@ int BPF_KRETPROBE(krp_unpin_api_exit)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct unpin_call *call = bpf_map_lookup_elem(&in_unpin, &tid);
+
+	if (window_closed)
+		return 0;
 
 	if (!call)
 		return 0;
@@ -495,17 +627,71 @@ static __always_inline void check_put(void *ctx, __u64 page)
 	__sync_fetch_and_add(&e->outstanding, -1);
 }
 
+/* the I-th page of a put array; 0 when unreadable. 6.12 encoded_page arrays keep flags in the
+ * low bits (include/linux/mm_types.h) */
+static __always_inline __u64 put_array_page(__u64 array, __u32 i)
+{
+	__u64 page = 0;
+
+	bpf_probe_read_kernel(&page, sizeof(page), (void *)(array + i * 8));
+	return page & ~3ULL;
+}
+
+/* the pages of a put array whose folios hold pins in the ledger (bpf_loop() state) */
+#define PA_PUT_HITS 16
+struct put_scan {
+	__u64 array;
+	__u32 nr, n;
+	__u64 hit[PA_PUT_HITS];
+};
+
+static long put_scan_one(__u32 i, void *data)
+{
+	struct put_scan *w = data;
+	struct pa_folio *e;
+	__u64 page, folio;
+	__u32 n = w->n;
+
+	if (i >= w->nr || n >= PA_PUT_HITS)
+		return 1;
+	page = put_array_page(w->array, i);
+	if (!page)
+		return 0;
+	folio = compound_head(page);
+	e = bpf_map_lookup_elem(&ledger, &folio);
+	if (e && e->outstanding) {
+		w->hit[n & (PA_PUT_HITS - 1)] = page;
+		w->n = n + 1;
+	}
+	return 0;
+}
+
+/*
+ * The array scanned by a bpf_loop() (5.17+): verified once, where the open loop below is
+ * verified per iteration (1.6 s of load time under TCG); only pages of pinned folios, at most
+ * PA_PUT_HITS a call, go on to check_put().
+ */
 static __always_inline void check_put_array(void *ctx, __u64 array, int nr)
+{
+	struct put_scan w = { .array = array, .nr = nr, .n = unknown_zero };
+	int i;
+
+	bpf_loop(PA_MAX_BATCH, put_scan_one, &w, 0);
+	for (i = 0; i < PA_PUT_HITS; i++) {
+		if (i >= w.n)
+			break;
+		check_put(ctx, w.hit[i]);
+	}
+}
+
+/* the same without bpf_loop() (5.10) */
+static __always_inline void check_put_array_open(void *ctx, __u64 array, int nr)
 {
 	int i;
 
 	for (i = 0; i < PA_MAX_BATCH && i < nr; i++) {
-		__u64 page = 0;
+		__u64 page = put_array_page(array, i);
 
-		if (bpf_probe_read_kernel(&page, sizeof(page), (void *)(array + i * 8)))
-			break;
-		/* 6.12 encoded_page arrays keep flags in the low bits (include/linux/mm_types.h) */
-		page &= ~3ULL;
 		if (page)
 			check_put(ctx, page);
 	}
@@ -517,6 +703,8 @@ static __always_inline void check_put_array(void *ctx, __u64 array, int nr)
 SEC("fexit/try_grab_folio_fast")
 int BPF_PROG(fexit_grab_ptr, void *page, int refs, unsigned int flags, void *ret)
 {
+	if (window_closed)
+		return 0;
 	account_grab(ctx, slot_grab_ptr, (__u64)ret, refs, flags, ret != NULL);
 	return 0;
 }
@@ -525,6 +713,8 @@ int BPF_PROG(fexit_grab_ptr, void *page, int refs, unsigned int flags, void *ret
 SEC("fexit/try_grab_folio")
 int BPF_PROG(fexit_grab_int, void *folio, int refs, unsigned int flags, int ret)
 {
+	if (window_closed)
+		return 0;
 	account_grab(ctx, slot_grab_int, (__u64)folio, refs, flags, ret == 0);
 	return 0;
 }
@@ -533,6 +723,8 @@ int BPF_PROG(fexit_grab_int, void *folio, int refs, unsigned int flags, int ret)
 SEC("fexit/try_grab_page")
 int BPF_PROG(fexit_grab_bool, void *page, unsigned int flags, bool ret)
 {
+	if (window_closed)
+		return 0;
 	account_grab(ctx, slot_grab_bool, compound_head((__u64)page), 1, flags, ret);
 	return 0;
 }
@@ -540,6 +732,8 @@ int BPF_PROG(fexit_grab_bool, void *page, unsigned int flags, bool ret)
 SEC("fentry/gup_put_folio")
 int BPF_PROG(fentry_release, void *folio, int refs, unsigned int flags)
 {
+	if (window_closed)
+		return 0;
 	account_release(ctx, (__u64)folio, refs, flags);
 	return 0;
 }
@@ -550,6 +744,9 @@ int BPF_PROG(tp_page_free, struct page *page, unsigned int order)
 {
 	__u64 folio = (__u64)page;
 	struct pa_folio *e;
+
+	if (window_closed)
+		return 0;
 
 	count(PA_HOOK_CALLS + slot_free, 1);
 	bpf_map_delete_elem(&recent, &folio);
@@ -656,14 +853,6 @@ static long bio_page(__u32 index, void *data)
 	return 0;
 }
 
-/*
- * Zero, but not known to the verifier: before 6.7 ("bpf: verify callbacks as if they are called
- * unknown number of times") a bpf_loop() callback is verified for its first call only, with the
- * caller's constants; a walk state starting at a known 0 had its other branch removed as dead
- * code (6.1.0-56: every call read a new bvec, skipping the bvec's other pages).
- */
-__u32 unknown_zero = 0;
-
 static __always_inline void bio_walk(struct bio *bio, int what, struct bio_check *chk)
 {
 	struct bio_walk w = {
@@ -699,6 +888,8 @@ struct {
 SEC("fentry/submit_bio")
 int BPF_PROG(fentry_bio_submit, struct bio *bio)
 {
+	if (window_closed)
+		return 0;
 	count(PA_HOOK_CALLS + slot_bio_submit, 1);
 	if (detect)
 		bio_walk(bio, BIO_LINK, NULL);
@@ -711,6 +902,9 @@ int BPF_PROG(fentry_bio_end, struct bio *bio)
 	__u64 key = (__u64)bio;
 	struct bio_check *chk;
 	__u32 zero = 0;
+
+	if (window_closed)
+		return 0;
 
 	count(PA_HOOK_CALLS + slot_bio_end, 1);
 	if (!detect)
@@ -737,6 +931,9 @@ int BPF_PROG(fexit_bio_end, struct bio *bio)
 	__u64 key = (__u64)bio;
 	struct bio_check *chk = bpf_map_lookup_elem(&bio_checks, &key);
 	int i;
+
+	if (window_closed)
+		return 0;
 
 	if (!chk)
 		return 0;
@@ -801,6 +998,8 @@ static __always_inline void unstash(void *ctx, __u32 slot, __u64 folio, bool ok)
 SEC("kprobe")
 int BPF_KPROBE(kp_grab3, void *page, int refs, unsigned int flags)
 {
+	if (window_closed)
+		return 0;
 	stash((__u64)page, refs, flags);
 	return 0;
 }
@@ -808,6 +1007,8 @@ int BPF_KPROBE(kp_grab3, void *page, int refs, unsigned int flags)
 SEC("kprobe")
 int BPF_KPROBE(kp_grab2, void *page, unsigned int flags)
 {
+	if (window_closed)
+		return 0;
 	stash((__u64)page, 1, flags);
 	return 0;
 }
@@ -815,6 +1016,8 @@ int BPF_KPROBE(kp_grab2, void *page, unsigned int flags)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_grab_ptr, void *ret)
 {
+	if (window_closed)
+		return 0;
 	unstash(ctx, slot_grab_ptr, (__u64)ret, ret != NULL);
 	return 0;
 }
@@ -822,6 +1025,8 @@ int BPF_KRETPROBE(krp_grab_ptr, void *ret)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_grab_int, long ret)
 {
+	if (window_closed)
+		return 0;
 	unstash(ctx, slot_grab_int, 0, (int)ret == 0);
 	return 0;
 }
@@ -829,6 +1034,8 @@ int BPF_KRETPROBE(krp_grab_int, long ret)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_grab_bool, long ret)
 {
+	if (window_closed)
+		return 0;
 	unstash(ctx, slot_grab_bool, 0, (__u8)ret != 0);	/* bool lives in %al */
 	return 0;
 }
@@ -836,6 +1043,8 @@ int BPF_KRETPROBE(krp_grab_bool, long ret)
 SEC("kprobe")
 int BPF_KPROBE(kp_release, void *folio, int refs, unsigned int flags)
 {
+	if (window_closed)
+		return 0;
 	account_release(ctx, (__u64)folio, refs, flags);
 	return 0;
 }
@@ -848,9 +1057,22 @@ int BPF_KPROBE(kp_release, void *folio, int refs, unsigned int flags)
 SEC("kprobe")
 int BPF_KPROBE(kp_put_array, void *array, int nr)
 {
+	if (window_closed)
+		return 0;
+	count(PA_HOOK_CALLS + slot_put_array, 1);
+	if (detect && nr > 0)
+		check_put_array(ctx, (__u64)array, nr);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_put_array_open, void *array, int nr)
+{
+	if (window_closed)
+		return 0;
 	count(PA_HOOK_CALLS + slot_put_array, 1);
 	if (detect)
-		check_put_array(ctx, (__u64)array, nr);
+		check_put_array_open(ctx, (__u64)array, nr);
 	return 0;
 }
 
@@ -883,6 +1105,7 @@ int reconcile(struct bpf_iter__bpf_map_elem *ctx)
 	ev.put_at_bio = e->put_at_bio;
 	ev.dev = e->dev;
 	ev.end_io = e->end_io;
+	ev.origin = e->origin;
 	/* mapcount read around the refcount: the smaller one never overstates what is needed */
 	map1 = folio_mapcount(ev.folio);
 	ref = folio_refcount(ev.folio);
@@ -914,22 +1137,76 @@ int reconcile(struct bpf_iter__bpf_map_elem *ctx)
 	return 0;
 }
 
-/* --- call counters on API edges and release sites (one program per hook slot) ---------------- */
+/* --- context hooks: the file behind the direct I/O that takes page references -------------- */
 
-#define COUNT_HOOK(n)							\
-SEC("fentry/pin_user_pages_fast")					\
-int fentry_count##n(void *ctx)						\
+#define S_IFMT	00170000	/* include/uapi/linux/stat.h */
+#define S_IFBLK	0060000
+
+/*
+ * Entry of a direct-I/O function taking the kiocb first: __iomap_dio_rw (ext4, xfs, btrfs...),
+ * __blockdev_direct_IO (fs/direct-io.c), blkdev_read_iter/blkdev_write_iter (a raw block
+ * device). The pins and gets its thread takes until the return belong to that file's super
+ * block and device. A raw block device's file lives on devtmpfs (or wherever its node is):
+ * its origin is the device itself (i_rdev), with no super block.
+ */
+static __always_inline void ctx_enter(__u32 slot, struct kiocb *iocb)
+{
+	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
+	struct pa_origin o = { .kind = PA_ORIGIN_FILE, .hook = slot };
+	__u32 tid = bpf_get_current_pid_tgid();
+
+	count(PA_HOOK_CALLS + slot, 1);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFBLK) {
+		o.dev = BPF_CORE_READ(inode, i_rdev);
+	} else {
+		o.where = (__u64)BPF_CORE_READ(inode, i_sb);
+		o.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	}
+	bpf_map_update_elem(&io_ctx, &tid, &o, BPF_ANY);
+}
+
+static __always_inline void ctx_exit(void)
+{
+	__u32 tid = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&io_ctx, &tid);
+}
+
+const volatile __u32 slot_ctx[4] = {};
+
+#define CTX_HOOK(n)							\
+SEC("fentry/__iomap_dio_rw")						\
+int BPF_PROG(fentry_ctx##n, struct kiocb *iocb)				\
 {									\
-	count(PA_HOOK_CALLS + slot_count[n], 1);			\
+	if (window_closed)							\
+		return 0;							\
+	ctx_enter(slot_ctx[n], iocb);					\
+	return 0;							\
+}									\
+SEC("fexit/__iomap_dio_rw")						\
+int BPF_PROG(fexit_ctx##n)						\
+{									\
+	if (window_closed)							\
+		return 0;							\
+	ctx_exit();							\
 	return 0;							\
 }									\
 SEC("kprobe")								\
-int kp_count##n(void *ctx)						\
+int BPF_KPROBE(kp_ctx##n, struct kiocb *iocb)				\
 {									\
-	count(PA_HOOK_CALLS + slot_count[n], 1);			\
+	if (window_closed)							\
+		return 0;							\
+	ctx_enter(slot_ctx[n], iocb);					\
 	return 0;							\
 }
 
-COUNT_HOOK(0) COUNT_HOOK(1) COUNT_HOOK(2) COUNT_HOOK(3) COUNT_HOOK(4) COUNT_HOOK(5)
-COUNT_HOOK(6) COUNT_HOOK(7) COUNT_HOOK(8) COUNT_HOOK(9) COUNT_HOOK(10) COUNT_HOOK(11)
-COUNT_HOOK(12) COUNT_HOOK(13) COUNT_HOOK(14) COUNT_HOOK(15)
+CTX_HOOK(0) CTX_HOOK(1) CTX_HOOK(2) CTX_HOOK(3)
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_ctx_exit)
+{
+	if (window_closed)
+		return 0;
+	ctx_exit();
+	return 0;
+}

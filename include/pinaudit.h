@@ -25,6 +25,7 @@ enum pa_counter {
 	PA_STACKS_LOST,		/* stacks the stack map had no room for */
 	PA_PREEXISTING_UNPINS,	/* unpins of pins taken before the audit started */
 	PA_UNPINS_UNSEEN,	/* array unpins whose central release was inlined away */
+	PA_ORIGINS_LOST,	/* page references the origins map had no room for */
 	PA_NR_TOTALS,
 	PA_HOOK_CALLS = PA_NR_TOTALS,	/* + hook slot */
 };
@@ -52,6 +53,33 @@ enum pa_class {
 
 #define PA_COMM_LEN		16
 #define PA_STACK_DEPTH		32
+
+/*
+ * Where page references were taken. File I/O is known by the context hooks around the
+ * direct-I/O code (__iomap_dio_rw, __blockdev_direct_IO, blkdev_read_iter/blkdev_write_iter):
+ * its super block and device. References taken outside them (io_uring buffer registration,
+ * vmsplice, a driver) are known by the stack of the grab, whose first frame past the GUP code
+ * names the caller.
+ */
+enum pa_origin_kind {
+	PA_ORIGIN_NONE,		/* unknown: an unpin of a pin older than the audit, a lost stack */
+	PA_ORIGIN_FILE,		/* file I/O inside a context hook */
+	PA_ORIGIN_CALLER,	/* no file: the grab's stack */
+};
+
+struct pa_origin {
+	__u64 where;		/* FILE: struct super_block *; CALLER: stack id */
+	__u32 dev;		/* FILE: kernel dev_t (major << 20 | minor) of the device */
+	__u16 hook;		/* FILE: slot of the context hook (the entry path) */
+	__u16 kind;		/* enum pa_origin_kind */
+};
+
+/* page references per origin (the by-file-system table and the census) */
+struct pa_origin_refs {
+	__u64 pins, unpins, gets;
+	char fstype[16];	/* FILE: sb->s_type->name ("bdev": a raw block device) */
+	char sid[32];		/* FILE: sb->s_id */
+};
 
 /* Who did something to a folio, and from where. */
 struct pa_task_ctx {
@@ -85,7 +113,7 @@ struct pa_folio {
 	__u32 dev;		/* the linked bio's device (kernel dev_t: major << 20 | minor) */
 	__u64 bio;		/* the bio this thread submitted with the pin's page, 0: none */
 	__u64 end_io;		/* that bio's bi_end_io */
-	__u64 fs;		/* file-system context (reports issue) */
+	struct pa_origin origin;	/* where the first outstanding pin was taken */
 };
 
 /*
@@ -118,6 +146,7 @@ struct pa_event {
 	__u32 dev;		/* the bio's device, kernel dev_t */
 	__u32 pad;
 	__u64 end_io;		/* the bio's bi_end_io */
+	struct pa_origin origin;	/* where the pin was taken */
 };
 
 #endif /* __PINAUDIT_H */

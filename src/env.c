@@ -33,18 +33,22 @@ static const char doc[] =
 "the same window.\n"
 "\n"
 "A ledger per folio proves each misuse from the folio's own state and reports\n"
-"it with the pinning task and kernel stacks: pin-then-put, get-then-unpin,\n"
-"double-unpin, leaked-pin, freed-while-pinned (see docs/findings.md).\n"
+"it with the pinning task, its file system and kernel stacks: pin-then-put,\n"
+"get-then-unpin, double-unpin, leaked-pin, freed-while-pinned (pinaudit(8),\n"
+"docs/findings.md).\n"
 "\n"
 "USAGE: pinaudit [OPTIONS] [-- COMMAND [ARGS...]]\n"
 "\n"
 "EXAMPLES:\n"
-"    pinaudit -- fio job.fio       # audit a fio run, report on stdout\n"
-"    pinaudit -j -o audit.json -- fio job.fio\n"
-"                                  # JSON report for CI; the exit status is\n"
-"                                  # the verdict\n"
-"    pinaudit -d 30                # audit the whole system for 30 seconds\n"
-"    pinaudit -v -- true           # show which hooks are live and how\n"
+"  Testing a file system: what it pinned and leaked, per file system\n"
+"    pinaudit -- fio examples/dio-psync.fio\n"
+"    pinaudit --census -- fio job.fio   # FOLL_PIN vs FOLL_GET per entry path\n"
+"  Gating CI: the exit status is the verdict, the report is for machines\n"
+"    pinaudit -j -o audit.json -- make -C tests run\n"
+"    pinaudit --ktap -- ./stress.sh     # KTAP version 1, kselftest-style\n"
+"  Triage on a live machine: outstanding pins every 2 s, for 60 s\n"
+"    pinaudit -i 2 -d 60 --comm qemu-system-x86\n"
+"    pinaudit -v -- true                # hooks live here, and why not\n"
 "\n"
 "EXIT STATUS: 0 audit complete, no finding; 1 findings; 2 usage error;\n"
 "3 audit incomplete; 4 cannot trace here; 5 COMMAND failed.\n"
@@ -53,14 +57,35 @@ static const char doc[] =
 
 static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 
-enum { OPT_SKIP_HOOK = 0x100, OPT_MODE, OPT_MAX_FOLIOS, OPT_RINGBUF, OPT_USAGE };
+enum {
+	OPT_SKIP_HOOK = 0x100, OPT_MODE, OPT_MAX_FOLIOS, OPT_RINGBUF, OPT_USAGE, OPT_KTAP,
+	OPT_CENSUS, OPT_TOP, OPT_PID, OPT_COMM, OPT_FS,
+};
 
 static const struct argp_option opts[] = {
 	{ "json", 'j', NULL, 0, "Print the report as one JSON document (docs/json.md)", 0 },
 	{ "pretty", 'p', NULL, 0, "Indented JSON (implies -j)", 0 },
+	{ "ktap", OPT_KTAP, NULL, 0,
+	  "Print the report as KTAP version 1: one test per check (audit complete, each "
+	  "finding class)", 0 },
+	{ "census", OPT_CENSUS, NULL, 0,
+	  "Add the conversion census: FOLL_PIN and FOLL_GET references per file system and "
+	  "entry path (always in JSON)", 0 },
 	{ "output", 'o', "FILE", 0, "Write the report to FILE instead of stdout", 0 },
 	{ "duration", 'd', "SECS", 0, "Stop the audit after SECS seconds", 0 },
 	{ "verbose", 'v', NULL, 0, "More detail (hooks; -vvv: libbpf debug)", 0 },
+	{ NULL, 0, NULL, 0, "Live view:", 3 },
+	{ "interval", 'i', "SECS", 0,
+	  "Every SECS seconds, print the pins outstanding (oldest and largest first) and the "
+	  "findings so far; the audit goes on", 3 },
+	{ "top", OPT_TOP, "N", 0, "Rows per live-view table (default 10)", 3 },
+	{ NULL, 0, NULL, 0, "Filters (narrow what is shown, never what is audited or the exit "
+	  "status):", 4 },
+	{ "pid", OPT_PID, "PID", 0, "Only pins taken by process PID", 4 },
+	{ "comm", OPT_COMM, "NAME", 0, "Only pins taken by tasks named NAME", 4 },
+	{ "fs", OPT_FS, "FS", 0,
+	  "Only references on FS: a file-system type (ext4, bdev for a raw block device), a "
+	  "device name (ram0), major:minor, or a mount point", 4 },
 	{ NULL, 0, NULL, 0, "Detector:", 1 },
 	{ "max-folios", OPT_MAX_FOLIOS, "N", 0,
 	  "Size of the pin ledger in folios (default 262144: 1 GiB of 4 KiB pages); a full "
@@ -102,8 +127,8 @@ static long parse_long(const char *arg, const char *what, long min, long max, co
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v < min || v > max)
-		usage_error("invalid %s '%s': expected a whole number of %s from %ld to %ld",
-			    what, arg, unit, min, max);
+		usage_error("invalid %s '%s': expected a whole number%s%s from %ld to %ld",
+			    what, arg, unit ? " of " : "", unit ? unit : "", min, max);
 	return v;
 }
 
@@ -231,6 +256,32 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'v':
 		env->verbose++;
 		break;
+	case OPT_KTAP:
+		env->ktap = true;
+		break;
+	case OPT_CENSUS:
+		env->census = true;
+		break;
+	case 'i':
+		env->interval = parse_long(arg, "interval", 1, 24L * 3600, "seconds");
+		break;
+	case OPT_TOP:
+		env->top = parse_long(arg, "--top", 1, 10000, "rows");
+		break;
+	case OPT_PID:
+		env->pid = parse_long(arg, "--pid", 1, 4194304, NULL);	/* PID_MAX_LIMIT */
+		break;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) > 15)
+			usage_error("invalid --comm '%s': expected a task name of 1 to 15 bytes",
+				    arg);
+		env->comm = arg;
+		break;
+	case OPT_FS:
+		if (!*arg)
+			usage_error("empty --fs");
+		env->fs = arg;
+		break;
 	case OPT_MAX_FOLIOS:
 		env->max_folios = parse_long(arg, "--max-folios", 1, PA_MAX_FOLIOS_LIMIT, "folios");
 		break;
@@ -277,6 +328,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		/* state->quoted: the index after a "--" that ended the options */
 		if (state->quoted && !env->argv)
 			usage_error("'--' must be followed by a command to run");
+		if (env->ktap && env->json)
+			usage_error("--ktap and -j/--json are two report formats: choose one");
+		/* the live view is text on stdout: a JSON or KTAP report there would mix with it */
+		if (env->interval && (env->json || env->ktap) && !env->output)
+			usage_error("-i prints the live view on stdout: give -o FILE for the %s "
+				    "report", env->json ? "JSON" : "KTAP");
 		break;
 	case ARGP_KEY_ERROR:
 		report_getopt_error(state);
@@ -295,6 +352,7 @@ void env__parse(struct env *env, int argc, char **argv)
 	memset(env, 0, sizeof(*env));
 	env->max_folios = PA_MAX_FOLIOS_DEFAULT;
 	env->ringbuf_kib = PA_RINGBUF_KIB_DEFAULT;
+	env->top = PA_TOP_DEFAULT;
 	argp_err_exit_status = PA_EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER | ARGP_NO_ERRS | ARGP_NO_HELP, NULL, env))
 		usage_error("cannot parse the command line");

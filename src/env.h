@@ -21,6 +21,8 @@ enum pa_mode { PA_MODE_AUTO, PA_MODE_FENTRY, PA_MODE_KPROBE };
 /* --max-folios: the pin ledger's size (1 GiB of 4 KiB pages by default) and its bounds */
 #define PA_MAX_FOLIOS_DEFAULT	262144L
 #define PA_MAX_FOLIOS_LIMIT	16777216L
+/* --top: rows of each live-view table */
+#define PA_TOP_DEFAULT		10L
 /* --ringbuf-kib: the findings ring buffer */
 #define PA_RINGBUF_KIB_DEFAULT	256L
 #define PA_RINGBUF_KIB_LIMIT	(1L << 20)
@@ -39,6 +41,14 @@ struct env {
 	int nr_skip;
 	long max_folios;	/* --max-folios N: pin ledger entries, 1..PA_MAX_FOLIOS_LIMIT */
 	long ringbuf_kib;	/* --ringbuf-kib N: a power of two, 4..PA_RINGBUF_KIB_LIMIT */
+	bool ktap;		/* --ktap: the report as KTAP version 1 */
+	bool census;		/* --census: FOLL_PIN vs FOLL_GET per file system and entry path */
+	long interval;		/* -i SECS: the live view every SECS, 0 = none */
+	long top;		/* --top N: rows per live-view table */
+	/* view filters: narrow what is shown, never what is audited */
+	unsigned int pid;	/* --pid PID */
+	const char *comm;	/* --comm NAME */
+	const char *fs;		/* --fs FS: type, device name, major:minor or mount point */
 };
 
 /* Parses argv into *env; on a usage error prints one line and exits PA_EXIT_USAGE. */

@@ -7,17 +7,19 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "origins.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
 
 struct events {
 	struct ring_buffer *rb;
 	struct audit *audit;
+	struct origins *origins;
 	int stacks_fd;
 	int err;
 };
 
-static void read_stack(int stacks_fd, int id, struct stack *s)
+void stack__read(int stacks_fd, int id, struct stack *s)
 {
 	/* stack ids are stable for the audit (nothing deletes them): the walk repeats a few */
 	static struct stack last[2] = { { .id = -1 }, { .id = -1 } };
@@ -73,9 +75,36 @@ static bool task_alive(unsigned int tgid, unsigned int pid, const char *comm)
 	return last_alive;
 }
 
-int events__add(struct audit *a, int stacks_fd, const struct pa_event *e)
+/* whether two records go to the same finding group, on their raw fields (a stricter test) */
+static bool same_raw_group(const struct pa_event *x, const struct pa_event *y)
 {
+	return x->class == y->class && x->pin.tgid == y->pin.tgid && x->pin.pid == y->pin.pid &&
+	       !memcmp(x->pin.comm, y->pin.comm, PA_COMM_LEN) &&
+	       x->pin.stack_id == y->pin.stack_id && x->release.stack_id == y->release.stack_id &&
+	       x->at_end == y->at_end && x->bio_flag == y->bio_flag &&
+	       x->put_at_bio == y->put_at_bio && x->dev == y->dev && x->end_io == y->end_io &&
+	       !memcmp(&x->origin, &y->origin, sizeof(x->origin));
+}
+
+int events__add(struct audit *a, int stacks_fd, struct origins *origins, const struct pa_event *e)
+{
+	/*
+	 * The walk brings a group's folios in long runs (262,144 of one process's buffer): a
+	 * record like the one before it only adds to that group.
+	 */
+	static struct {
+		const struct audit *a;
+		int nr_findings, group;
+		struct pa_event e;
+	} last = { .group = -1 };
 	struct finding f = {};
+	int group;
+
+	if (last.a == a && last.nr_findings == a->nr_findings && last.group >= 0 &&
+	    same_raw_group(&last.e, e)) {
+		audit__grow_finding(a, last.group, e->pages, 1);
+		return 0;
+	}
 
 	f.class = e->class;
 	f.pages = e->pages;
@@ -89,10 +118,10 @@ int events__add(struct audit *a, int stacks_fd, const struct pa_event *e)
 	f.at_end = e->at_end;
 	if (e->pin.tgid)
 		f.task_exited = !task_alive(e->pin.tgid, e->pin.pid, f.comm);
-	read_stack(stacks_fd, e->pin.tgid ? e->pin.stack_id : -1, &f.pin_stack);
+	stack__read(stacks_fd, e->pin.tgid ? e->pin.stack_id : -1, &f.pin_stack);
 	f.release_pid = e->release.pid;
 	memcpy(f.release_comm, e->release.comm, sizeof(f.release_comm) - 1);
-	read_stack(stacks_fd, e->release.stack_id, &f.release_stack);
+	stack__read(stacks_fd, e->release.stack_id, &f.release_stack);
 	f.refcount = e->refcount;
 	f.mapcount = e->mapcount;
 	f.pincount = e->pincount;
@@ -100,7 +129,16 @@ int events__add(struct audit *a, int stacks_fd, const struct pa_event *e)
 	f.put_at_bio = e->put_at_bio;
 	f.bio_dev = e->dev;
 	f.end_io = e->end_io;
-	return audit__add_finding(a, &f);
+	if (origins)
+		origins__resolve(origins, &e->origin, &f.origin);
+	group = audit__add_finding(a, &f);
+	if (group < 0)
+		return group;
+	last.a = a;
+	last.nr_findings = a->nr_findings;
+	last.group = group;
+	last.e = *e;
+	return 0;
 }
 
 static int handle(void *ctx, void *data, size_t size)
@@ -109,17 +147,18 @@ static int handle(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct pa_event))
 		return 0;
-	ev->err = events__add(ev->audit, ev->stacks_fd, data);
+	ev->err = events__add(ev->audit, ev->stacks_fd, ev->origins, data);
 	return ev->err;
 }
 
-struct events *events__new(struct pinaudit_bpf *skel, struct audit *a)
+struct events *events__new(struct pinaudit_bpf *skel, struct audit *a, struct origins *origins)
 {
 	struct events *ev = calloc(1, sizeof(*ev));
 
 	if (!ev)
 		return NULL;
 	ev->audit = a;
+	ev->origins = origins;
 	ev->stacks_fd = bpf_map__fd(skel->maps.stacks);
 	ev->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle, ev, NULL);
 	if (!ev->rb) {

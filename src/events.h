@@ -7,16 +7,29 @@
 struct pinaudit_bpf;
 struct pa_event;
 struct events;
+struct origins;
 
-/* Findings from the BPF side into the model: the ring buffer while the audit runs. */
-struct events *events__new(struct pinaudit_bpf *skel, struct audit *a);
+/*
+ * Findings from the BPF side into the model: the ring buffer while the audit runs. ORIGINS
+ * names where each pin was taken (may be NULL).
+ */
+struct events *events__new(struct pinaudit_bpf *skel, struct audit *a, struct origins *origins);
 int events__poll(struct events *ev, int timeout_ms);	/* events handled, or -errno */
 void events__free(struct events *ev);
 
-/* one finding record (ring buffer or ledger walk) into the model, stacks resolved */
-int events__add(struct audit *a, int stacks_fd, const struct pa_event *e);
+/* stack ID of the stack map STACKS_FD into S (depth 0 when lost or ID < 0) */
+void stack__read(int stacks_fd, int id, struct stack *s);
 
-/* The end-of-audit walk over the ledger (BPF map iterator): leaked pins, inline puts. */
-int reconcile__run(struct pinaudit_bpf *skel, struct audit *a);
+/* one finding record (ring buffer or ledger walk) into the model, stacks resolved */
+int events__add(struct audit *a, int stacks_fd, struct origins *origins, const struct pa_event *e);
+
+/*
+ * The walk over the ledger (BPF map iterator): one record per folio with pins outstanding
+ * (two when part of them leaked and part went to a put), to FN. *FOLIOS: folios read.
+ */
+typedef int (*walk_fn)(void *ctx, const struct pa_event *e);
+int reconcile__walk(struct pinaudit_bpf *skel, walk_fn fn, void *ctx, unsigned long long *folios);
+/* the end-of-audit walk into the audit's findings: leaked pins, inline puts; timed */
+int reconcile__run(struct pinaudit_bpf *skel, struct audit *a, struct origins *origins);
 
 #endif

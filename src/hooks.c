@@ -4,6 +4,7 @@
  * fentry/fexit or kprobe per function, and remembers what is live.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ enum shape {
 	TP_FREE,	/* the kmem:mm_page_free tracepoint (tp_btf) */
 	BIO_SUBMIT,	/* submit_bio(struct bio *): fentry only */
 	BIO_END,	/* bio_endio(struct bio *): fentry and fexit only */
-	COUNT,		/* any: only counts calls */
+	CTX_KIOCB,	/* (struct kiocb *, ...): a context hook, entry and return */
 };
 
 struct hook_def {
@@ -46,13 +47,6 @@ static const struct hook_def defs[] = {
 	{ "grab", GRAB_INT, { "try_grab_folio" } },
 	{ "grab", GRAB_BOOL, { "try_grab_page" } },
 	{ "release", RELEASE, { "gup_put_folio", "put_compound_head" } },
-	/* API edges and release sites: call counts now, the detector's hooks later */
-	{ "pin-api", COUNT, { "pin_user_pages_fast" } },
-	{ "pin-api", COUNT, { "pin_user_pages" } },
-	{ "pin-api", COUNT, { "pin_user_pages_remote" } },
-	{ "get-api", COUNT, { "get_user_pages_fast" } },
-	{ "get-api", COUNT, { "iov_iter_get_pages2", "iov_iter_get_pages" } },
-	{ "pin-api", COUNT, { "iov_iter_extract_pages" } },
 	/*
 	 * The unpin APIs account their own unpins (7.x inlines gup_put_folio() into
 	 * unpin_user_folio(), so the central release does not see them all): required like it.
@@ -64,15 +58,21 @@ static const struct hook_def defs[] = {
 	{ "unpin", UNPIN_API, { "unpin_user_pages" } },
 	{ "unpin", UNPIN_API, { "unpin_user_pages_dirty_lock" } },
 	{ "unpin", UNPIN_API, { "unpin_user_page_range_dirty_lock" } },
-	{ "bio-release", COUNT, { "__bio_release_pages", "bio_release_pages" } },
 	/* release sites the detector looks into */
 	{ "put", PUT_ARRAY, { "release_pages" } },
 	{ "free", TP_FREE, { "mm_page_free" } },
-	{ "put", COUNT, { "folios_put_refs" } },
-	{ "put", COUNT, { "put_pages_list" } },
 	/* the bio check: a pinned page in a bio whose completion puts it (release site, at once) */
 	{ "bio", BIO_SUBMIT, { "submit_bio" } },
 	{ "bio", BIO_END, { "bio_endio" } },
+	/*
+	 * Context: the file whose direct I/O takes the page references (its file system and
+	 * device, and the entry path). iomap: ext4, xfs, btrfs (5.10+); fs/direct-io.c: ext2,
+	 * fat, udf...; a raw block device (block/fops.c, fs/block_dev.c in 5.10).
+	 */
+	{ "context", CTX_KIOCB, { "__iomap_dio_rw", "iomap_dio_rw" } },
+	{ "context", CTX_KIOCB, { "__blockdev_direct_IO" } },
+	{ "context", CTX_KIOCB, { "blkdev_read_iter" } },
+	{ "context", CTX_KIOCB, { "blkdev_write_iter" } },
 };
 
 #define NR_DEFS (sizeof(defs) / sizeof(defs[0]))
@@ -119,6 +119,22 @@ static const struct btf_type *skip_mods(const struct btf *btf, __u32 id)
 	return t;
 }
 
+/* whether parameter I of PROTO points to a struct named NAME */
+static bool param_is_struct_ptr(const struct btf *btf, const struct btf_type *proto, int i,
+				const char *name)
+{
+	const struct btf_param *p = btf_params(proto);
+	const struct btf_type *t;
+
+	if (i >= btf_vlen(proto))
+		return false;
+	t = skip_mods(btf, p[i].type);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = skip_mods(btf, t->type);
+	return t && btf_is_struct(t) && !strcmp(btf__name_by_offset(btf, t->name_off), name);
+}
+
 /* 1: fits, 0: another shape, -ENOENT: no BTF prototype */
 static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
 {
@@ -148,9 +164,10 @@ static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
 	case BIO_SUBMIT:
 	case BIO_END:
 		return n == 1;
+	case CTX_KIOCB:
+		return param_is_struct_ptr(btf, proto, 0, "kiocb");
 	case UNPIN_API:
 	case TP_FREE:
-	case COUNT:
 		return 1;
 	}
 	return 0;
@@ -217,6 +234,16 @@ static int fentry_probe(const struct btf *btf, const char *func, enum bpf_attach
 	return 0;
 }
 
+/* the bpf_loop() helper (5.17): absent from 5.10 */
+static bool has_bpf_loop(void)
+{
+	static int has = -1;
+
+	if (has < 0)
+		has = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, NULL) == 1;
+	return has;
+}
+
 static bool kprobes_available(char *why, size_t len)
 {
 	if (!access("/sys/bus/event_source/devices/kprobe/type", R_OK) ||
@@ -252,16 +279,43 @@ struct hooks *hooks__new(const struct env *env, const struct ksyms *ks, const st
 	return h;
 }
 
-void hooks__free(struct hooks *h)
+static void *detach_one(void *arg)
 {
+	struct hook *k = arg;
+
+	bpf_link__destroy(k->links[0]);
+	bpf_link__destroy(k->links[1]);
+	k->links[0] = k->links[1] = NULL;
+	return NULL;
+}
+
+/*
+ * Each detach waits for an RCU grace period (a trampoline's unlink, unregister_kprobe()):
+ * ~140 ms under TCG, seconds for the whole table one after the other. In threads the waits
+ * overlap; a hook whose thread cannot start is detached here.
+ */
+static void hooks__detach(struct hooks *h)
+{
+	pthread_t tid[NR_DEFS];
+	bool started[NR_DEFS] = {};
 	size_t i;
 
+	for (i = 0; i < NR_DEFS; i++)
+		if (h->h[i].links[0] || h->h[i].links[1])
+			started[i] = !pthread_create(&tid[i], NULL, detach_one, &h->h[i]);
+	for (i = 0; i < NR_DEFS; i++) {
+		if (started[i])
+			pthread_join(tid[i], NULL);
+		else
+			detach_one(&h->h[i]);
+	}
+}
+
+void hooks__free(struct hooks *h)
+{
 	if (!h)
 		return;
-	for (i = 0; i < NR_DEFS; i++) {
-		bpf_link__destroy(h->h[i].links[0]);
-		bpf_link__destroy(h->h[i].links[1]);
-	}
+	hooks__detach(h);
 	free(h);
 }
 
@@ -290,7 +344,7 @@ static void choose_function(struct hooks *h, struct hook *k)
 			continue;	/* another variant of this function: another hook's */
 		k->func = f;
 		k->present = true;
-		if (fit < 0 && k->def->shape != COUNT)
+		if (fit < 0)
 			snprintf(k->why, sizeof(k->why), "no BTF prototype to check its arguments");
 		return;
 	}
@@ -324,7 +378,7 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 			return MODE_NONE;
 		}
 		/* the walk over a bio's pages is a bpf_loop() (5.17) */
-		if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, NULL) != 1) {
+		if (!has_bpf_loop()) {
 			snprintf(k->why, sizeof(k->why), "needs the bpf_loop helper (5.17+)");
 			return MODE_NONE;
 		}
@@ -332,6 +386,9 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 			return MODE_NONE;
 		return MODE_FENTRY;
 	}
+	/* a context hook needs its return too: fexit must attach where fentry does */
+	if (k->def->shape == CTX_KIOCB)
+		type = BPF_TRACE_FEXIT;
 	if (want != PA_MODE_KPROBE) {
 		if (!fentry_probe(h->btf, k->func, type, why, sizeof(why)))
 			return MODE_FENTRY;
@@ -358,8 +415,8 @@ static struct bpf_program *prog(struct pinaudit_bpf *skel, const char *fmt, int 
 	return bpf_object__find_program_by_name(skel->obj, name);
 }
 
-/* The programs for a hook in a mode; COUNT hooks get program pair number *nr_count. */
-static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, int nr_count)
+/* The programs for a hook in a mode; context hooks get program set NR_CTX. */
+static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, int nr_ctx)
 {
 	bool fentry = k->mode == MODE_FENTRY;
 
@@ -412,7 +469,7 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		break;
 	}
 	case PUT_ARRAY:
-		k->entry = skel->progs.kp_put_array;
+		k->entry = has_bpf_loop() ? skel->progs.kp_put_array : skel->progs.kp_put_array_open;
 		skel->rodata->slot_put_array = slot;
 		break;
 	case TP_FREE:
@@ -428,9 +485,10 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		k->ret = skel->progs.fexit_bio_end;
 		skel->rodata->slot_bio_end = slot;
 		break;
-	case COUNT:
-		k->entry = prog(skel, fentry ? "fentry_count%d" : "kp_count%d", nr_count);
-		skel->rodata->slot_count[nr_count] = slot;
+	case CTX_KIOCB:
+		k->entry = prog(skel, fentry ? "fentry_ctx%d" : "kp_ctx%d", nr_ctx);
+		k->ret = fentry ? prog(skel, "fexit_ctx%d", nr_ctx) : skel->progs.krp_ctx_exit;
+		skel->rodata->slot_ctx[nr_ctx] = slot;
 		break;
 	}
 }
@@ -438,7 +496,7 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 {
 	struct bpf_program *p;
-	int nr_count = 0, live_accounting = 0;
+	int nr_ctx = 0, live_accounting = 0;
 	size_t i;
 
 	h->skel = skel;
@@ -450,12 +508,11 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 
 	for (i = 0; i < NR_DEFS; i++) {
 		struct hook *k = &h->h[i];
-		bool counting = k->def->shape == COUNT;
 
-		/* COUNT hooks use program pair nr_count whether or not they attach */
+		/* context hooks use their program set whether or not they attach */
 		choose_function(h, k);
-		if (counting)
-			nr_count++;
+		if (k->def->shape == CTX_KIOCB)
+			nr_ctx++;
 		if (!k->func || k->why[0])
 			continue;
 		if (skipped(h->env, k->func)) {
@@ -467,7 +524,7 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 			continue;
 		if (k->mode == MODE_FENTRY)
 			k->why[0] = 0;
-		bind_programs(skel, k, i, nr_count - 1);
+		bind_programs(skel, k, i, nr_ctx - 1);
 		if (!k->entry) {
 			snprintf(k->why, sizeof(k->why), "no program for it (internal error)");
 			k->mode = MODE_NONE;
@@ -570,7 +627,13 @@ static const char *mode_name(const struct hook *k)
 		return "tp_btf";
 	if (k->mode == MODE_FENTRY)
 		return k->def->shape <= GRAB_BOOL ? "fexit" : "fentry";
-	return k->ret && k->def->shape != UNPIN_API ? "kretprobe" : "kprobe";
+	/* the grab hooks account at the return; others act at the entry */
+	return k->def->shape <= GRAB_BOOL ? "kretprobe" : "kprobe";
+}
+
+const char *hooks__function(const struct hooks *h, unsigned int slot)
+{
+	return slot < NR_DEFS && h->h[slot].func ? h->h[slot].func : NULL;
 }
 
 void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)

@@ -27,6 +27,8 @@ void hooks__free(struct hooks *h);	/* detaches everything it attached */
 int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel);
 int hooks__attach(struct hooks *h);
 const char *hooks__cause(const struct hooks *h);
+/* the kernel function of the hook in table slot SLOT (a context's entry path), NULL if none */
+const char *hooks__function(const struct hooks *h, unsigned int slot);
 /* hook states (and call counts from the summed counters) into the audit */
 void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters);
 

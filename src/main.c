@@ -17,7 +17,9 @@
 #include "hooks.h"
 #include "kconsts.h"
 #include "ksyms.h"
+#include "live.h"
 #include "model.h"
+#include "origins.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
 #include "report.h"
@@ -66,9 +68,41 @@ static int read_counters(struct pinaudit_bpf *skel, __u64 *out)
 	return 0;
 }
 
-static int poll_events(void *ctx, int timeout_ms)
+/* everything an audit holds; released by session__free() in reverse order */
+struct session {
+	struct btf *btf;
+	struct ksyms *ks;
+	struct pinaudit_bpf *skel;
+	struct hooks *hooks;
+	struct origins *origins;
+	struct events *events;
+	struct live *live;
+};
+
+static void session__free(struct session *s)
 {
-	return events__poll(ctx, timeout_ms);
+	live__free(s->live);
+	events__free(s->events);
+	hooks__free(s->hooks);	/* detaches */
+	origins__free(s->origins);
+	pinaudit_bpf__destroy(s->skel);
+	ksyms__free(s->ks);
+	btf__free(s->btf);
+}
+
+/* the window's poll loop: findings from the ring buffer, and the live view when it is due */
+static int poll_session(void *ctx, int timeout_ms)
+{
+	struct session *s = ctx;
+	int n = events__poll(s->events, timeout_ms);
+
+	if (n >= 0 && s->live) {
+		int err = live__tick(s->live);
+
+		if (err)
+			fprintf(stderr, "pinaudit: live view: %s\n", strerror(-err));
+	}
+	return n;
 }
 
 /*
@@ -115,21 +149,172 @@ static const char *lockdown(void)
 	return strcmp(s + 1, "none") ? s + 1 : NULL;
 }
 
+/*
+ * Open, prepare, load and attach: 0, or the exit status (PA_EXIT_NOTRACE) after one line that
+ * names the cause. Nothing stays attached on failure: session__free() undoes what was done.
+ */
+static int session__start(struct session *s, struct audit *audit)
+{
+	s->btf = btf__load_vmlinux_btf();
+	if (!s->btf) {
+		cannot_trace("no kernel BTF (/sys/kernel/btf/vmlinux): %s; CONFIG_DEBUG_INFO_BTF "
+			     "is needed", strerror(errno));
+		return PA_EXIT_NOTRACE;
+	}
+	s->ks = ksyms__load(NULL);
+	if (!s->ks) {
+		cannot_trace("/proc/kallsyms: %s", strerror(errno));
+		return PA_EXIT_NOTRACE;
+	}
+	s->skel = pinaudit_bpf__open();
+	if (!s->skel) {
+		cannot_trace("opening the BPF object: %s", strerror(errno));
+		return PA_EXIT_NOTRACE;
+	}
+	kconsts__set(s->skel, s->btf, s->ks);
+	bpf_map__set_max_entries(s->skel->maps.ledger, env.max_folios);
+	bpf_map__set_max_entries(s->skel->maps.events, env.ringbuf_kib * 1024);
+	s->hooks = hooks__new(&env, s->ks, s->btf);
+	if (!s->hooks) {
+		fprintf(stderr, "pinaudit: out of memory\n");
+		return PA_EXIT_NOTRACE;
+	}
+	if (hooks__prepare(s->hooks, s->skel)) {
+		const char *ld = lockdown();
+
+		cannot_trace("%s%s%s", hooks__cause(s->hooks), ld ? "; kernel lockdown=" : "",
+			     ld ? ld : "");
+		return PA_EXIT_NOTRACE;
+	}
+	if (pinaudit_bpf__load(s->skel)) {
+		cannot_trace("loading the BPF programs: %s (-vvv shows the verifier log)",
+			     strerror(errno));
+		return PA_EXIT_NOTRACE;
+	}
+	s->origins = origins__new(bpf_map__fd(s->skel->maps.origins),
+				  bpf_map__fd(s->skel->maps.stacks), s->hooks, s->ks);
+	s->events = s->origins ? events__new(s->skel, audit, s->origins) : NULL;
+	if (!s->events) {
+		cannot_trace("ring buffer: %s", strerror(errno));
+		return PA_EXIT_NOTRACE;
+	}
+	hooks__attach(s->hooks);
+	hooks__fill(s->hooks, audit, NULL);
+	if (!audit__live_hooks(audit, true)) {
+		cannot_trace("no pin accounting hook attached (-v lists why)");
+		if (env.verbose)
+			report__text(stderr, audit, s->ks, env.verbose, false);
+		return PA_EXIT_NOTRACE;
+	}
+	audit->detector_off = audit__accounting_missing(audit);
+	if (env.verbose)
+		fprintf(stderr, "pinaudit: %d hooks live, auditing%s\n",
+			audit__live_hooks(audit, false), env.argv ? "" : " until Ctrl-C");
+	return 0;
+}
+
+/* the summed counters' deltas into the audit */
+static void audit_counters(struct audit *a, const __u64 *c)
+{
+	a->pins = c[PA_PINS];
+	a->unpins = c[PA_UNPINS];
+	a->gets = c[PA_GETS];
+	a->zero_pins = c[PA_ZERO_PINS];
+	a->zero_unpins = c[PA_ZERO_UNPINS];
+	a->grab_failed = c[PA_GRAB_FAILED];
+	a->stash_lost = c[PA_STASH_LOST];
+	a->ledger_full = c[PA_LEDGER_FULL];
+	a->events_lost = c[PA_EVENTS_LOST];
+	a->stacks_lost = c[PA_STACKS_LOST];
+	a->preexisting_unpins = c[PA_PREEXISTING_UNPINS];
+	a->unpins_unseen = c[PA_UNPINS_UNSEEN];
+	a->origins_lost = c[PA_ORIGINS_LOST];
+}
+
+/*
+ * The audit window and what it left: counters, the ledger walk, the census, the referee's
+ * deltas. Returns 0, or the exit status when the window itself failed.
+ */
+static int session__audit(struct session *s, struct audit *audit)
+{
+	struct vmstat_pins v0 = {}, v1 = {};
+	__u64 c[PA_NR_COUNTERS];
+	double t0;
+	int err, vm0, vm1;
+
+	/*
+	 * The window: the BPF side counts only while it is open, opened and closed right after
+	 * each read of /proc/vmstat. The ledger tracks pins from the attach on, so that unpins in
+	 * the window of pins taken just before it are known; they count as pre-existing.
+	 */
+	vm0 = vmstat__read(&v0);
+	s->skel->bss->window_open = true;
+	/* the live view's clock starts with the window */
+	if (env.interval) {
+		s->live = live__new(s->skel, s->origins, s->ks, audit, stdout, env.interval,
+				    env.top);
+		if (!s->live)
+			fprintf(stderr, "pinaudit: out of memory: no live view\n");
+	}
+	t0 = now();
+	err = run__window(&env, &audit->status, poll_session, s);
+	if (err) {
+		fprintf(stderr, "pinaudit: running the command: %s\n", strerror(-err));
+		return PA_EXIT_CMD_FAILED;
+	}
+	audit->seconds = now() - t0;
+	vm1 = vmstat__read(&v1);
+	/*
+	 * Closed: nothing moves from here on, so the counters, the origins and the ledger read
+	 * next agree with each other. Detaching (an RCU grace period per hook) waits until the
+	 * report is out.
+	 */
+	s->skel->bss->window_closed = true;
+	events__poll(s->events, 0);
+	err = read_counters(s->skel, c);
+	hooks__fill(s->hooks, audit, err ? NULL : c);
+	if (err)
+		audit__incomplete(audit, "reading the BPF counters: %s", strerror(-err));
+	else
+		audit_counters(audit, c);
+	if (audit->detector_off) {
+		audit__free(audit);	/* whatever the ring buffer said cannot be trusted */
+	} else {
+		err = reconcile__run(s->skel, audit, s->origins);
+		if (err)
+			audit__incomplete(audit, "the end-of-audit ledger walk failed: %s",
+					  strerror(-err));
+	}
+	err = origins__read(s->origins, audit);
+	if (err)
+		audit__incomplete(audit, "reading the origins of page references: %s",
+				  strerror(-err));
+	audit->vmstat_ok = !vm0 && !vm1;
+	audit->vm_acquired = v1.acquired - v0.acquired;
+	audit->vm_released = v1.released - v0.released;
+	audit__reconcile(audit);
+	audit__withhold_if_unreliable(audit);
+	return 0;
+}
+
+static void report(FILE *out, const struct audit *audit, const struct ksyms *ks)
+{
+	if (env.json)
+		report__json(out, audit, ks, env.pretty);
+	else if (env.ktap)
+		report__ktap(out, audit);
+	else
+		report__text(out, audit, ks, env.verbose, env.census);
+}
+
 int main(int argc, char **argv)
 {
-	struct pinaudit_bpf *skel = NULL;
-	struct events *events = NULL;
-	struct hooks *hooks = NULL;
-	struct ksyms *ks = NULL;
-	struct btf *btf = NULL;
-	struct vmstat_pins v0 = {}, v1 = {};
-	__u64 c0[PA_NR_COUNTERS], c[PA_NR_COUNTERS];
+	struct session s = {};
 	struct audit audit;
 	struct utsname un;
 	bool out_created = false;
 	FILE *out = stdout;
-	double t0;
-	int err, vm0, vm1;
+	int err;
 
 	env__parse(&env, argc, argv);
 	if (env.output && !(out = output_open(env.output, &out_created))) {
@@ -144,137 +329,25 @@ int main(int argc, char **argv)
 	audit.argv = env.argv;
 	audit.argc = env.argc;
 	audit.max_folios = env.max_folios;
+	audit.filter = (struct view_filter){ .pid = env.pid, .comm = env.comm, .fs = env.fs };
 
-	err = PA_EXIT_NOTRACE;
-	btf = btf__load_vmlinux_btf();
-	if (!btf) {
-		cannot_trace("no kernel BTF (/sys/kernel/btf/vmlinux): %s; CONFIG_DEBUG_INFO_BTF "
-			     "is needed", strerror(errno));
+	err = session__start(&s, &audit);
+	if (!err)
+		err = session__audit(&s, &audit);
+	if (err)
 		goto cleanup;
-	}
-	ks = ksyms__load(NULL);
-	if (!ks) {
-		cannot_trace("/proc/kallsyms: %s", strerror(errno));
-		goto cleanup;
-	}
-	skel = pinaudit_bpf__open();
-	if (!skel) {
-		cannot_trace("opening the BPF object: %s", strerror(errno));
-		goto cleanup;
-	}
-	kconsts__set(skel, btf, ks);
-	bpf_map__set_max_entries(skel->maps.ledger, env.max_folios);
-	bpf_map__set_max_entries(skel->maps.events, env.ringbuf_kib * 1024);
-	hooks = hooks__new(&env, ks, btf);
-	if (!hooks) {
-		fprintf(stderr, "pinaudit: out of memory\n");
-		goto cleanup;
-	}
-	if (hooks__prepare(hooks, skel)) {
-		const char *ld = lockdown();
-
-		cannot_trace("%s%s%s", hooks__cause(hooks), ld ? "; kernel lockdown=" : "",
-			     ld ? ld : "");
-		goto cleanup;
-	}
-	if (pinaudit_bpf__load(skel)) {
-		cannot_trace("loading the BPF programs: %s (-vvv shows the verifier log)",
-			     strerror(errno));
-		goto cleanup;
-	}
-	events = events__new(skel, &audit);
-	if (!events) {
-		cannot_trace("ring buffer: %s", strerror(errno));
-		goto cleanup;
-	}
-	hooks__attach(hooks);
-	hooks__fill(hooks, &audit, NULL);
-	if (!audit__live_hooks(&audit, true)) {
-		cannot_trace("no pin accounting hook attached (-v lists why)");
-		if (env.verbose)
-			report__text(stderr, &audit, ks, env.verbose);
-		goto cleanup;
-	}
-	audit.detector_off = audit__accounting_missing(&audit);
-	if (env.verbose)
-		fprintf(stderr, "pinaudit: %d hooks live, auditing%s\n",
-			audit__live_hooks(&audit, false), env.argv ? "" : " until Ctrl-C");
-
-	/*
-	 * The window: vmstat and our counters read back to back on each side, so pins between
-	 * attaching and the first vmstat read count in neither.
-	 */
-	vm0 = vmstat__read(&v0);
-	err = read_counters(skel, c0);
-	if (err) {
-		fprintf(stderr, "pinaudit: reading the BPF counters: %s\n", strerror(-err));
-		err = PA_EXIT_NOTRACE;
-		goto cleanup;
-	}
-	t0 = now();
-	err = run__window(&env, &audit.status, poll_events, events);
-	if (err) {
-		fprintf(stderr, "pinaudit: running the command: %s\n", strerror(-err));
-		err = PA_EXIT_CMD_FAILED;
-		goto cleanup;
-	}
-	audit.seconds = now() - t0;
-	vm1 = vmstat__read(&v1);
-	events__poll(events, 0);
-	err = read_counters(skel, c);
-	for (int i = 0; !err && i < PA_NR_COUNTERS; i++)
-		c[i] -= c0[i];
-	hooks__fill(hooks, &audit, err ? NULL : c);
-	hooks__free(hooks);	/* detach: the ledger stops moving for the walk */
-	hooks = NULL;
-	events__poll(events, 0);
-	if (err) {
-		audit__incomplete(&audit, "reading the BPF counters: %s", strerror(-err));
-	} else {
-		audit.pins = c[PA_PINS];
-		audit.unpins = c[PA_UNPINS];
-		audit.gets = c[PA_GETS];
-		audit.zero_pins = c[PA_ZERO_PINS];
-		audit.zero_unpins = c[PA_ZERO_UNPINS];
-		audit.grab_failed = c[PA_GRAB_FAILED];
-		audit.stash_lost = c[PA_STASH_LOST];
-		audit.ledger_full = c[PA_LEDGER_FULL];
-		audit.events_lost = c[PA_EVENTS_LOST];
-		audit.stacks_lost = c[PA_STACKS_LOST];
-		audit.preexisting_unpins = c[PA_PREEXISTING_UNPINS];
-		audit.unpins_unseen = c[PA_UNPINS_UNSEEN];
-	}
-	if (audit.detector_off) {
-		audit__free(&audit);	/* whatever the ring buffer said cannot be trusted */
-	} else {
-		err = reconcile__run(skel, &audit);
-		if (err)
-			audit__incomplete(&audit, "the end-of-audit ledger walk failed: %s",
-					  strerror(-err));
-	}
-	audit.vmstat_ok = !vm0 && !vm1;
-	audit.vm_acquired = v1.acquired - v0.acquired;
-	audit.vm_released = v1.released - v0.released;
-	audit__reconcile(&audit);
-	audit__withhold_if_unreliable(&audit);
-
 	if (out != stdout && ftruncate(fileno(out), 0))
 		fprintf(stderr, "pinaudit: truncating %s: %s\n", env.output, strerror(errno));
-	if (env.json)
-		report__json(out, &audit, ks, env.pretty);
-	else
-		report__text(out, &audit, ks, env.verbose);
+	report(out, &audit, s.ks);
+
 	err = audit__exit_status(&audit);
 	out_created = false;	/* it holds the report now */
 cleanup:
 	if (out_created)
 		unlink(env.output);
-	events__free(events);
+	session__free(&s);
+
 	audit__free(&audit);
-	hooks__free(hooks);
-	pinaudit_bpf__destroy(skel);
-	ksyms__free(ks);
-	btf__free(btf);
 	if (out != stdout)
 		fclose(out);
 	return err;

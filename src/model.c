@@ -16,11 +16,33 @@ void audit__init(struct audit *a)
 	a->status = -1;
 }
 
+_Static_assert(PA_NR_CLASSES <= PA_MAX_CLASSES, "fs_row.findings too small");
+
 void audit__free(struct audit *a)
 {
 	free(a->findings);
 	a->findings = NULL;
 	a->nr_findings = a->cap_findings = 0;
+	free(a->refs);
+	a->refs = NULL;
+	a->nr_refs = a->cap_refs = 0;
+}
+
+/* grows *ARRAY of *CAP elements of SIZE bytes to hold one more than N: 0 or -ENOMEM */
+static int grow(void **array, int *cap, int n, size_t size)
+{
+	int c;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 16;
+	p = realloc(*array, c * size);
+	if (!p)
+		return -ENOMEM;
+	*array = p;
+	*cap = c;
+	return 0;
 }
 
 const char *class__name(int class)
@@ -36,9 +58,16 @@ const char *class__name(int class)
 	return class > 0 && class < PA_NR_CLASSES ? names[class] : "unknown";
 }
 
+static bool same_origin(const struct origin *x, const struct origin *y)
+{
+	return x->dev == y->dev && !strcmp(x->fs, y->fs) && !strcmp(x->source, y->source) &&
+	       !strcmp(x->path, y->path);
+}
+
 static bool same_group(const struct finding *x, const struct finding *y)
 {
 	return x->class == y->class && x->tgid == y->tgid && !strcmp(x->comm, y->comm) &&
+	       same_origin(&x->origin, &y->origin) &&
 	       x->pin_stack.id == y->pin_stack.id && x->release_stack.id == y->release_stack.id &&
 	       x->at_end == y->at_end && x->task_exited == y->task_exited &&
 	       x->end_io == y->end_io && x->bio_dev == y->bio_dev &&
@@ -51,22 +80,178 @@ int audit__add_finding(struct audit *a, const struct finding *f)
 
 	for (i = 0; i < a->nr_findings; i++) {
 		if (same_group(&a->findings[i], f)) {
-			a->findings[i].pages += f->pages;
-			a->findings[i].folios += f->folios;
-			return 0;
+			audit__grow_finding(a, i, f->pages, f->folios);
+			return i;
 		}
 	}
-	if (a->nr_findings == a->cap_findings) {
-		int cap = a->cap_findings ? a->cap_findings * 2 : 16;
-		void *p = realloc(a->findings, cap * sizeof(*a->findings));
+	if (grow((void **)&a->findings, &a->cap_findings, a->nr_findings, sizeof(*f)))
+		return -ENOMEM;
+	a->findings[a->nr_findings] = *f;
+	return a->nr_findings++;
+}
 
-		if (!p)
+void audit__grow_finding(struct audit *a, int group, unsigned long long pages,
+			 unsigned long long folios)
+{
+	if (group < 0 || group >= a->nr_findings)
+		return;
+	a->findings[group].pages += pages;
+	a->findings[group].folios += folios;
+}
+
+int audit__add_refs(struct audit *a, const struct origin *o, unsigned long long pins,
+		    unsigned long long unpins, unsigned long long gets)
+{
+	struct origin_refs *r = NULL;
+	int i;
+
+	for (i = 0; i < a->nr_refs && !r; i++)
+		if (same_origin(&a->refs[i].o, o))
+			r = &a->refs[i];
+	if (!r) {
+		if (grow((void **)&a->refs, &a->cap_refs, a->nr_refs, sizeof(*r)))
 			return -ENOMEM;
-		a->findings = p;
-		a->cap_findings = cap;
+		r = &a->refs[a->nr_refs++];
+		memset(r, 0, sizeof(*r));
+		r->o = *o;
 	}
-	a->findings[a->nr_findings++] = *f;
+	/* the mount point may be known to one record only (a file system unmounted since) */
+	if (!r->o.mount[0] && o->mount[0])
+		snprintf(r->o.mount, sizeof(r->o.mount), "%s", o->mount);
+	r->pins += pins;
+	r->unpins += unpins;
+	r->gets += gets;
 	return 0;
+}
+
+void origin__dev_name(const struct origin *o, char *buf, size_t len)
+{
+	if (o->fs[0])
+		snprintf(buf, len, "%u:%u", o->dev >> 20, o->dev & 0xfffff);
+	else if (len)
+		buf[0] = 0;
+}
+
+/* a by-fs row: the file system and device, or the caller for references with no file */
+static bool same_fs(const struct origin *x, const struct origin *y)
+{
+	if (x->fs[0] || y->fs[0])
+		return x->dev == y->dev && !strcmp(x->fs, y->fs) && !strcmp(x->source, y->source);
+	return !strcmp(x->path, y->path);
+}
+
+static struct fs_row *fs_row_of(struct fs_row **rows, int *n, int *cap, const struct origin *o)
+{
+	struct fs_row *r;
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (same_fs(&(*rows)[i].o, o))
+			return &(*rows)[i];
+	if (grow((void **)rows, cap, *n, sizeof(**rows)))
+		return NULL;
+	r = &(*rows)[(*n)++];
+	memset(r, 0, sizeof(*r));
+	r->o = *o;
+	if (o->fs[0])
+		r->o.path[0] = 0;	/* a file system's row spans its entry paths */
+	return r;
+}
+
+static int by_refs(const void *x, const void *y)
+{
+	const struct fs_row *a = x, *b = y;
+	unsigned long long na = a->pins + a->gets, nb = b->pins + b->gets;
+
+	if (na != nb)
+		return na > nb ? -1 : 1;
+	return strcmp(a->o.fs, b->o.fs);
+}
+
+int audit__by_fs(const struct audit *a, struct fs_row **rows)
+{
+	struct fs_row *out = NULL, *r;
+	int i, n = 0, cap = 0;
+
+	for (i = 0; i < a->nr_refs; i++) {
+		r = fs_row_of(&out, &n, &cap, &a->refs[i].o);
+		if (!r)
+			goto nomem;
+		if (!r->o.mount[0])
+			snprintf(r->o.mount, sizeof(r->o.mount), "%s", a->refs[i].o.mount);
+		r->pins += a->refs[i].pins;
+		r->unpins += a->refs[i].unpins;
+		r->gets += a->refs[i].gets;
+	}
+	for (i = 0; i < a->nr_findings; i++) {
+		const struct finding *f = &a->findings[i];
+
+		r = fs_row_of(&out, &n, &cap, &f->origin);
+		if (!r)
+			goto nomem;
+		if (f->class > 0 && f->class < PA_NR_CLASSES)
+			r->findings[f->class] += f->pages;
+	}
+	if (n)
+		qsort(out, n, sizeof(*out), by_refs);
+	*rows = out;
+	return n;
+nomem:
+	free(out);
+	*rows = NULL;
+	return -ENOMEM;
+}
+
+static int by_origin(const void *x, const void *y)
+{
+	const struct origin_refs *a = x, *b = y;
+	int c;
+
+	/* file systems first, then callers; within each, by name, device and path */
+	if (!a->o.fs[0] != !b->o.fs[0])
+		return a->o.fs[0] ? -1 : 1;
+	if ((c = strcmp(a->o.fs, b->o.fs)))
+		return c;
+	if (a->o.dev != b->o.dev)
+		return a->o.dev < b->o.dev ? -1 : 1;
+	return strcmp(a->o.path, b->o.path);
+}
+
+int audit__census(const struct audit *a, struct origin_refs **rows)
+{
+	struct origin_refs *out;
+
+	*rows = NULL;
+	if (!a->nr_refs)
+		return 0;
+	out = malloc(a->nr_refs * sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	memcpy(out, a->refs, a->nr_refs * sizeof(*out));
+	qsort(out, a->nr_refs, sizeof(*out), by_origin);
+	*rows = out;
+	return a->nr_refs;
+}
+
+bool audit__shows_origin(const struct audit *a, const struct origin *o)
+{
+	const char *fs = a->filter.fs;
+	char dev[32];
+
+	if (!fs)
+		return true;
+	origin__dev_name(o, dev, sizeof(dev));
+	return (o->fs[0] && !strcmp(fs, o->fs)) || (o->source[0] && !strcmp(fs, o->source)) ||
+	       (dev[0] && !strcmp(fs, dev)) || (o->mount[0] && !strcmp(fs, o->mount));
+}
+
+bool audit__shows(const struct audit *a, const struct finding *f)
+{
+	if (a->filter.pid && f->tgid != a->filter.pid)
+		return false;
+	if (a->filter.comm && strcmp(a->filter.comm, f->comm))
+		return false;
+	return audit__shows_origin(a, &f->origin);
 }
 
 void audit__incomplete(struct audit *a, const char *fmt, ...)

@@ -3,6 +3,7 @@
 #define __PA_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * The audit as plain data: what the loader saw, what the referee said, and the verdict.
@@ -11,6 +12,7 @@
 #define PA_MAX_REPORT_HOOKS	48
 #define PA_MAX_REASONS		16
 #define PA_MAX_FRAMES		32
+#define PA_MAX_CLASSES		8	/* >= PA_NR_CLASSES */
 
 /* A kernel stack as addresses, innermost first; symbolized only by the renderers. */
 struct stack {
@@ -19,7 +21,41 @@ struct stack {
 	unsigned long long ip[PA_MAX_FRAMES];
 };
 
-/* Findings grouped by (class, pin stack, release stack, pinning task). */
+/*
+ * Where page references were taken: a file system on a device (file I/O inside a context hook),
+ * or, with no file behind them, the caller of the GUP API (io_uring buffer registration,
+ * vmsplice, a driver). An origin with neither is unknown (an unpin of a pin older than the
+ * audit, a lost stack).
+ */
+struct origin {
+	char fs[16];		/* fs type ("ext4"; "bdev": a raw block device), "" if no file */
+	char source[32];	/* the device's name: sb->s_id, or the block device's */
+	unsigned int dev;	/* kernel dev_t (major << 20 | minor), 0 if no file */
+	char mount[128];	/* mount point of that device when known, else "" */
+	char path[64];		/* entry path: the context hook's function, or the caller's */
+};
+
+/* references per origin: one row of the census */
+struct origin_refs {
+	struct origin o;
+	unsigned long long pins, unpins, gets;
+};
+
+/* one row per file system and device (or per caller, for references with no file) */
+struct fs_row {
+	struct origin o;	/* path is "" for a file system's row */
+	unsigned long long pins, unpins, gets;
+	unsigned long long findings[PA_MAX_CLASSES];	/* pages per class */
+};
+
+/* what the renderers show; never what is audited, nor the verdict */
+struct view_filter {
+	unsigned int pid;	/* --pid: the pinning process, 0: any */
+	const char *comm;	/* --comm: the pinning task's name, NULL: any */
+	const char *fs;		/* --fs: fs type, device name, major:minor or mount point */
+};
+
+/* Findings grouped by (class, pin stack, release stack, pinning task, origin). */
 struct finding {
 	int class;		/* enum pa_class */
 	unsigned long long pages;
@@ -44,6 +80,20 @@ struct finding {
 	bool put_at_bio;	/* released by that bio's completion (release_stack: its caller) */
 	unsigned int bio_dev;	/* kernel dev_t: major << 20 | minor */
 	unsigned long long end_io;	/* bi_end_io, symbolized by the renderers */
+	struct origin origin;	/* where the pin was taken */
+};
+
+/* One group of pins outstanding, for the live view: same task, pin site, origin, long-term. */
+struct outstanding {
+	unsigned int tgid;
+	char comm[16];
+	bool kthread;
+	bool longterm;
+	struct origin origin;
+	char site[64];		/* the pin's caller (symbolize_caller() of its stack) */
+	int stack_id;
+	unsigned long long pages, folios;
+	double age;		/* seconds since the group's oldest pin */
 };
 
 struct hook_state {
@@ -87,12 +137,21 @@ struct audit {
 	unsigned long long walk_folios;
 	double walk_seconds;
 	bool detector_off;	/* an accounting hook is missing: no finding can be trusted */
+
+	/* references per origin (the census), and those the origins map had no room for */
+	struct origin_refs *refs;
+	int nr_refs, cap_refs;
+	unsigned long long origins_lost;
+	struct view_filter filter;
 };
 
 void audit__init(struct audit *a);
 void audit__free(struct audit *a);
-/* adds PAGES of one folio to the group F belongs to (or a new group); -ENOMEM */
+/* adds F's pages and folios to the group F belongs to (or a new one): its index, or -ENOMEM */
 int audit__add_finding(struct audit *a, const struct finding *f);
+/* more pages and folios for finding group GROUP (an index audit__add_finding() returned) */
+void audit__grow_finding(struct audit *a, int group, unsigned long long pages,
+			 unsigned long long folios);
 const char *class__name(int class);	/* "pin-then-put", ... */
 /*
  * Whether this audit could detect CLASS, given the hooks that are live; *how says by what
@@ -110,5 +169,21 @@ int audit__exit_status(const struct audit *a);
 int audit__live_hooks(const struct audit *a, bool accounting_only);
 /* whether a pin accounting hook of this kernel is not attached */
 bool audit__accounting_missing(const struct audit *a);
+
+/* adds references of one origin to the census (merged with the same origin); -ENOMEM */
+int audit__add_refs(struct audit *a, const struct origin *o, unsigned long long pins,
+		    unsigned long long unpins, unsigned long long gets);
+/*
+ * The by-file-system table: census rows merged per file system and device (per caller when
+ * no file), with the findings' pages per class; largest first. Caller frees *rows. -ENOMEM.
+ */
+int audit__by_fs(const struct audit *a, struct fs_row **rows);
+/* the census sorted by file system, device and entry path; caller frees *rows. -ENOMEM */
+int audit__census(const struct audit *a, struct origin_refs **rows);
+/* whether the view filters show F / an origin (they never change the verdict) */
+bool audit__shows(const struct audit *a, const struct finding *f);
+bool audit__shows_origin(const struct audit *a, const struct origin *o);
+/* "major:minor" of an origin's device, "" when none */
+void origin__dev_name(const struct origin *o, char *buf, size_t len);
 
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The end-of-audit walk: a BPF map iterator (5.9+) over the ledger reads every folio still
- * holding pins and classifies it in the kernel (bpf/pinaudit.bpf.c reconcile()); here its
- * records become findings.
+ * The walk over the ledger: a BPF map iterator (5.9+) reads every folio still holding pins and
+ * classifies it in the kernel (bpf/pinaudit.bpf.c reconcile()); here its records become
+ * findings at the end of the audit, or rows of the live view while it runs.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,27 +14,18 @@
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-int reconcile__run(struct pinaudit_bpf *skel, struct audit *a)
+int reconcile__walk(struct pinaudit_bpf *skel, walk_fn fn, void *ctx, unsigned long long *folios)
 {
 	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
 	union bpf_iter_link_info linfo = {};
-	int stacks_fd = bpf_map__fd(skel->maps.stacks);
 	struct bpf_link *link;
-	char buf[64 * sizeof(struct pa_event)];
+	char buf[256 * sizeof(struct pa_event)];	/* past bpf_iter's 32 KiB seq buffer */
 	size_t have = 0;
-	double t0 = now();
 	__u64 last = 0;
 	int fd, err = 0;
 	ssize_t n;
 
+	*folios = 0;
 	linfo.map.map_fd = bpf_map__fd(skel->maps.ledger);
 	opts.link_info = &linfo;
 	opts.link_info_len = sizeof(linfo);
@@ -57,9 +48,9 @@ int reconcile__run(struct pinaudit_bpf *skel, struct audit *a)
 			memcpy(&e, buf + off, sizeof(e));
 			/* a folio gives one record, or two in a row when part of its pins leaked */
 			if (e.folio != last)
-				a->walk_folios++;
+				(*folios)++;
 			last = e.folio;
-			err = events__add(a, stacks_fd, &e);
+			err = fn(ctx, &e);
 			if (err)
 				goto out_fd;
 		}
@@ -68,10 +59,41 @@ int reconcile__run(struct pinaudit_bpf *skel, struct audit *a)
 	}
 	if (n < 0)
 		err = -errno;
-	a->walk_seconds = now() - t0;
 out_fd:
 	close(fd);
 out:
 	bpf_link__destroy(link);
+	return err;
+}
+
+struct to_audit {
+	struct audit *a;
+	struct origins *origins;
+	int stacks_fd;
+};
+
+static int add_finding(void *ctx, const struct pa_event *e)
+{
+	struct to_audit *t = ctx;
+
+	return events__add(t->a, t->stacks_fd, t->origins, e);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int reconcile__run(struct pinaudit_bpf *skel, struct audit *a, struct origins *origins)
+{
+	struct to_audit t = { a, origins, bpf_map__fd(skel->maps.stacks) };
+	double t0 = now();
+	int err;
+
+	err = reconcile__walk(skel, add_finding, &t, &a->walk_folios);
+	a->walk_seconds = now() - t0;
 	return err;
 }

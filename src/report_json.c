@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The JSON document, version 1 (docs/json.md): keys are only ever added, never renamed. */
+#include <stdlib.h>
 #include "json_writer.h"
 #include "pinaudit.h"
 #include "report.h"
@@ -84,6 +85,79 @@ static void bio_json(struct json_writer *w, const struct finding *f, const struc
 	jw_end_object(w);
 }
 
+/* a string, or null when empty */
+static void string_or_null(struct json_writer *w, const char *name, const char *s)
+{
+	jw_name(w, name);
+	if (s[0])
+		jw_string(w, s);
+	else
+		jw_null(w);
+}
+
+/*
+ * Where references were taken: "fs" (type; "bdev" for a raw block device), "dev"
+ * ("major:minor"), "source" (device name), "mount", and "path" (the entry path: the
+ * direct-I/O function for a file, the GUP API's caller otherwise); null where unknown.
+ */
+static void origin_fields(struct json_writer *w, const struct origin *o, bool path)
+{
+	char dev[32];
+
+	origin__dev_name(o, dev, sizeof(dev));
+	string_or_null(w, "fs", o->fs);
+	string_or_null(w, "dev", dev);
+	string_or_null(w, "source", o->source);
+	string_or_null(w, "mount", o->mount);
+	if (path)
+		string_or_null(w, "path", o->path);
+	else	/* a file system's by_fs row spans its paths; a caller's row is its caller */
+		string_or_null(w, "caller", o->fs[0] ? "" : o->path);
+}
+
+static void by_fs_json(struct json_writer *w, const struct audit *a)
+{
+	struct fs_row *rows;
+	int n = audit__by_fs(a, &rows), i, c;
+
+	jw_name(w, "by_fs");
+	jw_start_array(w);
+	for (i = 0; i < n; i++) {
+		jw_start_object(w);
+		origin_fields(w, &rows[i].o, false);
+		jw_uint_field(w, "pins", rows[i].pins);
+		jw_uint_field(w, "unpins", rows[i].unpins);
+		jw_uint_field(w, "gets", rows[i].gets);
+		jw_name(w, "findings");
+		jw_start_object(w);
+		for (c = PA_PIN_THEN_PUT; c < PA_NR_CLASSES; c++)
+			jw_uint_field(w, class__name(c), rows[i].findings[c]);
+		jw_end_object(w);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	free(rows);
+}
+
+static void census_json(struct json_writer *w, const struct audit *a)
+{
+	struct origin_refs *rows;
+	int n = audit__census(a, &rows), i;
+
+	jw_name(w, "census");
+	jw_start_array(w);
+	for (i = 0; i < n; i++) {
+		jw_start_object(w);
+		origin_fields(w, &rows[i].o, true);
+		jw_uint_field(w, "pins", rows[i].pins);
+		jw_uint_field(w, "unpins", rows[i].unpins);
+		jw_uint_field(w, "gets", rows[i].gets);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	free(rows);
+}
+
 static void finding_json(struct json_writer *w, const struct finding *f, const struct ksyms *ks)
 {
 	jw_start_object(w);
@@ -106,6 +180,7 @@ static void finding_json(struct json_writer *w, const struct finding *f, const s
 	jw_int_field(w, "mapcount", f->mapcount);
 	jw_int_field(w, "pincount", f->pincount);
 	bio_json(w, f, ks);
+	origin_fields(w, &f->origin, true);
 	jw_end_object(w);
 }
 
@@ -165,6 +240,7 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 	jw_uint_field(w, "events", a->events_lost);
 	jw_uint_field(w, "stacks", a->stacks_lost);
 	jw_uint_field(w, "ledger_full", a->ledger_full);
+	jw_uint_field(w, "origins", a->origins_lost);
 	jw_end_object(w);
 	jw_int_field(w, "max_folios", a->max_folios);
 	jw_name(w, "walk");
@@ -184,6 +260,8 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 	} else {
 		jw_null(w);
 	}
+	by_fs_json(w, a);
+	census_json(w, a);
 	jw_name(w, "findings");
 	jw_start_array(w);
 	for (i = 0; i < a->nr_findings; i++)

@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The plain report: a few aligned lines, more under -v. */
+/*
+ * The plain report: the references per file system, the verdict in one line, then each
+ * finding group with its stacks. More under -v, the census under --census.
+ */
+#include <stdlib.h>
 #include <string.h>
 #include "pinaudit.h"
 #include "report.h"
 #include "symbolize.h"
 
+#define LABEL_LEN 256
+
 static void command_line(FILE *f, const struct audit *a)
 {
+	char buf[512];
 	int i;
 
 	if (!a->argv) {
@@ -15,7 +22,7 @@ static void command_line(FILE *f, const struct audit *a)
 	}
 	fputs("pinaudit: `", f);
 	for (i = 0; i < a->argc; i++)
-		fprintf(f, "%s%s", i ? " " : "", a->argv[i]);
+		fprintf(f, "%s%s", i ? " " : "", report__escape(a->argv[i], buf, sizeof(buf)));
 	if (a->status > 128)
 		fprintf(f, "` killed by signal %d", a->status - 128);
 	else
@@ -23,7 +30,7 @@ static void command_line(FILE *f, const struct audit *a)
 	fprintf(f, " after %.2f s, kernel %s\n", a->seconds, a->kernel);
 }
 
-static void hooks_lines(FILE *f, const struct audit *a, int verbose)
+static void hooks_lines(FILE *f, const struct audit *a)
 {
 	int i, acc = 0, acc_live = audit__live_hooks(a, true);
 	int other_live = audit__live_hooks(a, false) - acc_live;
@@ -35,19 +42,104 @@ static void hooks_lines(FILE *f, const struct audit *a, int verbose)
 		if (a->hooks[i].accounting && a->hooks[i].attached)
 			fprintf(f, " %s(%s)", a->hooks[i].function, a->hooks[i].mode);
 	fprintf(f, "; %d of %d other hooks live\n", other_live, a->nr_hooks - acc);
-	if (!verbose)
-		return;
-	fprintf(f, "  %-30s %-10s %-10s %12s\n", "FUNCTION", "ROLE", "MODE", "CALLS");
+	fprintf(f, "  %-32s %-10s %-10s %12s\n", "FUNCTION", "ROLE", "MODE", "CALLS");
 	for (i = 0; i < a->nr_hooks; i++) {
 		const struct hook_state *h = &a->hooks[i];
 
 		if (h->attached)
-			fprintf(f, "  %-30s %-10s %-10s %12llu\n", h->function, h->role, h->mode,
+			fprintf(f, "  %-32s %-10s %-10s %12llu\n", h->function, h->role, h->mode,
 				h->calls);
 		else
-			fprintf(f, "  %-30s %-10s %-10s %12s  %s\n", h->function, h->role,
+			fprintf(f, "  %-32s %-10s %-10s %12s  %s\n", h->function, h->role,
 				"-", "-", h->why);
 	}
+}
+
+/*
+ * Pages per file system and device (or per caller, with no file), then the totals and the
+ * referee. A column per finding class only for classes something was found of.
+ */
+static void by_fs_table(FILE *f, const struct audit *a)
+{
+	struct fs_row *rows;
+	int n = audit__by_fs(a, &rows), i, c, w = 5, hidden = 0;
+	bool col[PA_NR_CLASSES] = {};
+	char label[LABEL_LEN];
+
+	if (n < 0) {
+		fprintf(f, "(out of memory for the by-file-system table)\n");
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (!audit__shows_origin(a, &rows[i].o))
+			continue;
+		report__origin_label(&rows[i].o, label, sizeof(label));
+		if ((int)strlen(label) > w)
+			w = strlen(label);
+		for (c = PA_PIN_THEN_PUT; c < PA_NR_CLASSES; c++)
+			col[c] |= rows[i].findings[c] != 0;
+	}
+	fprintf(f, "\n%-*s %10s %10s %10s", w, "WHERE", "PINS", "UNPINS", "GETS");
+	for (c = PA_PIN_THEN_PUT; c < PA_NR_CLASSES; c++)
+		if (col[c])
+			fprintf(f, " %18s", class__name(c));
+	fputc('\n', f);
+	for (i = 0; i < n; i++) {
+		if (!audit__shows_origin(a, &rows[i].o)) {
+			hidden++;
+			continue;
+		}
+		report__origin_label(&rows[i].o, label, sizeof(label));
+		fprintf(f, "%-*s %10llu %10llu %10llu", w, label, rows[i].pins, rows[i].unpins,
+			rows[i].gets);
+		for (c = PA_PIN_THEN_PUT; c < PA_NR_CLASSES; c++)
+			if (col[c])
+				fprintf(f, " %18llu", rows[i].findings[c]);
+		fputc('\n', f);
+	}
+	fprintf(f, "%-*s %10llu %10llu %10llu\n", w, "total", a->pins, a->unpins, a->gets);
+	if (a->vmstat_ok)
+		fprintf(f, "%-*s %10lld %10lld %10s\n", w, "vmstat", a->vm_acquired, a->vm_released,
+			"-");
+	if (hidden)
+		fprintf(f, "(%d row%s hidden by --fs)\n", hidden, hidden == 1 ? "" : "s");
+	free(rows);
+}
+
+/* --census: FOLL_PIN and FOLL_GET references per file system and entry path */
+static void census_table(FILE *f, const struct audit *a)
+{
+	struct origin_refs *rows;
+	int n = audit__census(a, &rows), i, w = 5, wp = 10;
+	char label[LABEL_LEN], path[192];
+
+	for (i = 0; i < n; i++) {
+		struct origin o = rows[i].o;
+
+		o.path[0] = 0;
+		report__origin_label(&o, label, sizeof(label));
+		if (rows[i].o.fs[0] && (int)strlen(label) > w)
+			w = strlen(label);
+		if ((int)strlen(report__escape(rows[i].o.path, path, sizeof(path))) > wp)
+			wp = strlen(path);
+	}
+	fprintf(f, "\ncensus: page references by file system and entry path\n");
+	fprintf(f, "%-*s %-*s %10s %10s\n", w, "FS", wp, "PATH", "FOLL_PIN", "FOLL_GET");
+	for (i = 0; i < n; i++) {
+		struct origin o = rows[i].o;
+
+		if (!audit__shows_origin(a, &o) || (!rows[i].pins && !rows[i].gets))
+			continue;
+		o.path[0] = 0;
+		if (o.fs[0])
+			report__origin_label(&o, label, sizeof(label));
+		else
+			snprintf(label, sizeof(label), "(no file)");
+		fprintf(f, "%-*s %-*s %10llu %10llu\n", w, label, wp,
+			rows[i].o.path[0] ? report__escape(rows[i].o.path, path, sizeof(path)) :
+					    "(unknown)", rows[i].pins, rows[i].gets);
+	}
+	free(rows);
 }
 
 static void stack_lines(FILE *f, const char *title, const struct stack *s, const struct ksyms *ks)
@@ -62,18 +154,27 @@ static void stack_lines(FILE *f, const char *title, const struct stack *s, const
 
 static void finding_lines(FILE *f, const struct finding *x, const struct ksyms *ks)
 {
+	char comm[80], label[LABEL_LEN];
+
+	report__escape(x->comm, comm, sizeof(comm));
 	fprintf(f, "\n%s: %llu page%s in %llu folio%s%s, pinned by %s%s (pid %u)%s%s\n",
 		class__name(x->class), x->pages, x->pages == 1 ? "" : "s", x->folios,
-		x->folios == 1 ? "" : "s", x->large ? " (large)" : "", x->comm,
+		x->folios == 1 ? "" : "s", x->large ? " (large)" : "", comm,
 		x->kthread ? " [kernel thread]" : "", x->tgid, x->longterm ? ", long-term" : "",
 		x->class == PA_LEAKED_PIN && x->task_exited ? ", outlives its process" : "");
-	if (x->at_end)
+	report__origin_label(&x->origin, label, sizeof(label));
+	if (x->origin.fs[0])
+		fprintf(f, "    where: %s, entry path %s\n", label, x->origin.path);
+	else
+		fprintf(f, "    where: no file, caller %s\n", label);
+	if (x->at_end) {
 		fprintf(f, "    proven at the end of the audit: refcount %lld, mapcount %lld%s",
 			x->refcount, x->mapcount, x->large ? "" : "\n");
-	else
+	} else {
+		report__escape(x->release_comm, comm, sizeof(comm));
 		fprintf(f, "    proven at the release by %s (pid %u): refcount %lld, mapcount %lld%s",
-			x->release_comm, x->release_pid, x->refcount, x->mapcount,
-			x->large ? "" : "\n");
+			comm, x->release_pid, x->refcount, x->mapcount, x->large ? "" : "\n");
+	}
 	if (x->large)
 		fprintf(f, ", pincount %lld\n", x->pincount);
 	if (x->pin_stack.depth)
@@ -98,34 +199,32 @@ static void finding_lines(FILE *f, const struct finding *x, const struct ksyms *
 		fprintf(f, "    release: inline put, site not seen\n");
 }
 
-void report__text(FILE *f, const struct audit *a, const struct ksyms *ks, int verbose)
+/* the verdict, what the audit could not see, and the notes worth a line */
+static void verdict_lines(FILE *f, const struct audit *a, int verbose)
 {
-	unsigned long long pages = 0;
 	int i;
 
-	command_line(f, a);
-	fprintf(f, "\n%-8s %12s %12s %12s\n", "", "PINS", "UNPINS", "GETS");
-	fprintf(f, "%-8s %12llu %12llu %12llu\n", "seen", a->pins, a->unpins, a->gets);
-	if (a->vmstat_ok)
-		fprintf(f, "%-8s %12lld %12lld %12s\n", "vmstat", a->vm_acquired, a->vm_released,
-			"-");
-	if (a->zero_pins || a->zero_unpins)
-		fprintf(f, "(zero page, not counted by the kernel: %llu pins, %llu unpins)\n",
-			a->zero_pins, a->zero_unpins);
-	fputc('\n', f);
-	hooks_lines(f, a, verbose);
-	if (audit__complete(a)) {
-		fprintf(f, "audit complete: pins and unpins equal the /proc/vmstat deltas\n");
-	} else {
+	if (!audit__complete(a)) {
 		fprintf(f, "AUDIT INCOMPLETE:\n");
 		for (i = 0; i < a->nr_incomplete; i++)
 			fprintf(f, "  - %s\n", a->incomplete[i]);
+	} else if (!a->nr_findings) {
+		fprintf(f, "clean: no findings; audit complete, pins and unpins equal the "
+			"/proc/vmstat deltas\n");
+	} else {
+		fprintf(f, "audit complete: pins and unpins equal the /proc/vmstat deltas\n");
 	}
+	if (a->zero_pins || a->zero_unpins)
+		fprintf(f, "(zero page, not counted by the kernel: %llu pins, %llu unpins)\n",
+			a->zero_pins, a->zero_unpins);
 	if (a->preexisting_unpins)
 		fprintf(f, "%llu unpins of pins taken before the audit started (no finding)\n",
 			a->preexisting_unpins);
 	if (a->stacks_lost)
 		fprintf(f, "%llu stacks lost: the stack map was full\n", a->stacks_lost);
+	if (a->origins_lost)
+		fprintf(f, "%llu page references not attributed: the origins map was full\n",
+			a->origins_lost);
 	for (i = PA_PIN_THEN_PUT; i < PA_NR_CLASSES; i++) {
 		const char *how;
 
@@ -134,14 +233,37 @@ void report__text(FILE *f, const struct audit *a, const struct ksyms *ks, int ve
 		else if (verbose)
 			fprintf(f, "class %s: %s\n", class__name(i), how);
 	}
+}
+
+void report__text(FILE *f, const struct audit *a, const struct ksyms *ks, int verbose,
+		  bool census)
+{
+	unsigned long long pages = 0;
+	int i, shown = 0;
+
+	command_line(f, a);
+	by_fs_table(f, a);
+	if (census)
+		census_table(f, a);
+	fputc('\n', f);
+	if (verbose)
+		hooks_lines(f, a);
+	verdict_lines(f, a, verbose);
 	if (!a->nr_findings) {
-		fprintf(f, "no findings\n");
+		if (!audit__complete(a))
+			fprintf(f, "no findings\n");
 		return;
 	}
-	for (i = 0; i < a->nr_findings; i++)
+	for (i = 0; i < a->nr_findings; i++) {
 		pages += a->findings[i].pages;
+		shown += audit__shows(a, &a->findings[i]);
+	}
 	fprintf(f, "FINDINGS: %llu page%s in %d group%s\n", pages, pages == 1 ? "" : "s",
 		a->nr_findings, a->nr_findings == 1 ? "" : "s");
+	if (shown < a->nr_findings)
+		fprintf(f, "(%d group%s hidden by --pid/--comm/--fs)\n", a->nr_findings - shown,
+			a->nr_findings - shown == 1 ? "" : "s");
 	for (i = 0; i < a->nr_findings; i++)
-		finding_lines(f, &a->findings[i], ks);
+		if (audit__shows(a, &a->findings[i]))
+			finding_lines(f, &a->findings[i], ks);
 }

@@ -67,3 +67,40 @@ int symbolize(const struct ksyms *ks, const struct stack *s, char (*out)[PA_FRAM
 	}
 	return n;
 }
+
+/* mm/gup.c and the iov_iter/bio wrappers around it: a reference's caller lies past these */
+static bool gup_frame(const char *name)
+{
+	static const char *const prefixes[] = {
+		"try_grab_", "gup_", "__gup_", "pin_user_page", "get_user_page", "__get_user_page",
+		"internal_get_user_pages", "lockless_pages_from_mm", "follow_", "__follow_",
+		"faultin_page", "is_valid_gup_args", "check_and_migrate_movable",
+		"migrate_longterm_unpinnable", "memfd_pin_folios", "iov_iter_", "__iov_iter_",
+		"want_pages_array", "bio_iov_iter_", "__bio_iov_iter_", "bio_iov_add_",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+void symbolize_caller(const struct ksyms *ks, const struct stack *s, char *out, size_t len)
+{
+	int i;
+
+	if (len)
+		out[0] = 0;
+	for (i = 0; i < s->depth; i++) {
+		const char *name, *module;
+		unsigned long off;
+
+		if (!ks || !ksyms__map_addr(ks, s->ip[i], &name, &off, &module) ||
+		    off >= PA_MAX_FUNC_OFF || own_frame(name) || gup_frame(name))
+			continue;
+		snprintf(out, len, "%s%s%s%s", name, *module ? " [" : "", module,
+			 *module ? "]" : "");
+		return;
+	}
+}

@@ -16,4 +16,10 @@ int symbolize(const struct ksyms *ks, const struct stack *s, char (*out)[PA_FRAM
 /* one address, e.g. a function pointer: "name [module]", "name+0xoff", or "0x..." */
 void symbolize_addr(const struct ksyms *ks, unsigned long long addr, char *out, size_t len);
 
+/*
+ * The caller of the GUP API in a grab's stack: its first frame past pinaudit's own and past
+ * mm/gup.c and the iov_iter/bio wrappers, as "name [module]" without offset; "" if none.
+ */
+void symbolize_caller(const struct ksyms *ks, const struct stack *s, char *out, size_t len);
+
 #endif

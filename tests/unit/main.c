@@ -319,6 +319,7 @@ static const struct {
 	{ "json", test_json },
 	{ "ksyms", test_ksyms },
 	{ "env", test_env },
+	{ "report", test_report },
 };
 
 int main(int argc, char **argv)

@@ -107,6 +107,7 @@ void test_model(void);
 void test_json(void);
 void test_ksyms(void);
 void test_env(void);
+void test_report(void);
 
 /* helpers shared by the tests (main.c) */
 /* a fresh directory under $TMPDIR (or /tmp), removed with its files by the runner at exit */

@@ -109,6 +109,25 @@ static void parse_ok(void)
 		ASSERT_EQ(env.max_folios, 262144L, "back to the default on a new parse");
 	}
 
+	if (test__start_subtest("parse_reports")) {
+		argv = ARGS("true");
+		parse(&env, argv);
+		ASSERT_FALSE(env.ktap || env.census, "text report by default");
+		ASSERT_EQ(env.interval, 0L, "no live view by default");
+		ASSERT_EQ(env.top, 10L, "--top 10 by default");
+		ASSERT_TRUE(!env.pid && !env.comm && !env.fs, "no filter by default");
+		argv = ARGS("--ktap", "--census", "-i", "2", "-o", "r.ktap", "--top", "3", "--pid",
+			    "42", "--comm", "fio", "--fs", "/mnt/a", "--", "fio");
+		parse(&env, argv);
+		ASSERT_TRUE(env.ktap && env.census, "--ktap --census");
+		ASSERT_EQ(env.interval, 2L, "-i 2");
+		ASSERT_EQ(env.top, 3L, "--top 3");
+		ASSERT_EQ(env.pid, 42U, "--pid 42");
+		ASSERT_STREQ(env.comm, "fio", "--comm fio");
+		ASSERT_STREQ(env.fs, "/mnt/a", "--fs /mnt/a");
+		ASSERT_STREQ(env.output, "r.ktap", "-o with -i: the report goes there");
+	}
+
 	if (test__start_subtest("parse_ringbuf_kib")) {
 		argv = ARGS("-j");
 		parse(&env, argv);
@@ -183,6 +202,19 @@ static void usage_errors(void)
 		{ "-o ''", ARGS("-o", ""), "output" },
 		{ "-- alone", ARGS("--"), "command" },
 		{ "-j -- alone", ARGS("-j", "--"), "command" },
+		{ "--ktap -j", ARGS("--ktap", "-j", "true"), "choose one" },
+		{ "-i 1 -j", ARGS("-i", "1", "-j", "true"), "-o FILE" },
+		{ "-i 1 --ktap", ARGS("-i", "1", "--ktap", "true"), "KTAP" },
+		{ "-i 0", ARGS("-i", "0"), "'0'" },
+		{ "-i abc", ARGS("-i", "abc"), "'abc'" },
+		{ "-i 86401", ARGS("-i", "86401"), "'86401'" },
+		{ "--top 0", ARGS("--top", "0"), "'0'" },
+		{ "--pid 0", ARGS("--pid", "0"), "'0'" },
+		{ "--pid x", ARGS("--pid", "x"), "'x'" },
+		{ "--pid 4194305", ARGS("--pid", "4194305"), "'4194305'" },
+		{ "--comm ''", ARGS("--comm", ""), "comm" },
+		{ "--comm 16 bytes", ARGS("--comm", "0123456789abcdef"), "1 to 15" },
+		{ "--fs ''", ARGS("--fs", ""), "fs" },
 	};
 	struct test__run r;
 	char sub[64], line[512];
@@ -243,6 +275,11 @@ static void help(void)
 		ASSERT_HAS_STR(r.out, "--max-folios=N", "--max-folios listed");
 		ASSERT_HAS_STR(r.out, "Detector:", "under the detector's heading");
 		ASSERT_HAS_STR(r.out, "(default 262144", "--max-folios default");
+		ASSERT_HAS_STR(r.out, "Testing a file system", "example: the first job");
+		ASSERT_HAS_STR(r.out, "Gating CI", "example: the second job");
+		ASSERT_HAS_STR(r.out, "Triage on a live machine", "example: the third job");
+		ASSERT_HAS_STR(r.out, "--interval=SECS", "the live view's option");
+		ASSERT_HAS_STR(r.out, "--ktap", "--ktap listed");
 		ASSERT_HAS_STR(r.out, "--version", "--version listed");
 		/* argp rewraps longer lines, leaving a word or two alone on the next one */
 		ASSERT_TRUE(max_width(r.out) <= 79, "no line wider than 79 columns");

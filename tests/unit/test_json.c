@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include "json_writer.h"
 #include "model.h"
+#include "pinaudit.h"
 #include "report.h"
 #include "test.h"
 
@@ -401,6 +403,7 @@ static void fill_audit(struct audit *a)
 	a->argc = 3;
 	a->status = 0;
 	a->seconds = 2.25;
+	a->max_folios = 262144;
 	a->pins = 10;
 	a->unpins = 9;
 	a->gets = 3;
@@ -438,6 +441,20 @@ static const char contract[] =
 	"      ([.vmstat.acquired, .vmstat.released] | all(type == \"number\")))"
 	" and (.findings | type) == \"array\"";
 
+/* tests/validate-json's exit status for PATH (may be NULL), ARGS before it */
+static int schema_check(const char *args, const char *path)
+{
+	char *cmd;
+	int st;
+
+	if (asprintf(&cmd, "tests/validate-json %s %s%s%s >&2", args, path ? "'" : "",
+		     path ? path : "", path ? "'" : "") < 0)
+		return -1;
+	st = system(cmd);
+	free(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* report__json(a) into a new file in the tmpdir: its path (malloc()ed) or NULL */
 static char *report_file(const char *name, const struct audit *a, bool pretty)
 {
@@ -469,6 +486,7 @@ static void report_filled_case(bool pretty)
 		return;
 	ASSERT_EQ(jq(p, "."), 0, "valid JSON");
 	ASSERT_EQ(jq(p, contract), 0, "every contract key, typed");
+	ASSERT_EQ(schema_check("", p), 0, "valid against docs/pinaudit.schema.json");
 	ASSERT_EQ(jq(p, ".pinaudit == 1 and .kernel == \"6.12.0-pinaudit\""), 0,
 		  "version and kernel");
 	ASSERT_EQ(jq(p, ".complete == false and (.incomplete | length) == 2"), 0,
@@ -511,6 +529,7 @@ static void report_system_wide_case(void)
 	if (!p)
 		return;
 	ASSERT_EQ(jq(p, contract), 0, "every contract key, typed");
+	ASSERT_EQ(schema_check("", p), 0, "valid against the schema");
 	ASSERT_EQ(jq(p, "has(\"command\") and .command == null"), 0, "command null");
 	ASSERT_EQ(jq(p, "has(\"vmstat\") and .vmstat == null"), 0, "vmstat null when unreadable");
 	ASSERT_EQ(jq(p, ".complete == false and (.incomplete | length) == 1"), 0,
@@ -540,8 +559,54 @@ static void report_clean_case(void)
 	free(p);
 }
 
+/* findings, a bio, origins with and without a file: every key the schema knows */
+static void report_origins_case(void)
+{
+	struct origin ext4 = { .fs = "ext4", .source = "ram0", .dev = 1u << 20,
+			       .mount = "/mnt/a b", .path = "__iomap_dio_rw" };
+	struct origin none = { .path = "io_pin_pages" };
+	struct finding f = { .class = PA_PIN_THEN_PUT, .pages = 8, .folios = 8, .tgid = 42,
+			     .pid = 43, .comm = "fio", .origin = ext4, .bio_flag = PA_BIO_UNFLAGGED,
+			     .bio_dev = 1u << 20, .put_at_bio = true };
+	struct audit a;
+	char *p;
+
+	fill_audit(&a);
+	f.pin_stack.id = f.release_stack.id = -1;
+	audit__add_refs(&a, &ext4, 8, 0, 2);
+	audit__add_refs(&a, &none, 2, 9, 0);
+	audit__add_refs(&a, &(struct origin){}, 0, 3, 1);
+	audit__add_finding(&a, &f);
+	audit__reconcile(&a);
+	p = report_file("report-origins.json", &a, false);
+	if (!p)
+		goto out;
+	ASSERT_EQ(schema_check("", p), 0, "valid against the schema");
+	ASSERT_EQ(jq(p, ".by_fs[0] | .fs == \"ext4\" and .dev == \"1:0\" and .source == "
+		     "\"ram0\" and .mount == \"/mnt/a b\" and .caller == null and .pins == 8 and "
+		     ".gets == 2 and .findings[\"pin-then-put\"] == 8"), 0, "ext4's by_fs row");
+	ASSERT_EQ(jq(p, "any(.by_fs[]; .caller == \"io_pin_pages\" and .fs == null and "
+		     ".pins == 2 and .unpins == 9)"), 0, "a caller's by_fs row");
+	ASSERT_EQ(jq(p, "any(.by_fs[]; .caller == null and .fs == null and .unpins == 3)"), 0,
+		  "the unattributed row");
+	ASSERT_EQ(jq(p, "[.census[] | select(.fs == \"ext4\")][0].path == \"__iomap_dio_rw\""),
+		  0, "census entry path");
+	ASSERT_EQ(jq(p, ".findings[0] | .fs == \"ext4\" and .dev == \"1:0\" and .path == "
+		     "\"__iomap_dio_rw\" and .bio.page_pinned_flag == false and "
+		     ".bio.released_at_completion"), 0, "a finding's origin and bio");
+	ASSERT_EQ(jq(p, ".exit_status == 1"), 0, "findings: exit 1");
+	free(p);
+out:
+	audit__free(&a);
+}
+
 static void report_json(void)
 {
+	if (test__start_subtest("schema_documented"))
+		ASSERT_EQ(schema_check("--check-docs", NULL), 0,
+			  "the schema is valid and docs/json.md names each of its keys");
+	if (test__start_subtest("report_origins"))
+		report_origins_case();
 	if (test__start_subtest("report_filled"))
 		report_filled_case(false);
 	if (test__start_subtest("report_filled_pretty"))

@@ -14,10 +14,25 @@ pass=0
 fail=0
 . tests/vm/lib.sh
 
-for t in ${PINAUDIT_TESTS:-workloads kmod audit}; do
+for t in ${PINAUDIT_TESTS:-workloads kmod reports audit}; do
 	echo "# $KLABEL: tests/vm/t_$t.sh"
 	. "tests/vm/t_$t.sh"
 done
+
+# every report the tests wrote: valid against the contract, every reference attributed once
+if ls "$T"/*.json >/dev/null 2>&1; then
+	tests/validate-json "$T"/*.json >"$T/schema.out" 2>&1
+	check "every JSON report ($(ls "$T"/*.json | wc -l)) valid against docs/pinaudit.schema.json" \
+		[ ! -s "$T/schema.out" ]
+	head -n 5 "$T/schema.out"
+	unattributed=""
+	for j in "$T"/*.json; do
+		n=$(basename "$j" .json)
+		attributed "$n" || unattributed="$unattributed $n"
+	done
+	check "every JSON report: by_fs and census add up to the totals${unattributed:+ (not:$unattributed)}" \
+		[ -z "$unattributed" ]
+fi
 
 dmesg | grep -E 'BUG:|WARNING:|refcount_t|Bad page' | head -n 5 >"$T/dmesg.bad"
 check "kernel log has no BUG/WARNING/Bad page" [ ! -s "$T/dmesg.bad" ]

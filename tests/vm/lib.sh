@@ -81,3 +81,25 @@ finding() {
 	fi
 	ok "$name"
 }
+
+# ktap_valid FILE: KTAP version 1, one plan line, results numbered 1..plan in order, nothing
+# but results, the plan and "#" diagnostics
+ktap_valid() {
+	awk 'NR == 1 { if ($0 != "KTAP version 1") bad = 1; next }
+	     /^#/ { next }
+	     /^1\.\.[0-9]+$/ { if (plan != "") bad = 1; plan = substr($0, 4) + 0; next }
+	     /^(not )?ok [0-9]+( |$)/ { n++; if ((($1 == "not") ? $3 : $2) + 0 != n) bad = 1; next }
+	     { bad = 1 }
+	     END { exit (bad || plan == "" || plan != n) }' "$1"
+}
+
+# attributed NAME: every page reference of $T/NAME.json is in exactly one by_fs row (and one
+# census row): the rows add up to the totals, and no origin was lost
+attributed() {
+	jq -e '.lost.origins == 0 and
+		([.by_fs[].pins] | add // 0) == .totals.pins and
+		([.by_fs[].unpins] | add // 0) == .totals.unpins and
+		([.by_fs[].gets] | add // 0) == .totals.gets and
+		([.census[].pins] | add // 0) == .totals.pins and
+		([.census[].gets] | add // 0) == .totals.gets' "$T/$1.json" >/dev/null
+}

@@ -44,6 +44,27 @@ check "pin-then-put: pinned by pinbug-ctl, its pid" pinned_by_ctl kmod-pin-put
 check "pin-then-put: the module in the pin stack" stack_has kmod-pin-put pin_stack '\[pinbug\]$'
 check "pin-then-put: the pin stack starts at the grab (no trampoline frame)" jq -e \
 	'all(.findings[]; .pin_stack[0] | test("^try_grab_"))' "$T/kmod-pin-put.json"
+# no file behind the module's pins: attributed to the GUP API's caller, the module's function
+check "pin-then-put: where: no file, caller pin_small [pinbug], in by_fs too" jq -e '
+	all(.findings[]; .fs == null and .path == "pin_small [pinbug]") and
+	any(.by_fs[]; .caller == "pin_small [pinbug]" and .findings["pin-then-put"] == 16)' \
+	"$T/kmod-pin-put.json"
+"$CTL" heal >/dev/null
+
+# the same finding as KTAP, and in the text report narrowed by filters (never the verdict)
+"$PA" --ktap -o "$T/pin-put.ktap" -- "$CTL" pin-put -n 4 >/dev/null 2>&1
+rc=$?
+check "--ktap with a pin-then-put: exit 1" [ $rc = 1 ]
+check "--ktap with a pin-then-put: valid KTAP" ktap_valid "$T/pin-put.ktap"
+check "--ktap with a pin-then-put: 'not ok' for that class only" sh -c "
+	grep -Eq '^not ok [0-9]+ pin-then-put$' '$T/pin-put.ktap' &&
+	[ \$(grep -c '^not ok' '$T/pin-put.ktap') = 1 ]"
+"$CTL" heal >/dev/null
+"$PA" --pid 1 -- "$CTL" pin-put -n 4 >"$T/filtered.out" 2>&1
+rc=$?
+check "--pid 1 hides pinbug-ctl's finding, exit still 1" sh -c "[ $rc = 1 ] &&
+	grep -q 'hidden by --pid/--comm/--fs' '$T/filtered.out' &&
+	! grep -q '^pin-then-put: ' '$T/filtered.out'"
 "$CTL" heal >/dev/null
 
 finding kmod-pin-release-pages pin-then-put 16 -- "$CTL" pin-release-pages -n 16
@@ -89,6 +110,10 @@ audit kmod-release-kept 0 0 -- "$CTL" release
 finding kmod-kthread-keep leaked-pin 16 -- "$CTL" kthread-keep -n 16
 check "leaked-pin by a kernel thread: kthread true" jq -e 'all(.findings[]; .kthread)' \
 	"$T/kmod-kthread-keep.json"
+check "leaked-pin by a kernel thread: the worker in its pin stack and as its caller" jq -e '
+	all(.findings[]; any(.pin_stack[]; test("^process_one_work\\+")) and
+	    any(.pin_stack[]; test("^kwork_fn\\+.* \\[pinbug\\]$")) and
+	    (.path | test("^kwork_(pin|fn) \\[pinbug\\]$")))' "$T/kmod-kthread-keep.json"
 "$CTL" release >/dev/null
 
 if "$CTL" list 2>/dev/null | grep -qw thp-put; then

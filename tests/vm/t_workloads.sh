@@ -28,6 +28,7 @@ for fs in ext4 xfs btrfs; do
 		continue
 	fi
 	check "$fs mounted on $dev" findmnt -n -t $fs "$mnt"
+	findmnt -no MAJ:MIN "$mnt" | tr -d " " >"$T/dev-$fs"
 	audit fio-psync-dio-$fs 0 $min -- $FIO --name=dio-$fs --directory="$mnt" --ioengine=psync \
 		--rw=randrw --direct=1
 	check "$fs O_DIRECT took page references" \

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __PA_ORIGINS_H
+#define __PA_ORIGINS_H
+
+#include "model.h"
+
+struct origins;
+struct hooks;
+struct ksyms;
+struct pa_origin;
+
+/*
+ * Names for the BPF side's origins (include/pinaudit.h struct pa_origin): the file system
+ * type and device name it recorded, the mount point from /proc/self/mountinfo, a raw block
+ * device's name from /sys/dev/block, the context hook's function, or the caller of the GUP
+ * API from the grab's stack. ORIGINS_FD: the origins map; STACKS_FD: the stack map.
+ */
+struct origins *origins__new(int origins_fd, int stacks_fd, const struct hooks *h,
+			     const struct ksyms *ks);
+void origins__free(struct origins *r);
+void origins__resolve(struct origins *r, const struct pa_origin *key, struct origin *out);
+/* the origins map's counts into the audit's census: 0 or -errno */
+int origins__read(struct origins *r, struct audit *a);
+
+#endif
