@@ -7,6 +7,8 @@
 #   make demo         boots 6.12 and runs pinaudit -- fio on ext4 over brd
 #   make vmlinux      regenerates bpf/vmlinux.h from a matrix kernel's BTF (VMLINUX_KVER, default 6.12)
 #   make kmod         the fault-injection module for 6.1 and 6.12, and its driver
+#   make bench        overhead (fio on null_blk: untraced / empty hooks / pinaudit) and the 1 GiB
+#                     scale case, one guest per kernel in turn (BENCH_KVERS, default 6.12 6.1)
 
 OUTPUT := .output
 CLANG ?= clang
@@ -15,6 +17,7 @@ CC ?= gcc
 ARCH := x86
 VMLINUX_KVER ?= 6.12
 KVERS ?= 5.10 6.1 6.12 7
+BENCH_KVERS ?= 6.12 6.1
 PREFIX ?= /usr/local
 
 CFLAGS ?= -g -O2
@@ -35,7 +38,7 @@ OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(SRCS))
 BPF_SRCS := bpf/pinaudit.bpf.c
 HDRS := $(wildcard include/*.h src/*.h)
 
-.PHONY: all clean deps test test-vm demo vmlinux kmod install static
+.PHONY: all clean deps test test-vm demo vmlinux kmod install static bench
 all: pinaudit
 
 $(OUTPUT):
@@ -78,6 +81,16 @@ test-vm: deps
 	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold
 	$(MAKE) kmod
 	tests/vm/matrix
+
+# Benchmarks: one guest at a time (they would compete for the host's cores), then the tables.
+bench: deps
+	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold
+	rm -f $(OUTPUT)/bench-*.log
+	for k in $(BENCH_KVERS); do \
+		tests/vm/run -t 3600 -m 3G $$k -- env KLABEL=$$k bench/guest.sh \
+			| tee $(OUTPUT)/bench-$$k.log || exit 1; \
+	done
+	bench/report $(OUTPUT)/bench-*.log
 
 # The README's first command: pinaudit's main job end to end, in a 6.12 guest.
 demo: deps

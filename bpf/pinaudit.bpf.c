@@ -26,8 +26,10 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 foll_get = 0;
 const volatile __u32 foll_pin = 0;
 const volatile __u32 foll_longterm = 0;
-/* --no-detect: counts only (the ledger stays empty) */
+/* false when an accounting hook is missing: counts only (the ledger stays empty) */
 const volatile bool detect = true;
+/* --empty-hooks: every program returns at once (the cost of attaching alone, for make bench) */
+const volatile bool empty_hooks = false;
 /*
  * is_zero_page() compares pfns with the global zero_pfn (include/linux/pgtable.h); the pfn of
  * a struct page is its offset from vmemmap_base (x86-64 SPARSEMEM_VMEMMAP). Their addresses
@@ -56,6 +58,12 @@ __u32 unknown_zero = 0;
  */
 bool window_open = false;
 bool window_closed = false;
+
+/* nothing to do: the window is closed, or the programs are --empty-hooks */
+static __always_inline bool idle(void)
+{
+	return empty_hooks || window_closed;
+}
 
 __u64 zero_page = 0;	/* cached struct page * of the zero page, 0 until known */
 __u64 nr_suspects = 0;	/* entries ever put in suspects: the free path skips it while 0 */
@@ -556,7 +564,7 @@ const volatile __u32 slot_##name = 0;					\
 SEC("kprobe")								\
 int BPF_KPROBE(kp_##name, void *a0, long a1)				\
 {									\
-	if (window_closed)							\
+	if (idle())							\
 		return 0;							\
 	unpin_api_enter(slot_##name, how, nr);				\
 	body;								\
@@ -577,7 +585,7 @@ int BPF_KRETPROBE(krp_unpin_api_exit)
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct unpin_call *call = bpf_map_lookup_elem(&in_unpin, &tid);
 
-	if (window_closed)
+	if (idle())
 		return 0;
 
 	if (!call)
@@ -703,7 +711,7 @@ static __always_inline void check_put_array_open(void *ctx, __u64 array, int nr)
 SEC("fexit/try_grab_folio_fast")
 int BPF_PROG(fexit_grab_ptr, void *page, int refs, unsigned int flags, void *ret)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	account_grab(ctx, slot_grab_ptr, (__u64)ret, refs, flags, ret != NULL);
 	return 0;
@@ -713,7 +721,7 @@ int BPF_PROG(fexit_grab_ptr, void *page, int refs, unsigned int flags, void *ret
 SEC("fexit/try_grab_folio")
 int BPF_PROG(fexit_grab_int, void *folio, int refs, unsigned int flags, int ret)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	account_grab(ctx, slot_grab_int, (__u64)folio, refs, flags, ret == 0);
 	return 0;
@@ -723,7 +731,7 @@ int BPF_PROG(fexit_grab_int, void *folio, int refs, unsigned int flags, int ret)
 SEC("fexit/try_grab_page")
 int BPF_PROG(fexit_grab_bool, void *page, unsigned int flags, bool ret)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	account_grab(ctx, slot_grab_bool, compound_head((__u64)page), 1, flags, ret);
 	return 0;
@@ -732,7 +740,7 @@ int BPF_PROG(fexit_grab_bool, void *page, unsigned int flags, bool ret)
 SEC("fentry/gup_put_folio")
 int BPF_PROG(fentry_release, void *folio, int refs, unsigned int flags)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	account_release(ctx, (__u64)folio, refs, flags);
 	return 0;
@@ -745,7 +753,7 @@ int BPF_PROG(tp_page_free, struct page *page, unsigned int order)
 	__u64 folio = (__u64)page;
 	struct pa_folio *e;
 
-	if (window_closed)
+	if (idle())
 		return 0;
 
 	count(PA_HOOK_CALLS + slot_free, 1);
@@ -888,7 +896,7 @@ struct {
 SEC("fentry/submit_bio")
 int BPF_PROG(fentry_bio_submit, struct bio *bio)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	count(PA_HOOK_CALLS + slot_bio_submit, 1);
 	if (detect)
@@ -903,7 +911,7 @@ int BPF_PROG(fentry_bio_end, struct bio *bio)
 	struct bio_check *chk;
 	__u32 zero = 0;
 
-	if (window_closed)
+	if (idle())
 		return 0;
 
 	count(PA_HOOK_CALLS + slot_bio_end, 1);
@@ -932,7 +940,7 @@ int BPF_PROG(fexit_bio_end, struct bio *bio)
 	struct bio_check *chk = bpf_map_lookup_elem(&bio_checks, &key);
 	int i;
 
-	if (window_closed)
+	if (idle())
 		return 0;
 
 	if (!chk)
@@ -998,7 +1006,7 @@ static __always_inline void unstash(void *ctx, __u32 slot, __u64 folio, bool ok)
 SEC("kprobe")
 int BPF_KPROBE(kp_grab3, void *page, int refs, unsigned int flags)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	stash((__u64)page, refs, flags);
 	return 0;
@@ -1007,7 +1015,7 @@ int BPF_KPROBE(kp_grab3, void *page, int refs, unsigned int flags)
 SEC("kprobe")
 int BPF_KPROBE(kp_grab2, void *page, unsigned int flags)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	stash((__u64)page, 1, flags);
 	return 0;
@@ -1016,7 +1024,7 @@ int BPF_KPROBE(kp_grab2, void *page, unsigned int flags)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_grab_ptr, void *ret)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	unstash(ctx, slot_grab_ptr, (__u64)ret, ret != NULL);
 	return 0;
@@ -1025,7 +1033,7 @@ int BPF_KRETPROBE(krp_grab_ptr, void *ret)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_grab_int, long ret)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	unstash(ctx, slot_grab_int, 0, (int)ret == 0);
 	return 0;
@@ -1034,7 +1042,7 @@ int BPF_KRETPROBE(krp_grab_int, long ret)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_grab_bool, long ret)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	unstash(ctx, slot_grab_bool, 0, (__u8)ret != 0);	/* bool lives in %al */
 	return 0;
@@ -1043,7 +1051,7 @@ int BPF_KRETPROBE(krp_grab_bool, long ret)
 SEC("kprobe")
 int BPF_KPROBE(kp_release, void *folio, int refs, unsigned int flags)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	account_release(ctx, (__u64)folio, refs, flags);
 	return 0;
@@ -1057,7 +1065,7 @@ int BPF_KPROBE(kp_release, void *folio, int refs, unsigned int flags)
 SEC("kprobe")
 int BPF_KPROBE(kp_put_array, void *array, int nr)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	count(PA_HOOK_CALLS + slot_put_array, 1);
 	if (detect && nr > 0)
@@ -1068,7 +1076,7 @@ int BPF_KPROBE(kp_put_array, void *array, int nr)
 SEC("kprobe")
 int BPF_KPROBE(kp_put_array_open, void *array, int nr)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	count(PA_HOOK_CALLS + slot_put_array, 1);
 	if (detect)
@@ -1091,7 +1099,8 @@ int reconcile(struct bpf_iter__bpf_map_elem *ctx)
 	struct pa_folio *e = ctx->value;
 	__u64 *key = ctx->key;
 	struct pa_event ev = {};
-	long ref, map1, map2, map, need, deficit;
+	struct page_head head;
+	long ref, map, need, deficit;
 
 	if (!key || !e || !e->outstanding)
 		return 0;
@@ -1099,18 +1108,19 @@ int reconcile(struct bpf_iter__bpf_map_elem *ctx)
 	ev.pin = e->pin;
 	ev.release = e->put;	/* ts 0, stack -1: no put seen */
 	ev.outstanding = e->outstanding;
-	ev.large = folio_large(ev.folio);
 	ev.at_end = 1;
 	ev.bio_flag = e->bio_flag;
 	ev.put_at_bio = e->put_at_bio;
 	ev.dev = e->dev;
 	ev.end_io = e->end_io;
 	ev.origin = e->origin;
-	/* mapcount read around the refcount: the smaller one never overstates what is needed */
-	map1 = folio_mapcount(ev.folio);
-	ref = folio_refcount(ev.folio);
-	map2 = folio_mapcount(ev.folio);
-	map = map1 < map2 ? map1 : map2;
+	if (!page_head_read(ev.folio, &head)) {
+		count(PA_WALK_UNREADABLE, e->outstanding);	/* nothing to prove either way */
+		return 0;
+	}
+	ev.large = page_head_large(&head);
+	ref = page_head_refcount(&head);
+	map = page_head_mapcount(&head);
 	if (ev.large) {
 		ev.pincount = folio_pincount(ev.folio);
 		need = ev.pincount;
@@ -1178,7 +1188,7 @@ const volatile __u32 slot_ctx[4] = {};
 SEC("fentry/__iomap_dio_rw")						\
 int BPF_PROG(fentry_ctx##n, struct kiocb *iocb)				\
 {									\
-	if (window_closed)							\
+	if (idle())							\
 		return 0;							\
 	ctx_enter(slot_ctx[n], iocb);					\
 	return 0;							\
@@ -1186,7 +1196,7 @@ int BPF_PROG(fentry_ctx##n, struct kiocb *iocb)				\
 SEC("fexit/__iomap_dio_rw")						\
 int BPF_PROG(fexit_ctx##n)						\
 {									\
-	if (window_closed)							\
+	if (idle())							\
 		return 0;							\
 	ctx_exit();							\
 	return 0;							\
@@ -1194,7 +1204,7 @@ int BPF_PROG(fexit_ctx##n)						\
 SEC("kprobe")								\
 int BPF_KPROBE(kp_ctx##n, struct kiocb *iocb)				\
 {									\
-	if (window_closed)							\
+	if (idle())							\
 		return 0;							\
 	ctx_enter(slot_ctx[n], iocb);					\
 	return 0;							\
@@ -1205,7 +1215,7 @@ CTX_HOOK(0) CTX_HOOK(1) CTX_HOOK(2) CTX_HOOK(3)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_ctx_exit)
 {
-	if (window_closed)
+	if (idle())
 		return 0;
 	ctx_exit();
 	return 0;

@@ -59,7 +59,7 @@ static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 
 enum {
 	OPT_SKIP_HOOK = 0x100, OPT_MODE, OPT_MAX_FOLIOS, OPT_RINGBUF, OPT_USAGE, OPT_KTAP,
-	OPT_CENSUS, OPT_TOP, OPT_PID, OPT_COMM, OPT_FS,
+	OPT_CENSUS, OPT_TOP, OPT_PID, OPT_COMM, OPT_FS, OPT_EMPTY,
 };
 
 static const struct argp_option opts[] = {
@@ -98,6 +98,9 @@ static const struct argp_option opts[] = {
 	  "Attach with fentry/fexit or kprobes (default auto: fentry where it attaches)", 2 },
 	{ "skip-hook", OPT_SKIP_HOOK, "FUNC", 0,
 	  "Leave kernel function FUNC unhooked (the audit then says what it missed)", 2 },
+	{ "empty-hooks", OPT_EMPTY, NULL, 0,
+	  "Attach every hook with a program that returns at once: the cost of attaching "
+	  "alone, for benchmarks (nothing is audited: exit 3)", 2 },
 	/* what ARGP_NO_HELP leaves out, in argp's place for it: last */
 	{ "help", 'h', NULL, 0, "Show this help and exit", -1 },
 	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message and exit", -1 },
@@ -258,6 +261,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_KTAP:
 		env->ktap = true;
+		break;
+	case OPT_EMPTY:
+		env->empty_hooks = true;
 		break;
 	case OPT_CENSUS:
 		env->census = true;

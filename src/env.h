@@ -49,6 +49,7 @@ struct env {
 	unsigned int pid;	/* --pid PID */
 	const char *comm;	/* --comm NAME */
 	const char *fs;		/* --fs FS: type, device name, major:minor or mount point */
+	bool empty_hooks;	/* --empty-hooks: attach programs that return at once (bench) */
 };
 
 /* Parses argv into *env; on a usage error prints one line and exits PA_EXIT_USAGE. */

@@ -23,6 +23,7 @@
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
 #include "report.h"
+#include "resources.h"
 #include "run.h"
 #include "vmstat.h"
 
@@ -172,6 +173,7 @@ static int session__start(struct session *s, struct audit *audit)
 		return PA_EXIT_NOTRACE;
 	}
 	kconsts__set(s->skel, s->btf, s->ks);
+	s->skel->rodata->empty_hooks = env.empty_hooks;
 	bpf_map__set_max_entries(s->skel->maps.ledger, env.max_folios);
 	bpf_map__set_max_entries(s->skel->maps.events, env.ringbuf_kib * 1024);
 	s->hooks = hooks__new(&env, s->ks, s->btf);
@@ -229,7 +231,9 @@ static void audit_counters(struct audit *a, const __u64 *c)
 	a->preexisting_unpins = c[PA_PREEXISTING_UNPINS];
 	a->unpins_unseen = c[PA_UNPINS_UNSEEN];
 	a->origins_lost = c[PA_ORIGINS_LOST];
+	a->walk_unreadable = c[PA_WALK_UNREADABLE];
 }
+
 
 /*
  * The audit window and what it left: counters, the ledger walk, the census, the referee's
@@ -239,7 +243,7 @@ static int session__audit(struct session *s, struct audit *audit)
 {
 	struct vmstat_pins v0 = {}, v1 = {};
 	__u64 c[PA_NR_COUNTERS];
-	double t0;
+	double t0, cpu0;
 	int err, vm0, vm1;
 
 	/*
@@ -249,6 +253,7 @@ static int session__audit(struct session *s, struct audit *audit)
 	 */
 	vm0 = vmstat__read(&v0);
 	s->skel->bss->window_open = true;
+	cpu0 = resources__cpu_seconds();
 	/* the live view's clock starts with the window */
 	if (env.interval) {
 		s->live = live__new(s->skel, s->origins, s->ks, audit, stdout, env.interval,
@@ -270,13 +275,8 @@ static int session__audit(struct session *s, struct audit *audit)
 	 * report is out.
 	 */
 	s->skel->bss->window_closed = true;
+	audit->window_cpu_seconds = resources__cpu_seconds() - cpu0;
 	events__poll(s->events, 0);
-	err = read_counters(s->skel, c);
-	hooks__fill(s->hooks, audit, err ? NULL : c);
-	if (err)
-		audit__incomplete(audit, "reading the BPF counters: %s", strerror(-err));
-	else
-		audit_counters(audit, c);
 	if (audit->detector_off) {
 		audit__free(audit);	/* whatever the ring buffer said cannot be trusted */
 	} else {
@@ -285,10 +285,18 @@ static int session__audit(struct session *s, struct audit *audit)
 			audit__incomplete(audit, "the end-of-audit ledger walk failed: %s",
 					  strerror(-err));
 	}
+	/* after the walk, which counts the folios it could not read */
+	err = read_counters(s->skel, c);
+	hooks__fill(s->hooks, audit, err ? NULL : c);
+	if (err)
+		audit__incomplete(audit, "reading the BPF counters: %s", strerror(-err));
+	else
+		audit_counters(audit, c);
 	err = origins__read(s->origins, audit);
 	if (err)
 		audit__incomplete(audit, "reading the origins of page references: %s",
 				  strerror(-err));
+	resources__read(s->skel, audit);
 	audit->vmstat_ok = !vm0 && !vm1;
 	audit->vm_acquired = v1.acquired - v0.acquired;
 	audit->vm_released = v1.released - v0.released;
@@ -330,6 +338,7 @@ int main(int argc, char **argv)
 	audit.argc = env.argc;
 	audit.max_folios = env.max_folios;
 	audit.filter = (struct view_filter){ .pid = env.pid, .comm = env.comm, .fs = env.fs };
+	audit.empty_hooks = env.empty_hooks;
 
 	err = session__start(&s, &audit);
 	if (!err)

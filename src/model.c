@@ -279,6 +279,9 @@ void audit__reconcile(struct audit *a)
 {
 	int i;
 
+	if (a->empty_hooks)
+		audit__incomplete(a, "--empty-hooks: every program returned at once, nothing was "
+				  "audited");
 	for (i = 0; i < a->nr_hooks; i++) {
 		const struct hook_state *h = &a->hooks[i];
 
@@ -296,6 +299,9 @@ void audit__reconcile(struct audit *a)
 				  a->ledger_full, a->max_folios);
 	if (a->events_lost)
 		audit__incomplete(a, "%llu findings lost: the ring buffer was full", a->events_lost);
+	if (a->walk_unreadable)
+		audit__incomplete(a, "%llu pins not checked at the end: their struct page could not "
+				  "be read", a->walk_unreadable);
 	if (a->unpins_unseen)
 		audit__incomplete(a, "%llu unpins not seen: gup_put_folio is inlined into an unpin "
 				  "API on this kernel", a->unpins_unseen);

@@ -134,7 +134,7 @@ struct audit {
 	unsigned long long ledger_full, events_lost, stacks_lost, unpins_unseen;
 	long max_folios;
 	/* the end-of-audit ledger walk: folios with pins outstanding it read, and its time */
-	unsigned long long walk_folios;
+	unsigned long long walk_folios, walk_unreadable;
 	double walk_seconds;
 	bool detector_off;	/* an accounting hook is missing: no finding can be trusted */
 
@@ -143,6 +143,12 @@ struct audit {
 	int nr_refs, cap_refs;
 	unsigned long long origins_lost;
 	struct view_filter filter;
+	bool empty_hooks;	/* --empty-hooks: the programs did nothing */
+
+	/* what the audit itself cost (resources__read()) */
+	double cpu_seconds;	/* pinaudit's user + system time */
+	double window_cpu_seconds;	/* the same, while the window was open: per-pin work */
+	unsigned long long max_rss_kib, bpf_maps_kib, ledger_kib;
 };
 
 void audit__init(struct audit *a);

@@ -249,6 +249,16 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 	jw_name(w, "seconds");
 	jw_float(w, a->walk_seconds);
 	jw_end_object(w);
+	jw_name(w, "resources");
+	jw_start_object(w);
+	jw_name(w, "cpu_seconds");
+	jw_float(w, a->cpu_seconds);
+	jw_name(w, "window_cpu_seconds");
+	jw_float(w, a->window_cpu_seconds);
+	jw_uint_field(w, "max_rss_kib", a->max_rss_kib);
+	jw_uint_field(w, "bpf_maps_kib", a->bpf_maps_kib);
+	jw_uint_field(w, "ledger_kib", a->ledger_kib);
+	jw_end_object(w);
 	classes_json(w, a);
 
 	jw_name(w, "vmstat");

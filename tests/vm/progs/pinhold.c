@@ -4,6 +4,7 @@
  *
  *   pinhold hold PAGES           register PAGES pages with io_uring (FOLL_PIN|FOLL_LONGTERM),
  *                                print "held", keep them until SIGUSR1 or SIGTERM, unregister
+ *   pinhold hold-thp PAGES       the same with a THP-backed buffer (2 MiB folios)
  *   pinhold uring-dio FILE PAGES O_DIRECT reads of FILE into a buffer io_uring keeps pinned
  *   pinhold thp-dio FILE         O_DIRECT reads into a THP-backed (2 MiB folio) buffer
  *   pinhold vmsplice PAGES       vmsplice a buffer into a pipe and read it back
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,9 +92,10 @@ static void dio_reads(const char *path, char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "hold")) {
+	if (argc == 3 && (!strcmp(argv[1], "hold") || !strcmp(argv[1], "hold-thp"))) {
+		bool thp = !strcmp(argv[1], "hold-thp");
 		size_t len = pages_arg(argv[2]) * PAGE;
-		char *buf = buffer(len, PAGE, MADV_NOHUGEPAGE);
+		char *buf = buffer(len, thp ? THP : PAGE, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 		sigset_t set;
 		int fd, sig;
 
@@ -141,6 +144,7 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	fprintf(stderr, "usage: pinhold hold PAGES | uring-dio FILE PAGES | thp-dio FILE | vmsplice PAGES\n");
+	fprintf(stderr, "usage: pinhold hold PAGES | hold-thp PAGES | uring-dio FILE PAGES | "
+		"thp-dio FILE | vmsplice PAGES\n");
 	return 2;
 }

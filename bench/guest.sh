@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs INSIDE a guest (make bench boots it). Overhead: fio 4k random reads at queue depth 16 on
+# null_blk, libaio O_DIRECT and io_uring registered buffers; per round, each configuration in
+# turn: untraced / --empty-hooks (the same attach points, programs that return at once) /
+# pinaudit. Scale: 1 GiB pinned through io_uring, small folios and THP. Prints BENCH|... lines
+# (bench/report turns them into the table of docs/performance.md).
+set -u
+cd "$(dirname "$0")/.."
+PA=$PWD/pinaudit
+PINHOLD=$PWD/.output/pinhold
+KLABEL=${KLABEL:-$(uname -r)}
+ROUNDS=${BENCH_ROUNDS:-5}
+SECS=${BENCH_SECS:-5}
+T=$(mktemp -d /tmp/pinaudit-bench.XXXXXX)
+
+modprobe null_blk nr_devices=1 || { echo "bench: modprobe null_blk failed" >&2; exit 1; }
+echo "BENCH|$KLABEL|info|kernel $(uname -r), $(nproc) vCPUs, $ROUNDS rounds of ${SECS} s"
+
+fio_args() {	# ENGINE
+	echo --output-format=json --name=bench --filename=/dev/nullb0 --direct=1 --rw=randread \
+		--bs=4k --iodepth=16 --runtime=$SECS --time_based --size=1G
+	case $1 in
+	libaio) echo --ioengine=libaio ;;
+	uring-fixed) echo --ioengine=io_uring --fixedbufs ;;
+	esac
+}
+
+# one run: prints "IOPS [pinaudit's JSON]"; CONFIG untraced | empty | pinaudit
+run() {	# CONFIG ENGINE ROUND
+	local cfg=$1 engine=$2 r=$3 out=$T/$1-$2-$3
+	case $cfg in
+	untraced) fio $(fio_args "$engine") >"$out.fio" 2>"$out.err" ;;
+	empty) "$PA" --empty-hooks -j -o "$out.json" -- fio $(fio_args "$engine") \
+		>"$out.fio" 2>"$out.err" ;;
+	pinaudit) "$PA" -j -o "$out.json" -- fio $(fio_args "$engine") >"$out.fio" 2>"$out.err" ;;
+	esac
+	local rc=$? iops
+	iops=$(jq -r '.jobs[0].read.iops | floor' "$out.fio" 2>/dev/null)
+	if [ -z "$iops" ] || [ "$iops" = null ]; then
+		echo "BENCH|$KLABEL|error|$cfg $engine round $r: exit $rc: $(tail -n 2 "$out.err")"
+		return
+	fi
+	local extra=""
+	if [ $cfg = pinaudit ]; then
+		extra=$(jq -r '[.exit_status, .totals.pins, .seconds, .resources.window_cpu_seconds,
+			.resources.cpu_seconds, .resources.max_rss_kib, .resources.bpf_maps_kib,
+			(.findings | length), .complete] | map(tostring) | join("|")' "$out.json")
+	fi
+	echo "BENCH|$KLABEL|run|$engine|$cfg|$r|$iops|$extra"
+}
+
+for engine in libaio uring-fixed; do
+	for r in $(seq 1 "$ROUNDS"); do
+		for cfg in untraced empty pinaudit; do
+			run $cfg $engine $r
+		done
+	done
+done
+
+# --- scale: 1 GiB pinned (262,144 small folios; 512 THP folios), held past the command -------
+hold() {	# MODE
+	"$PINHOLD" "$1" 262144 >"$T/hold.out" 2>&1 &
+	for _ in $(seq 1 1200); do grep -q held "$T/hold.out" && return 0; sleep 0.1; done
+	return 1
+}
+for mode in hold hold-thp; do
+	start=$(date +%s.%N)
+	"$PA" -j -o "$T/scale-$mode.json" --max-folios 300000 -- \
+		sh -c "$(declare -f hold); PINHOLD=$PINHOLD T=$T hold $mode; date +%s.%N >$T/cmd-end"
+	end=$(date +%s.%N)
+	post=$(awk -v a="$end" -v b="$(cat "$T/cmd-end")" 'BEGIN { printf "%.2f", a - b }')
+	echo "BENCH|$KLABEL|scale|$mode|$(jq -r '[.totals.pins, .walk.folios, .walk.seconds,
+		.resources.ledger_kib, .resources.bpf_maps_kib, .resources.max_rss_kib,
+		.resources.cpu_seconds, ([.findings[].pages] | add), .complete] | map(tostring) |
+		join("|")' "$T/scale-$mode.json")|$post"
+	pkill -USR1 -x pinhold
+	for _ in $(seq 1 300); do pgrep -x pinhold >/dev/null || break; sleep 0.1; done
+done
+rm -rf "$T"
+echo "BENCH|$KLABEL|done"
