@@ -3,7 +3,9 @@
 #   make              the pinaudit binary (dynamic)
 #   make STATIC=1     a fully static binary (libbpf.a, libelf.a, libz.a, glibc)
 #   make deps         Debian packages, virtme-ng + virtiofsd, the kernel matrix (cache: PINAUDIT_CACHE)
-#   make test         host unit tests, then the VM matrix on every kernel
+#   make test         host unit tests (plain, ASan+UBSan), the fuzzers for 20 s each, then the
+#                     VM matrix on every kernel
+#   make fuzz         the libFuzzer targets (FUZZ_SECONDS each)
 #   make demo         boots 6.12 and runs pinaudit -- fio on ext4 over brd
 #   make vmlinux      regenerates bpf/vmlinux.h from a matrix kernel's BTF (VMLINUX_KVER, default 6.12)
 #   make kmod         the fault-injection module for 6.1 and 6.12, and its driver
@@ -98,6 +100,7 @@ demo: deps
 	tests/vm/run 6.12 -- tests/vm/demo.sh
 
 -include tests/unit/unit.mk
+-include tests/fuzz/fuzz.mk
 
 vmlinux:
 	tests/vm/run $(VMLINUX_KVER) -- bpftool btf dump file /sys/kernel/btf/vmlinux format c > $(OUTPUT)/vmlinux.h.new

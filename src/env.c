@@ -108,21 +108,34 @@ static const struct argp_option opts[] = {
 	{},
 };
 
-/* one line on stderr, exit 2: the usage-error contract */
-static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt, ...)
+/*
+ * The usage error of this parse: its message, and EINVAL for the parser to return, which ends
+ * argp_parse() (its allocations freed); env__parse() prints it as one line and exits 2.
+ */
+static char usage_msg[512];
+
+static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("pinaudit: ", stderr);
+	char *p;
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(usage_msg, sizeof(usage_msg), fmt, ap);
 	va_end(ap);
-	fputs(" (see pinaudit --help)\n", stderr);
-	exit(PA_EXIT_USAGE);
+	/* the words quoted back are the user's: a newline in one must not break the one line */
+	for (p = usage_msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return EINVAL;
 }
 
-/* a whole number in [min, max], base 10 and nothing after it, or a usage error */
-static long parse_long(const char *arg, const char *what, long min, long max, const char *unit)
+/* --help, --usage, --version: printed; the parse ends with this, env__parse() exits 0 */
+#define PARSE_DONE ECANCELED
+
+/* *OUT: a whole number in [min, max], base 10 and nothing after it; or a usage error */
+static int parse_long(const char *arg, const char *what, long min, long max, const char *unit,
+		      long *out)
 {
 	char *end;
 	long v;
@@ -130,9 +143,10 @@ static long parse_long(const char *arg, const char *what, long min, long max, co
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v < min || v > max)
-		usage_error("invalid %s '%s': expected a whole number%s%s from %ld to %ld",
-			    what, arg, unit ? " of " : "", unit ? unit : "", min, max);
-	return v;
+		return usage_error("invalid %s '%s': expected a whole number%s%s from %ld to %ld",
+				   what, arg, unit ? " of " : "", unit ? unit : "", min, max);
+	*out = v;
+	return 0;
 }
 
 /* the long options and getopt's optstring for opts[], as argp builds them */
@@ -197,7 +211,7 @@ static bool is_option_val(const struct option *longopts, int val)
  * argp only reports that it did (ARGP_KEY_ERROR): scan argv again with getopt_long() over the
  * same table to say what, in one line.
  */
-static void __attribute__((noreturn)) report_getopt_error(const struct argp_state *state)
+static int report_getopt_error(const struct argp_state *state)
 {
 	struct option longopts[ARRAY_SIZE(opts)];
 	char shortopts[2 + 3 * ARRAY_SIZE(opts) + 1];
@@ -212,7 +226,7 @@ static void __attribute__((noreturn)) report_getopt_error(const struct argp_stat
 		c = getopt_long(state->argc, state->argv, shortopts, longopts, NULL);
 	while (c != -1 && c != '?' && c != ':');
 	if (c == -1 || optind < 1 || optind > state->argc)
-		usage_error("cannot parse the command line");
+		return usage_error("cannot parse the command line");
 
 	/*
 	 * A long option's word, and that of a short option missing its value, is the one before
@@ -221,25 +235,27 @@ static void __attribute__((noreturn)) report_getopt_error(const struct argp_stat
 	word = state->argv[optind - 1];
 	len = strcspn(word, "=");
 	if (c == ':' && !strncmp(word, "--", 2))
-		usage_error("option '%s' requires an argument", word);
+		return usage_error("option '%s' requires an argument", word);
 	if (c == ':')
-		usage_error("option '-%c' requires an argument", optopt);
+		return usage_error("option '-%c' requires an argument", optopt);
 	if (!optopt && long_matches(longopts, word + 2, len - 2, list, sizeof(list)) > 1)
-		usage_error("option '%.*s' is ambiguous: %s", len, word, list);
+		return usage_error("option '%.*s' is ambiguous: %s", len, word, list);
 	if (!optopt)
-		usage_error("unrecognized option '%.*s'", len, word);
+		return usage_error("unrecognized option '%.*s'", len, word);
 	/* one of ours is refused only as a long option given a value it does not take */
 	if (is_option_val(longopts, optopt))
-		usage_error("option '%.*s' takes no value", len, word);
+		return usage_error("option '%.*s' takes no value", len, word);
 	c = (unsigned char)optopt;
 	if (isprint(c))
-		usage_error("unrecognized option '-%c'", c);
-	usage_error("unrecognized option byte 0x%02x", c);
+		return usage_error("unrecognized option '-%c'", c);
+	return usage_error("unrecognized option byte 0x%02x", c);
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct env *env = state->input;
+	long v;
+	int err;
 
 	switch (key) {
 	case 'j':
@@ -250,11 +266,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		if (!*arg)
-			usage_error("empty output file name");
+			return usage_error("empty output file name");
 		env->output = arg;
 		break;
 	case 'd':
-		env->duration = parse_long(arg, "duration", 1, 365L * 24 * 3600, "seconds");
+		return parse_long(arg, "duration", 1, 365L * 24 * 3600, "seconds", &env->duration);
 		break;
 	case 'v':
 		env->verbose++;
@@ -269,33 +285,35 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env->census = true;
 		break;
 	case 'i':
-		env->interval = parse_long(arg, "interval", 1, 24L * 3600, "seconds");
-		break;
+		return parse_long(arg, "interval", 1, 24L * 3600, "seconds", &env->interval);
 	case OPT_TOP:
-		env->top = parse_long(arg, "--top", 1, 10000, "rows");
-		break;
+		return parse_long(arg, "--top", 1, 10000, "rows", &env->top);
 	case OPT_PID:
-		env->pid = parse_long(arg, "--pid", 1, 4194304, NULL);	/* PID_MAX_LIMIT */
-		break;
+		err = parse_long(arg, "--pid", 1, 4194304, NULL, &v);	/* PID_MAX_LIMIT */
+		env->pid = v;
+		return err;
 	case OPT_COMM:
 		if (!*arg || strlen(arg) > 15)
-			usage_error("invalid --comm '%s': expected a task name of 1 to 15 bytes",
+			return usage_error("invalid --comm '%s': expected a task name of 1 to 15 bytes",
 				    arg);
 		env->comm = arg;
 		break;
 	case OPT_FS:
 		if (!*arg)
-			usage_error("empty --fs");
+			return usage_error("empty --fs");
 		env->fs = arg;
 		break;
 	case OPT_MAX_FOLIOS:
-		env->max_folios = parse_long(arg, "--max-folios", 1, PA_MAX_FOLIOS_LIMIT, "folios");
-		break;
+		return parse_long(arg, "--max-folios", 1, PA_MAX_FOLIOS_LIMIT, "folios",
+				  &env->max_folios);
 	case OPT_RINGBUF:
-		env->ringbuf_kib = parse_long(arg, "--ringbuf-kib", 4, PA_RINGBUF_KIB_LIMIT, "KiB");
+		err = parse_long(arg, "--ringbuf-kib", 4, PA_RINGBUF_KIB_LIMIT, "KiB",
+				 &env->ringbuf_kib);
+		if (err)
+			return err;
 		/* BPF_MAP_TYPE_RINGBUF: a power-of-2 multiple of the page size */
 		if (env->ringbuf_kib & (env->ringbuf_kib - 1))
-			usage_error("invalid --ringbuf-kib '%s': expected a power of two", arg);
+			return usage_error("invalid --ringbuf-kib '%s': expected a power of two", arg);
 		break;
 	case OPT_MODE:
 		if (!strcmp(arg, "auto"))
@@ -305,25 +323,25 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		else if (!strcmp(arg, "kprobe"))
 			env->mode = PA_MODE_KPROBE;
 		else
-			usage_error("invalid mode '%s': expected auto, fentry or kprobe", arg);
+			return usage_error("invalid mode '%s': expected auto, fentry or kprobe", arg);
 		break;
 	case OPT_SKIP_HOOK:
 		if (env->nr_skip >= PA_MAX_SKIP)
-			usage_error("too many --skip-hook (at most %d)", PA_MAX_SKIP);
+			return usage_error("too many --skip-hook (at most %d)", PA_MAX_SKIP);
 		if (!*arg)
-			usage_error("empty --skip-hook function name");
+			return usage_error("empty --skip-hook function name");
 		env->skip[env->nr_skip++] = arg;
 		break;
 	case 'h':
 		/* argp_state_help() prints nothing under ARGP_NO_ERRS; argp_help() does */
 		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, "pinaudit");
-		exit(PA_EXIT_CLEAN);
+		return PARSE_DONE;
 	case OPT_USAGE:
 		argp_help(state->root_argp, stdout, ARGP_HELP_USAGE, "pinaudit");
-		exit(PA_EXIT_CLEAN);
+		return PARSE_DONE;
 	case 'V':
 		printf("%s\n", argp_program_version);
-		exit(PA_EXIT_CLEAN);
+		return PARSE_DONE;
 	case ARGP_KEY_ARG:
 		/* argp stops at "--": everything from here is the command */
 		env->argv = &state->argv[state->next - 1];
@@ -333,33 +351,55 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		/* state->quoted: the index after a "--" that ended the options */
 		if (state->quoted && !env->argv)
-			usage_error("'--' must be followed by a command to run");
+			return usage_error("'--' must be followed by a command to run");
 		if (env->ktap && env->json)
-			usage_error("--ktap and -j/--json are two report formats: choose one");
+			return usage_error("--ktap and -j/--json are two report formats: choose one");
 		/* the live view is text on stdout: a JSON or KTAP report there would mix with it */
 		if (env->interval && (env->json || env->ktap) && !env->output)
-			usage_error("-i prints the live view on stdout: give -o FILE for the %s "
+			return usage_error("-i prints the live view on stdout: give -o FILE for the %s "
 				    "report", env->json ? "JSON" : "KTAP");
 		break;
 	case ARGP_KEY_ERROR:
-		report_getopt_error(state);
+		/* argp passes every error here: one of ours already said what */
+		return usage_msg[0] ? EINVAL : report_getopt_error(state);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
 }
 
-void env__parse(struct env *env, int argc, char **argv)
+int env__parse_args(struct env *env, int argc, char **argv, const char **msg)
 {
 	static const struct argp argp = {
 		.options = opts, .parser = parse_arg, .args_doc = args_doc, .doc = doc,
 	};
+	int err;
 
 	memset(env, 0, sizeof(*env));
 	env->max_folios = PA_MAX_FOLIOS_DEFAULT;
 	env->ringbuf_kib = PA_RINGBUF_KIB_DEFAULT;
 	env->top = PA_TOP_DEFAULT;
-	argp_err_exit_status = PA_EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER | ARGP_NO_ERRS | ARGP_NO_HELP, NULL, env))
+	usage_msg[0] = 0;
+	*msg = usage_msg;
+	argp_err_exit_status = PA_EXIT_USAGE;	/* should argp exit by itself: a usage error */
+	err = argp_parse(&argp, argc, argv, ARGP_IN_ORDER | ARGP_NO_ERRS | ARGP_NO_HELP, NULL, env);
+	if (err == PARSE_DONE)
+		return 1;
+	if (err && !usage_msg[0])
 		usage_error("cannot parse the command line");
+	return err ? -1 : 0;
+}
+
+void env__parse(struct env *env, int argc, char **argv)
+{
+	const char *msg;
+	int r = env__parse_args(env, argc, argv, &msg);
+
+	if (r > 0)
+		exit(PA_EXIT_CLEAN);
+	if (r < 0) {
+		/* one line on stderr, exit 2: the usage-error contract */
+		fprintf(stderr, "pinaudit: %s (see pinaudit --help)\n", msg);
+		exit(PA_EXIT_USAGE);
+	}
 }

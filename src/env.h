@@ -54,5 +54,10 @@ struct env {
 
 /* Parses argv into *env; on a usage error prints one line and exits PA_EXIT_USAGE. */
 void env__parse(struct env *env, int argc, char **argv);
+/*
+ * The same without printing errors or exiting: 0 parsed, 1 --help/--usage/--version printed
+ * (exit 0), -1 a usage error, *MSG its one-line message.
+ */
+int env__parse_args(struct env *env, int argc, char **argv, const char **msg);
 
 #endif

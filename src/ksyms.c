@@ -163,8 +163,9 @@ struct ksyms *ksyms__load(const char *path)
 		goto out;
 	}
 	for (line = ks->names; line < ks->names + len; line = next) {
+		/* up to the newline, or a NUL byte (which kallsyms never has: found by fuzzing) */
 		next = line + strcspn(line, "\n");
-		if (*next)
+		if (next < ks->names + len)
 			*next++ = 0;
 		if (ks->nr == ks->cap) {
 			int cap = ks->cap ? ks->cap * 2 : 65536;

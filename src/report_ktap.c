@@ -41,7 +41,8 @@ void report__ktap(FILE *f, const struct audit *a)
 	char buf[128];
 
 	fprintf(f, "KTAP version 1\n");
-	fprintf(f, "# pinaudit: kernel %s, %.2f s\n", a->kernel, a->seconds);
+	fprintf(f, "# pinaudit: kernel %s, %.2f s\n", report__escape(a->kernel, (char[256]){}, 256),
+		a->seconds);
 	fprintf(f, "1..%d\n", plan);
 	for (i = 0; i < a->nr_incomplete; i++)
 		fprintf(f, "# incomplete: %s\n", report__escape(a->incomplete[i], (char[256]){},

@@ -34,7 +34,7 @@ static bool shown(const struct audit *a, const struct outstanding *o)
 
 static void table(FILE *f, const char *title, const struct outstanding *rows, int nr, long top)
 {
-	char comm[80], where[256];
+	char comm[80], where[256], site[192];
 	int i;
 
 	fprintf(f, "  %s\n", title);
@@ -50,7 +50,8 @@ static void table(FILE *f, const char *title, const struct outstanding *rows, in
 			snprintf(where, sizeof(where), "-");
 		fprintf(f, "  %8.1f %8llu %7llu %-3s %7u %-16s %-24s %s%s\n", o->age, o->pages,
 			o->folios, o->longterm ? "LT" : "-", o->tgid, comm, where,
-			o->site[0] ? o->site : "?", o->kthread ? " [kernel thread]" : "");
+			o->site[0] ? report__escape(o->site, site, sizeof(site)) : "?",
+			o->kthread ? " [kernel thread]" : "");
 	}
 }
 

@@ -13,11 +13,12 @@
 
 static void command_line(FILE *f, const struct audit *a)
 {
-	char buf[512];
+	char buf[512], kernel[512];
 	int i;
 
+	report__escape(a->kernel, kernel, sizeof(kernel));
 	if (!a->argv) {
-		fprintf(f, "pinaudit: system-wide audit, %.2f s, kernel %s\n", a->seconds, a->kernel);
+		fprintf(f, "pinaudit: system-wide audit, %.2f s, kernel %s\n", a->seconds, kernel);
 		return;
 	}
 	fputs("pinaudit: `", f);
@@ -27,7 +28,7 @@ static void command_line(FILE *f, const struct audit *a)
 		fprintf(f, "` killed by signal %d", a->status - 128);
 	else
 		fprintf(f, "` exited %d", a->status);
-	fprintf(f, " after %.2f s, kernel %s\n", a->seconds, a->kernel);
+	fprintf(f, " after %.2f s, kernel %s\n", a->seconds, kernel);
 }
 
 static void hooks_lines(FILE *f, const struct audit *a)
@@ -154,7 +155,7 @@ static void stack_lines(FILE *f, const char *title, const struct stack *s, const
 
 static void finding_lines(FILE *f, const struct finding *x, const struct ksyms *ks)
 {
-	char comm[80], label[LABEL_LEN];
+	char comm[80], label[LABEL_LEN], path[192];
 
 	report__escape(x->comm, comm, sizeof(comm));
 	fprintf(f, "\n%s: %llu page%s in %llu folio%s%s, pinned by %s%s (pid %u)%s%s\n",
@@ -164,7 +165,8 @@ static void finding_lines(FILE *f, const struct finding *x, const struct ksyms *
 		x->class == PA_LEAKED_PIN && x->task_exited ? ", outlives its process" : "");
 	report__origin_label(&x->origin, label, sizeof(label));
 	if (x->origin.fs[0])
-		fprintf(f, "    where: %s, entry path %s\n", label, x->origin.path);
+		fprintf(f, "    where: %s, entry path %s\n", label,
+			report__escape(x->origin.path, path, sizeof(path)));
 	else
 		fprintf(f, "    where: no file, caller %s\n", label);
 	if (x->at_end) {
@@ -206,8 +208,12 @@ static void verdict_lines(FILE *f, const struct audit *a, int verbose)
 
 	if (!audit__complete(a)) {
 		fprintf(f, "AUDIT INCOMPLETE:\n");
-		for (i = 0; i < a->nr_incomplete; i++)
-			fprintf(f, "  - %s\n", a->incomplete[i]);
+		for (i = 0; i < a->nr_incomplete; i++) {
+			char reason[1024];
+
+			fprintf(f, "  - %s\n", report__escape(a->incomplete[i], reason,
+							      sizeof(reason)));
+		}
 	} else if (!a->nr_findings) {
 		fprintf(f, "clean: no findings; audit complete, pins and unpins equal the "
 			"/proc/vmstat deltas\n");

@@ -33,8 +33,9 @@ const char *report__escape(const char *s, char *buf, size_t len)
 
 void report__origin_label(const struct origin *o, char *buf, size_t len)
 {
-	char dev[32], src[96], mnt[384], path[192];
+	char dev[32], fs[64], src[96], mnt[384], path[192];
 
+	report__escape(o->fs, fs, sizeof(fs));
 	report__escape(o->source, src, sizeof(src));
 	report__escape(o->mount, mnt, sizeof(mnt));
 	report__escape(o->path, path, sizeof(path));
@@ -43,5 +44,5 @@ void report__origin_label(const struct origin *o, char *buf, size_t len)
 		return;
 	}
 	origin__dev_name(o, dev, sizeof(dev));
-	snprintf(buf, len, "%s %s %s%s%s", o->fs, src, dev, o->mount[0] ? " " : "", mnt);
+	snprintf(buf, len, "%s %s %s%s%s", fs, src, dev, o->mount[0] ? " " : "", mnt);
 }

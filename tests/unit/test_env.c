@@ -215,6 +215,8 @@ static void usage_errors(void)
 		{ "--comm ''", ARGS("--comm", ""), "comm" },
 		{ "--comm 16 bytes", ARGS("--comm", "0123456789abcdef"), "1 to 15" },
 		{ "--fs ''", ARGS("--fs", ""), "fs" },
+		{ "a newline in an unknown option", ARGS("--x\ny"), "'--x?y'" },
+		{ "a newline in a value", ARGS("-d", "1\n2"), "'1?2'" },
 	};
 	struct test__run r;
 	char sub[64], line[512];
