@@ -141,4 +141,16 @@ static __always_inline long folio_held_pins(__u64 folio, bool large)
 	return ref > 0 ? (__u64)ref / GUP_PIN_COUNTING_BIAS : 0;	/* BPF has no signed division */
 }
 
+/* the same from a head already read (one helper call for a small folio's flags and refcount) */
+static __always_inline long page_head_held_pins(const struct page_head *h, __u64 folio,
+						bool large)
+{
+	long ref;
+
+	if (large)
+		return folio_pincount(folio);
+	ref = page_head_refcount(h);
+	return ref > 0 ? (__u64)ref / GUP_PIN_COUNTING_BIAS : 0;
+}
+
 #endif

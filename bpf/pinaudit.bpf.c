@@ -26,6 +26,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 foll_get = 0;
 const volatile __u32 foll_pin = 0;
 const volatile __u32 foll_longterm = 0;
+const volatile __u32 foll_write = 0;
 /* false when an accounting hook is missing: counts only (the ledger stays empty) */
 const volatile bool detect = true;
 /* --empty-hooks: every program returns at once (the cost of attaching alone, for make bench) */
@@ -137,6 +138,14 @@ struct {
 	__type(value, struct bio_check);
 } bio_checks SEC(".maps");
 
+/* bios in flight with a pinned page linked to them: the only ones whose completion is checked */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} bio_linked SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 8192);
@@ -163,6 +172,19 @@ struct unpin_call {
 	__u32 central_calls;	/* central releases seen inside this call */
 	__u64 nr;		/* entries the caller passed (UNPIN_CENTRAL) */
 };
+
+/*
+ * The single-folio APIs (UNPIN_AT_ENTRY) never sleep between their entry and the central
+ * release they call: the thread inside one is kept per CPU, without a hash update per unpin.
+ * A thread moved to another CPU in between (preempt=full) would count twice, and the counts
+ * would then disagree with vmstat: an incomplete audit, never a silent one.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);	/* thread id + 1 inside a single-folio unpin API, 0: none */
+} in_unpin_folio SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -209,6 +231,15 @@ static __always_inline void count(__u32 id, __u64 n)
 		*v += n;
 }
 
+static __always_inline long capture_stack(void *ctx)
+{
+	long id = bpf_get_stackid(ctx, &stacks, 0);
+
+	if (id < 0)
+		count(PA_STACKS_LOST, 1);
+	return id;
+}
+
 static __always_inline void task_ctx(void *ctx, struct pa_task_ctx *t, bool stack)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -220,11 +251,73 @@ static __always_inline void task_ctx(void *ctx, struct pa_task_ctx *t, bool stac
 	t->kthread = !!(BPF_CORE_READ(task, flags) & PF_KTHREAD);
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	t->stack_id = -1;
-	if (stack) {
-		t->stack_id = bpf_get_stackid(ctx, &stacks, 0);
-		if (t->stack_id < 0)
-			count(PA_STACKS_LOST, 1);
+	if (stack)
+		t->stack_id = capture_stack(ctx);
+}
+
+/*
+ * Stack sampling. Unwinding a stack costs ~20 us under TCG, more than everything else a pin
+ * does, and a thread's direct I/O pins through the same path again and again. A thread's stack
+ * id is kept with what identifies that path: the system call and the user call site it came
+ * from (its pt_regs), the file context, and the pin's direction and term (FOLL_WRITE,
+ * FOLL_LONGTERM). A pin that matches reuses it; every 256th use, or after 100 ms, a new one
+ * is captured. Kernel threads, and kernels without bpf_task_pt_regs() (5.15), capture each time.
+ */
+struct stack_site {
+	__u64 ip, nr;		/* user instruction pointer, system call number */
+	struct pa_origin origin;
+	__u32 flags;
+	__s32 stack_id;
+	__u32 uses;
+	__u32 pad;
+	__u64 ts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct stack_site);
+} stack_sites SEC(".maps");
+
+#define STACK_REUSES	256
+#define STACK_TTL_NS	(100 * 1000 * 1000)
+
+/* the stack id of a reference the current thread takes now, from ORIGIN, with gup FLAGS */
+static __always_inline long site_stack(void *ctx, const struct pa_origin *origin, __u32 flags)
+{
+	struct stack_site site = {}, *old;
+	struct task_struct *task;
+	struct pt_regs *regs;
+	__u32 tid;
+	__u64 now;
+
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs) ||
+	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return capture_stack(ctx);
+	task = bpf_get_current_task_btf();
+	if (task->flags & PF_KTHREAD)
+		return capture_stack(ctx);
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	site.ip = BPF_CORE_READ(regs, ip);
+	site.nr = BPF_CORE_READ(regs, orig_ax);
+	site.origin = *origin;
+	site.flags = flags & (foll_write | foll_longterm);
+	tid = (__u32)bpf_get_current_pid_tgid();
+	now = bpf_ktime_get_ns();
+	old = bpf_map_lookup_elem(&stack_sites, &tid);
+	if (old && old->stack_id >= 0 && old->ip == site.ip && old->nr == site.nr &&
+	    old->flags == site.flags && old->origin.where == site.origin.where &&
+	    old->origin.dev == site.origin.dev && old->origin.hook == site.origin.hook &&
+	    old->origin.kind == site.origin.kind && old->uses < STACK_REUSES &&
+	    now - old->ts < STACK_TTL_NS) {
+		old->uses++;
+		return old->stack_id;
 	}
+	site.stack_id = capture_stack(ctx);
+	site.ts = now;
+	bpf_map_update_elem(&stack_sites, &tid, &site, BPF_ANY);
+	return site.stack_id;
 }
 
 enum { REF_PIN, REF_UNPIN, REF_GET };
@@ -358,14 +451,16 @@ static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32
 	struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
 
 	if (!e) {
+		struct page_head head = {};
 		struct pa_folio n = {};
 		long held;
 		int err;
 
-		n.large = folio_large(folio);
+		page_head_read(folio, &head);
+		n.large = page_head_large(&head);
 		n.put.stack_id = -1;
 		/* the state already includes this pin: what is left was there before */
-		held = folio_held_pins(folio, n.large) - refs;
+		held = page_head_held_pins(&head, folio, n.large) - refs;
 		n.baseline = held > 0 ? held : 0;
 		err = bpf_map_update_elem(&ledger, &folio, &n, BPF_NOEXIST);
 		if (err && err != -EEXIST) {
@@ -377,7 +472,8 @@ static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32
 			return;
 	}
 	if (!e->outstanding) {
-		task_ctx(ctx, &e->pin, true);
+		task_ctx(ctx, &e->pin, false);
+		e->pin.stack_id = site_stack(ctx, o, flags);
 		e->pin.longterm = !!(flags & foll_longterm);
 		e->bio = 0;
 		e->bio_flag = PA_BIO_NONE;
@@ -419,13 +515,8 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		struct pa_origin o = {};
 
 		count(PA_GETS, refs);
-		if (!task_origin(&o)) {
-			long id = bpf_get_stackid(ctx, &stacks, 0);
-
-			if (id < 0)
-				count(PA_STACKS_LOST, 1);
-			caller_origin(&o, id);
-		}
+		if (!task_origin(&o))
+			caller_origin(&o, site_stack(ctx, &o, flags));
 		origin_add(&o, REF_GET, refs);
 		if (e && detect) {
 			struct task_folio k = { .folio = folio };
@@ -460,9 +551,14 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs)
 {
 	struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
-	bool large = folio_large(folio);
-	long held = folio_held_pins(folio, large);
+	struct page_head head = {};
+	bool large;
+	long held;
 	__u32 covered = 0;
+
+	page_head_read(folio, &head);
+	large = page_head_large(&head);
+	held = page_head_held_pins(&head, folio, large);
 
 	if (held < refs) {
 		struct pa_task_ctx *last = bpf_map_lookup_elem(&recent, &folio);
@@ -533,12 +629,16 @@ static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs)
 static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, __u32 flags)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
-
 	struct unpin_call *call;
+	__u32 zero = 0;
+	__u64 *inside;
 
 	count(PA_HOOK_CALLS + slot_release, 1);
 	if (!(flags & foll_pin))
 		return;
+	inside = bpf_map_lookup_elem(&in_unpin_folio, &zero);
+	if (inside && *inside == tid + 1)
+		return;	/* accounted at the single-folio API's entry */
 	call = bpf_map_lookup_elem(&in_unpin, &tid);
 	if (call) {
 		if (call->how == UNPIN_AT_ENTRY)
@@ -554,46 +654,91 @@ static __always_inline void unpin_api_enter(__u32 slot, __u32 how, __u64 nr)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct unpin_call call = { .how = how, .nr = nr };
+	__u32 zero = 0;
+	__u64 *inside;
 
 	count(PA_HOOK_CALLS + slot, 1);
+	if (how == UNPIN_AT_ENTRY) {
+		inside = bpf_map_lookup_elem(&in_unpin_folio, &zero);
+		if (inside)
+			*inside = tid + 1;
+		return;
+	}
 	bpf_map_update_elem(&in_unpin, &tid, &call, BPF_ANY);
 }
 
+static __always_inline void unpin_api_exit(void)
+{
+	__u64 tid = bpf_get_current_pid_tgid(), *inside;
+	struct unpin_call *call;
+	__u32 zero = 0;
+
+	if (idle())
+		return;
+	inside = bpf_map_lookup_elem(&in_unpin_folio, &zero);
+	if (inside && *inside == tid + 1) {
+		*inside = 0;
+		return;
+	}
+	call = bpf_map_lookup_elem(&in_unpin, &tid);
+	if (!call)
+		return;
+	/* an array unpinned without the central release: inlined into this API here */
+	if (call->how == UNPIN_CENTRAL && call->nr && !call->central_calls)
+		count(PA_UNPINS_UNSEEN, call->nr);
+	bpf_map_delete_elem(&in_unpin, &tid);
+}
+
+/*
+ * Each unpin API as fentry/fexit, and as kprobe where a trampoline does not attach. The
+ * fentry programs read only the arguments they need (A0: the first, A1: the second): the array
+ * APIs' first is a pointer to pointers, which a 6.1 verifier refuses to hand over.
+ */
 #define UNPIN_API(name, how, nr, body)					\
 const volatile __u32 slot_##name = 0;					\
-SEC("kprobe")								\
-int BPF_KPROBE(kp_##name, void *a0, long a1)				\
+SEC("fentry/" #name)							\
+int fe_##name(__u64 *ctx)						\
 {									\
 	if (idle())							\
-		return 0;							\
+		return 0;						\
+	unpin_api_enter(slot_##name, how, nr);				\
+	body;								\
+	return 0;							\
+}									\
+SEC("fexit/" #name)							\
+int fx_##name(__u64 *ctx)						\
+{									\
+	unpin_api_exit();						\
+	return 0;							\
+}									\
+SEC("kprobe")								\
+int kp_##name(struct pt_regs *ctx)					\
+{									\
+	if (idle())							\
+		return 0;						\
 	unpin_api_enter(slot_##name, how, nr);				\
 	body;								\
 	return 0;							\
 }
 
-UNPIN_API(unpin_user_page, UNPIN_AT_ENTRY, 1, account_unpin(ctx, compound_head((__u64)a0), 1))
-UNPIN_API(unpin_folio, UNPIN_AT_ENTRY, 1, account_unpin(ctx, (__u64)a0, 1))
-UNPIN_API(unpin_user_folio, UNPIN_AT_ENTRY, a1, account_unpin(ctx, (__u64)a0, a1))
-UNPIN_API(unpin_folios, UNPIN_CENTRAL, a1, )
-UNPIN_API(unpin_user_pages, UNPIN_CENTRAL, a1, )
-UNPIN_API(unpin_user_pages_dirty_lock, UNPIN_CENTRAL, a1, )
-UNPIN_API(unpin_user_page_range_dirty_lock, UNPIN_CENTRAL, a1, )
+/* the arguments, in a fentry (ctx[]) or a kprobe (pt_regs) program alike */
+#define ARG0(c) _Generic((c), __u64 *: ((__u64 *)(c))[0], \
+			 default: (__u64)PT_REGS_PARM1((struct pt_regs *)(c)))
+#define ARG1(c) _Generic((c), __u64 *: ((__u64 *)(c))[1], \
+			 default: (__u64)PT_REGS_PARM2((struct pt_regs *)(c)))
+
+UNPIN_API(unpin_user_page, UNPIN_AT_ENTRY, 1, account_unpin(ctx, compound_head(ARG0(ctx)), 1))
+UNPIN_API(unpin_folio, UNPIN_AT_ENTRY, 1, account_unpin(ctx, ARG0(ctx), 1))
+UNPIN_API(unpin_user_folio, UNPIN_AT_ENTRY, ARG1(ctx), account_unpin(ctx, ARG0(ctx), ARG1(ctx)))
+UNPIN_API(unpin_folios, UNPIN_CENTRAL, ARG1(ctx), )
+UNPIN_API(unpin_user_pages, UNPIN_CENTRAL, ARG1(ctx), )
+UNPIN_API(unpin_user_pages_dirty_lock, UNPIN_CENTRAL, ARG1(ctx), )
+UNPIN_API(unpin_user_page_range_dirty_lock, UNPIN_CENTRAL, ARG1(ctx), )
 
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_unpin_api_exit)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct unpin_call *call = bpf_map_lookup_elem(&in_unpin, &tid);
-
-	if (idle())
-		return 0;
-
-	if (!call)
-		return 0;
-	/* an array unpinned without the central release: inlined into this API here */
-	if (call->how == UNPIN_CENTRAL && call->nr && !call->central_calls)
-		count(PA_UNPINS_UNSEEN, call->nr);
-	bpf_map_delete_elem(&in_unpin, &tid);
+	unpin_api_exit();
 	return 0;
 }
 
@@ -800,7 +945,7 @@ enum { BIO_LINK, BIO_SNAPSHOT };
 struct bio_walk {
 	struct bio_vec *vec;
 	__u64 bio, page, last, end_io, psize;
-	__u32 vcnt, i, left, tid, dev;
+	__u32 vcnt, i, left, tid, dev, linked;
 	__u8 flag, what;
 	struct bio_check *chk;
 };
@@ -841,12 +986,17 @@ static long bio_page(__u32 index, void *data)
 	if (!e || !e->outstanding)
 		return 0;
 	if (w->what == BIO_LINK) {
-		if (e->last_grab_tid != w->tid || !e->last_grab_pin)
+		/*
+		 * Only a pin this thread took for this I/O: its latest grab of the folio, not a
+		 * long-term one (io_uring's registered buffers stay pinned across their I/Os)
+		 */
+		if (e->last_grab_tid != w->tid || !e->last_grab_pin || e->pin.longterm)
 			return 0;
 		e->bio = w->bio;
 		e->end_io = w->end_io;
 		e->dev = w->dev;
 		e->bio_flag = w->flag;
+		w->linked++;
 	} else if (w->chk && e->bio == w->bio) {
 		struct bio_check *chk = w->chk;
 		__u32 n = chk->n;
@@ -883,6 +1033,11 @@ static __always_inline void bio_walk(struct bio *bio, int what, struct bio_check
 				 PA_BIO_FLAGGED : PA_BIO_UNFLAGGED;
 	}
 	bpf_loop(PA_MAX_BIO_PAGES, bio_page, &w, 0);
+	if (what == BIO_LINK && w.linked) {
+		__u8 one = 1;
+
+		bpf_map_update_elem(&bio_linked, &w.bio, &one, BPF_ANY);
+	}
 }
 
 /* per-CPU scratch for a completion's snapshot (a trampoline program never nests on a CPU) */
@@ -899,6 +1054,13 @@ int BPF_PROG(fentry_bio_submit, struct bio *bio)
 	if (idle())
 		return 0;
 	count(PA_HOOK_CALLS + slot_bio_submit, 1);
+	/*
+	 * A BIO_PAGE_PINNED bio (6.5+) is released by bio_release_pages() with unpins: every
+	 * direct-I/O bio of those kernels, not worth a walk per I/O. Should its own completion
+	 * put the pages anyway, the walk at the end proves it.
+	 */
+	if (bio_page_pinned_bit >= 0 && (bio->bi_flags & (1U << bio_page_pinned_bit)))
+		return 0;
 	if (detect)
 		bio_walk(bio, BIO_LINK, NULL);
 	return 0;
@@ -915,8 +1077,9 @@ int BPF_PROG(fentry_bio_end, struct bio *bio)
 		return 0;
 
 	count(PA_HOOK_CALLS + slot_bio_end, 1);
-	if (!detect)
+	if (!detect || !bpf_map_lookup_elem(&bio_linked, &key))
 		return 0;
+	bpf_map_delete_elem(&bio_linked, &key);
 	chk = bpf_map_lookup_elem(&bio_scratch, &zero);
 	if (!chk)
 		return 0;

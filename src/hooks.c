@@ -4,6 +4,7 @@
  * fentry/fexit or kprobe per function, and remembers what is live.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,7 +364,7 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 	 * points to a pointer ("arg0 type PTR is not a struct"), and 6.12 passes a union by
 	 * value, which no trampoline takes: only a kprobe reads it, on every kernel.
 	 */
-	if (k->def->shape == PUT_ARRAY || k->def->shape == UNPIN_API) {
+	if (k->def->shape == PUT_ARRAY) {
 		snprintf(k->why, sizeof(k->why), "%s", h->kprobes_ok && want != PA_MODE_FENTRY ?
 			 "" : "needs a kprobe (fentry cannot read its arguments on every kernel)");
 		return k->why[0] ? MODE_NONE : MODE_KPROBE;
@@ -386,8 +387,8 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 			return MODE_NONE;
 		return MODE_FENTRY;
 	}
-	/* a context hook needs its return too: fexit must attach where fentry does */
-	if (k->def->shape == CTX_KIOCB)
+	/* context hooks and unpin APIs need their return too: fexit must attach where fentry does */
+	if (k->def->shape == CTX_KIOCB || k->def->shape == UNPIN_API)
 		type = BPF_TRACE_FEXIT;
 	if (want != PA_MODE_KPROBE) {
 		if (!fentry_probe(h->btf, k->func, type, why, sizeof(why)))
@@ -407,12 +408,35 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 	return MODE_NONE;
 }
 
-static struct bpf_program *prog(struct pinaudit_bpf *skel, const char *fmt, int n)
+static struct bpf_program *prog(struct pinaudit_bpf *skel, const char *fmt, ...)
 {
-	char name[64];
+	char name[96];
+	va_list ap;
 
-	snprintf(name, sizeof(name), fmt, n);
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
 	return bpf_object__find_program_by_name(skel->obj, name);
+}
+
+/* the counter slot of the unpin API FUNC's programs (a rodata variable per API) */
+static void unpin_slot(struct pinaudit_bpf *skel, const char *func, int slot)
+{
+	const struct { const char *func; __u32 *slot; } t[] = {
+		{ "unpin_user_page", &skel->rodata->slot_unpin_user_page },
+		{ "unpin_folio", &skel->rodata->slot_unpin_folio },
+		{ "unpin_user_folio", &skel->rodata->slot_unpin_user_folio },
+		{ "unpin_folios", &skel->rodata->slot_unpin_folios },
+		{ "unpin_user_pages", &skel->rodata->slot_unpin_user_pages },
+		{ "unpin_user_pages_dirty_lock", &skel->rodata->slot_unpin_user_pages_dirty_lock },
+		{ "unpin_user_page_range_dirty_lock",
+		  &skel->rodata->slot_unpin_user_page_range_dirty_lock },
+	};
+	size_t j;
+
+	for (j = 0; j < sizeof(t) / sizeof(t[0]); j++)
+		if (!strcmp(t[j].func, func))
+			*t[j].slot = slot;
 }
 
 /* The programs for a hook in a mode; context hooks get program set NR_CTX. */
@@ -440,34 +464,11 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		k->entry = fentry ? skel->progs.fentry_release : skel->progs.kp_release;
 		skel->rodata->slot_release = slot;
 		break;
-	case UNPIN_API: {
-		const struct { const char *func; struct bpf_program *prog; __u32 *slot; } t[] = {
-			{ "unpin_user_page", skel->progs.kp_unpin_user_page,
-			  &skel->rodata->slot_unpin_user_page },
-			{ "unpin_folio", skel->progs.kp_unpin_folio, &skel->rodata->slot_unpin_folio },
-			{ "unpin_user_folio", skel->progs.kp_unpin_user_folio,
-			  &skel->rodata->slot_unpin_user_folio },
-			{ "unpin_folios", skel->progs.kp_unpin_folios,
-			  &skel->rodata->slot_unpin_folios },
-			{ "unpin_user_pages", skel->progs.kp_unpin_user_pages,
-			  &skel->rodata->slot_unpin_user_pages },
-			{ "unpin_user_pages_dirty_lock", skel->progs.kp_unpin_user_pages_dirty_lock,
-			  &skel->rodata->slot_unpin_user_pages_dirty_lock },
-			{ "unpin_user_page_range_dirty_lock",
-			  skel->progs.kp_unpin_user_page_range_dirty_lock,
-			  &skel->rodata->slot_unpin_user_page_range_dirty_lock },
-		};
-		size_t j;
-
-		for (j = 0; j < sizeof(t) / sizeof(t[0]); j++) {
-			if (strcmp(t[j].func, k->func))
-				continue;
-			k->entry = t[j].prog;
-			k->ret = skel->progs.krp_unpin_api_exit;
-			*t[j].slot = slot;
-		}
+	case UNPIN_API:
+		k->entry = prog(skel, fentry ? "fe_%s" : "kp_%s", k->func);
+		k->ret = fentry ? prog(skel, "fx_%s", k->func) : skel->progs.krp_unpin_api_exit;
+		unpin_slot(skel, k->func, slot);
 		break;
-	}
 	case PUT_ARRAY:
 		k->entry = has_bpf_loop() ? skel->progs.kp_put_array : skel->progs.kp_put_array_open;
 		skel->rodata->slot_put_array = slot;

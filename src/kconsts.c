@@ -42,6 +42,7 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 	skel->rodata->foll_get = enum_value(btf, "FOLL_GET", 0x04);
 	skel->rodata->foll_pin = enum_value(btf, "FOLL_PIN", 0x40000);
 	skel->rodata->foll_longterm = enum_value(btf, "FOLL_LONGTERM", 0x10000);
+	skel->rodata->foll_write = enum_value(btf, "FOLL_WRITE", 0x01);
 	/* a bit number of bio->bi_flags (include/linux/blk_types.h), since 6.5 */
 	v = enum_value(btf, "BIO_PAGE_PINNED", -1);
 	skel->rodata->bio_page_pinned_bit = v >= 0 && v < 16 ? (int)v : -1;
