@@ -9,6 +9,7 @@
 #   make demo         boots 6.12 and runs pinaudit -- fio on ext4 over brd
 #   make vmlinux      regenerates bpf/vmlinux.h from a matrix kernel's BTF (VMLINUX_KVER, default 6.12)
 #   make kmod         the fault-injection module for 6.1 and 6.12, and its driver
+#   make stress       10 minutes of mixed load with injected bugs, in 6.12 and 6.1 guests at once
 #   make bench        overhead (fio on null_blk: untraced / empty hooks / pinaudit) and the 1 GiB
 #                     scale case, one guest per kernel in turn (BENCH_KVERS, default 6.12 6.1)
 
@@ -40,7 +41,7 @@ OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(SRCS))
 BPF_SRCS := bpf/pinaudit.bpf.c
 HDRS := $(wildcard include/*.h src/*.h)
 
-.PHONY: all clean deps test test-vm demo vmlinux kmod install static bench
+.PHONY: all clean deps test test-vm demo vmlinux kmod install static bench stress
 all: pinaudit
 
 $(OUTPUT):
@@ -93,6 +94,18 @@ bench: deps
 			| tee $(OUTPUT)/bench-$$k.log || exit 1; \
 	done
 	bench/report $(OUTPUT)/bench-*.log
+
+STRESS_SECS ?= 600
+stress: deps
+	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold
+	$(MAKE) kmod
+	for k in 6.12 6.1; do \
+		tests/vm/run -t $$(($(STRESS_SECS) + 600)) -m 3G $$k -- env KLABEL=$$k \
+			tests/vm/stress.sh $(STRESS_SECS) >$(OUTPUT)/stress-$$k.log 2>&1 & \
+		sleep 10; \
+	done; wait; cat $(OUTPUT)/stress-*.log | grep -E '^(ok|not ok|STRESS|[0-9]+ passed)'; \
+	! grep -q '^not ok' $(OUTPUT)/stress-*.log && grep -q '^[0-9]* passed, 0 failed' $(OUTPUT)/stress-6.12.log \
+		&& grep -q '^[0-9]* passed, 0 failed' $(OUTPUT)/stress-6.1.log
 
 # The README's first command: pinaudit's main job end to end, in a 6.12 guest.
 demo: deps

@@ -14,9 +14,11 @@ pass=0
 fail=0
 . tests/vm/lib.sh
 
-for t in ${PINAUDIT_TESTS:-workloads kmod reports audit}; do
+for t in ${PINAUDIT_TESTS:-workloads kmod reports audit hardening stress}; do
 	echo "# $KLABEL: tests/vm/t_$t.sh"
+	start=$SECONDS
 	. "tests/vm/t_$t.sh"
+	echo "# $KLABEL: tests/vm/t_$t.sh took $((SECONDS - start)) s"
 done
 
 # every report the tests wrote: valid against the contract, every reference attributed once

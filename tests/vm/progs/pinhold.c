@@ -8,6 +8,8 @@
  *   pinhold uring-dio FILE PAGES O_DIRECT reads of FILE into a buffer io_uring keeps pinned
  *   pinhold thp-dio FILE         O_DIRECT reads into a THP-backed (2 MiB folio) buffer
  *   pinhold vmsplice PAGES       vmsplice a buffer into a pipe and read it back
+ *
+ * PINHOLD_COMM=NAME renames the task first (prctl PR_SET_NAME): hostile names for the tests.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -92,6 +95,10 @@ static void dio_reads(const char *path, char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
+	const char *comm = getenv("PINHOLD_COMM");
+
+	if (comm && prctl(PR_SET_NAME, comm))
+		die("PR_SET_NAME");
 	if (argc == 3 && (!strcmp(argv[1], "hold") || !strcmp(argv[1], "hold-thp"))) {
 		bool thp = !strcmp(argv[1], "hold-thp");
 		size_t len = pages_arg(argv[2]) * PAGE;

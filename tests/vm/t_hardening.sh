@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: GPL-2.0
+# Hardening: every cause of an incomplete audit named and never green, nothing left in the
+# kernel after SIGINT, SIGTERM or SIGKILL, two audits at once, no privileges, no BTF, and
+# hostile strings from the kernel side (a task's name, a mount point) kept harmless in the
+# text, JSON and KTAP reports.
+
+FIXED="fio --output=/dev/null --runtime=1 --time_based --bs=4k --size=16M --name=fixed --ioengine=io_uring --fixedbufs --iodepth=16 --rw=randread --direct=1 --filename=/dev/nullb0"
+
+# what pinaudit leaves in the kernel: its programs (by name), links and maps
+ours() {
+	echo "$(bpftool prog show 2>/dev/null | grep -cE ' name (fexit_grab|fentry_release|tp_page_free|reconcile|fe_unpin|kp_unpin)')" \
+	     "$(bpftool map show 2>/dev/null | grep -cE ' name (ledger|origins|stack_sites) ')" \
+	     "$(bpftool link show 2>/dev/null | grep -c 'prog ')"
+}
+# left_nothing NAME BEFORE: within 10 s (programs and maps are freed after an RCU grace
+# period), the kernel holds what it held before
+left_nothing() {
+	local name=$1 before=$2 now
+	for _ in $(seq 1 100); do
+		now=$(ours)
+		[ "$now" = "$before" ] && break
+		sleep 0.1
+	done
+	check "$name: nothing left in the kernel (programs, maps, links: $before -> $now)" \
+		[ "$now" = "$before" ]
+}
+# wait_auditing ERRFILE: until pinaudit -v says its hooks are live
+wait_auditing() {
+	for _ in $(seq 1 300); do grep -q auditing "$1" && return 0; sleep 0.1; done
+	return 1
+}
+
+# --- incomplete audits: each cause named, exit 3, never 0 -----------------------------------------
+# an unpin API left unhooked: the hook is named, and the counts disagree with vmstat
+unpin_api=$(jq -r '[.hooks[] | select(.role == "unpin" and .calls > 0) | .function][0] // empty' \
+	"$T/fio-fixedbufs-nullb.json")
+if [ -n "$unpin_api" ]; then
+	run_pa skip-unpin --skip-hook "$unpin_api" -- $FIXED
+	check "--skip-hook $unpin_api: exit 3" [ "$rc" = 3 ]
+	check "--skip-hook $unpin_api: the hook named, and unpins that differ from vmstat" jq -e \
+		--arg f "$unpin_api" '.complete == false and any(.incomplete[]; contains($f)) and
+		any(.incomplete[]; test("differ from nr_foll_pin_released"))' "$T/skip-unpin.json"
+	"$PA" --skip-hook "$unpin_api" -- $FIXED >"$T/skip-unpin.txt" 2>&1
+	check "--skip-hook $unpin_api: the text report says AUDIT INCOMPLETE with the reason" sh -c \
+		"grep -q '^AUDIT INCOMPLETE:' '$T/skip-unpin.txt' && grep -q '$unpin_api' '$T/skip-unpin.txt'"
+else
+	not_ok "skip-unpin" "no unpin API was called by the fixed-buffers run"
+fi
+# no kernel BTF (hidden in a private mount namespace): cannot trace, exit 4, one line
+unshare -m sh -c "mount --bind /dev/null /sys/kernel/btf/vmlinux && exec '$PA' -- true" \
+	>"$T/nobtf.out" 2>"$T/nobtf.err"
+rc=$?
+check "no kernel BTF: exit 4, one line naming BTF" sh -c "[ $rc = 4 ] &&
+	[ \$(wc -l <'$T/nobtf.err') = 1 ] && grep -q 'BTF' '$T/nobtf.err'"
+# no privileges: exit 4, the cause named
+if setpriv --reuid=65534 --regid=65534 --clear-groups "$PA" -- true >"$T/noroot.out" 2>"$T/noroot.err"; then
+	rc=0
+else
+	rc=$?
+fi
+check "not root: exit 4, the message says what is missing" sh -c "[ $rc = 4 ] &&
+	grep -q 'CAP_BPF' '$T/noroot.err'"
+
+# --- lifecycle: SIGINT, SIGTERM, SIGKILL --------------------------------------------------------
+before=$(ours)
+for sig in INT TERM; do
+	"$PA" -v -j -o "$T/sig$sig.json" 2>"$T/sig$sig.err" &
+	pa=$!
+	wait_auditing "$T/sig$sig.err"
+	$FIXED
+	kill -$sig $pa
+	wait $pa
+	rc=$?
+	check "SIG$sig ends a system-wide audit: exit 0, its report exact and complete" sh -c \
+		"[ $rc = 0 ] && jq -e '.complete and .totals.pins >= 16' '$T/sig$sig.json' >/dev/null"
+	left_nothing "after SIG$sig" "$before"
+done
+"$PA" -v -j -o "$T/sigkill.json" -- sleep 60 2>"$T/sigkill.err" &
+pa=$!
+wait_auditing "$T/sigkill.err"
+check "while auditing: its programs and maps are in the kernel" sh -c "[ '$(ours)' != '$before' ]"
+kill -KILL $pa
+wait $pa 2>/dev/null
+pkill -x sleep
+left_nothing "after SIGKILL" "$before"
+
+# --- two audits at once, independent, both exact ---------------------------------------------
+"$PA" -v -j -o "$T/twin-a.json" -- sh -c "sleep 2; $FIXED; sleep 1" 2>"$T/twin-a.err" &
+a=$!
+wait_auditing "$T/twin-a.err"
+"$PA" -j -o "$T/twin-b.json" -- $FIXED 2>"$T/twin-b.err"
+rc_b=$?
+wait $a
+rc_a=$?
+check "two audits at once: both exit 0, exact and complete" sh -c "[ $rc_a = 0 ] && [ $rc_b = 0 ] &&
+	jq -e '.complete and .totals.pins >= 16' '$T/twin-a.json' >/dev/null &&
+	jq -e '.complete and .totals.pins >= 16' '$T/twin-b.json' >/dev/null"
+left_nothing "after two audits" "$before"
+
+# --- hostile strings: a task's name, a mount point -------------------------------------------------
+evil=$(printf 'ev\nil"\\\377')
+mnt=$(printf '%s/odd mnt\nline' "$T")
+# hostile_run OUT ARGS...: pinaudit ARGS -- a command leaving a pin of a task named $evil held
+# (a leaked-pin finding) after O_DIRECT reads on $mnt; the holder is released afterwards
+hostile_run() {
+	local out=$1
+	shift
+	"$PA" "$@" -- sh -c "PINHOLD_COMM='$evil' '$PINHOLD' hold 4 >'$T/evil.out' &
+		for _ in \$(seq 1 100); do grep -q held '$T/evil.out' && break; sleep 0.1; done
+		fio --output=/dev/null --runtime=1 --time_based --bs=4k --size=4M --name=odd \
+			--directory='$mnt' --ioengine=psync --rw=randread --direct=1" >"$out" 2>&1
+	rc=$?
+	pkill -USR1 -f "$PINHOLD hold 4"
+	for _ in $(seq 1 50); do pgrep -f "$PINHOLD hold 4" >/dev/null || break; sleep 0.1; done
+}
+mkdir -p "$mnt"
+if mount -t ext4 /dev/ram0 "$mnt" 2>"$T/odd-mount.err"; then
+	hostile_run "$T/hostile.out" -j -o "$T/hostile.json"
+	check "hostile strings, JSON: the leaked pin found (exit 1)" [ "$rc" = 1 ]
+	check "hostile strings, JSON: the task's name and the mount point kept" jq -e \
+		--arg comm "$(printf 'ev\nil"\\')" --arg mnt "$mnt" '
+		any(.findings[]; .class == "leaked-pin" and (.comm | startswith($comm))) and
+		any(.by_fs[]; .fs == "ext4" and .mount == $mnt)' "$T/hostile.json"
+
+	hostile_run "$T/hostile.out" --ktap -o "$T/hostile.ktap"
+	check "hostile strings, KTAP: exit 1" [ "$rc" = 1 ]
+	check "hostile strings, KTAP: valid (plan matches the results)" ktap_valid "$T/hostile.ktap"
+	check "hostile strings, KTAP: the name escaped in its diagnostic line" \
+		grep -qF 'pinned by ev\x0ail"\x5c\xff' "$T/hostile.ktap"
+
+	hostile_run "$T/hostile.txt"
+	check "hostile strings, text: exit 1" [ "$rc" = 1 ]
+	check "hostile strings, text: the name escaped" grep -qF 'pinned by ev\x0ail"\x5c\xff' \
+		"$T/hostile.txt"
+	check "hostile strings, text: the mount point escaped" grep -qF 'odd mnt\x0aline' \
+		"$T/hostile.txt"
+	check "hostile strings, text: nothing of them starts a line of its own" \
+		sh -c "! grep -Eq '^(il|line)' '$T/hostile.txt'"
+	umount "$mnt"
+else
+	not_ok "hostile strings" "mount on an odd mount point: $(cat "$T/odd-mount.err")"
+fi
