@@ -159,39 +159,27 @@ struct {
 } events SEC(".maps");
 
 /*
- * Threads inside an unpin API call. 7.x inlines gup_put_folio() into unpin_user_folio(), so the
- * central release alone misses those unpins. The single-folio APIs therefore account their
- * unpin at entry and the central release stays quiet inside them (UNPIN_AT_ENTRY). The array
- * APIs leave it to the central release, one call per folio, and at their return check that it
- * ran at all (UNPIN_CENTRAL): if not, it was inlined there and the unpins went unseen.
+ * Unpins are accounted at the central release (gup_put_folio/put_compound_head), one call per
+ * folio, with one exception: 7.x inlines gup_put_folio() into unpin_user_folio(), where the
+ * central release alone would miss them. The single-folio APIs (unpin_user_page, unpin_folio,
+ * unpin_user_folio) therefore account their unpin at entry and leave a mark, the thread and
+ * the folio, that their central release recognizes and skips. They never sleep in between, so
+ * the mark is kept per CPU, without a hash update per unpin. Should a central release ever go
+ * uncounted or counted twice (a thread moved to another CPU in between under preempt=full, an
+ * array API with its central release inlined), the counts disagree with vmstat: the audit is
+ * then incomplete and withholds its findings, never silently wrong.
  */
-enum { UNPIN_AT_ENTRY = 1, UNPIN_CENTRAL = 2 };
-
-struct unpin_call {
-	__u32 how;
-	__u32 central_calls;	/* central releases seen inside this call */
-	__u64 nr;		/* entries the caller passed (UNPIN_CENTRAL) */
+struct unpin_mark {
+	__u64 tid;		/* thread id + 1, 0: none */
+	__u64 folio;
 };
 
-/*
- * The single-folio APIs (UNPIN_AT_ENTRY) never sleep between their entry and the central
- * release they call: the thread inside one is kept per CPU, without a hash update per unpin.
- * A thread moved to another CPU in between (preempt=full) would count twice, and the counts
- * would then disagree with vmstat: an incomplete audit, never a silent one.
- */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);	/* thread id + 1 inside a single-folio unpin API, 0: none */
-} in_unpin_folio SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct unpin_call);
-} in_unpin SEC(".maps");
+	__type(value, struct unpin_mark);
+} unpin_marks SEC(".maps");
 
 /*
  * Threads inside a context hook (direct I/O on a file): where the page references they take
@@ -628,119 +616,66 @@ static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs)
 /* gup_put_folio/put_compound_head, when no unpin API around it accounts for it already */
 static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, __u32 flags)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct unpin_call *call;
+	struct unpin_mark *mark;
 	__u32 zero = 0;
-	__u64 *inside;
 
 	count(PA_HOOK_CALLS + slot_release, 1);
 	if (!(flags & foll_pin))
 		return;
-	inside = bpf_map_lookup_elem(&in_unpin_folio, &zero);
-	if (inside && *inside == tid + 1)
-		return;	/* accounted at the single-folio API's entry */
-	call = bpf_map_lookup_elem(&in_unpin, &tid);
-	if (call) {
-		if (call->how == UNPIN_AT_ENTRY)
-			return;	/* accounted at the API's entry */
-		call->central_calls++;
+	mark = bpf_map_lookup_elem(&unpin_marks, &zero);
+	if (mark && mark->tid == bpf_get_current_pid_tgid() + 1 && mark->folio == folio) {
+		mark->tid = 0;	/* accounted at the single-folio API's entry */
+		return;
 	}
 	account_unpin(ctx, folio, refs);
 }
 
 /* --- unpin APIs: accounted at entry (the folio's state before the kernel subtracts) ------- */
 
-static __always_inline void unpin_api_enter(__u32 slot, __u32 how, __u64 nr)
+static __always_inline void unpin_api(void *ctx, __u32 slot, __u64 folio, __u32 refs)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct unpin_call call = { .how = how, .nr = nr };
+	struct unpin_mark *mark;
 	__u32 zero = 0;
-	__u64 *inside;
 
 	count(PA_HOOK_CALLS + slot, 1);
-	if (how == UNPIN_AT_ENTRY) {
-		inside = bpf_map_lookup_elem(&in_unpin_folio, &zero);
-		if (inside)
-			*inside = tid + 1;
-		return;
+	mark = bpf_map_lookup_elem(&unpin_marks, &zero);
+	if (mark) {
+		mark->tid = bpf_get_current_pid_tgid() + 1;
+		mark->folio = folio;
 	}
-	bpf_map_update_elem(&in_unpin, &tid, &call, BPF_ANY);
-}
-
-static __always_inline void unpin_api_exit(void)
-{
-	__u64 tid = bpf_get_current_pid_tgid(), *inside;
-	struct unpin_call *call;
-	__u32 zero = 0;
-
-	if (idle())
-		return;
-	inside = bpf_map_lookup_elem(&in_unpin_folio, &zero);
-	if (inside && *inside == tid + 1) {
-		*inside = 0;
-		return;
-	}
-	call = bpf_map_lookup_elem(&in_unpin, &tid);
-	if (!call)
-		return;
-	/* an array unpinned without the central release: inlined into this API here */
-	if (call->how == UNPIN_CENTRAL && call->nr && !call->central_calls)
-		count(PA_UNPINS_UNSEEN, call->nr);
-	bpf_map_delete_elem(&in_unpin, &tid);
+	account_unpin(ctx, folio, refs);
 }
 
 /*
- * Each unpin API as fentry/fexit, and as kprobe where a trampoline does not attach. The
- * fentry programs read only the arguments they need (A0: the first, A1: the second): the array
- * APIs' first is a pointer to pointers, which a 6.1 verifier refuses to hand over.
+ * Each single-folio unpin API as fentry, or as kprobe where a trampoline does not attach. The
+ * fentry programs read only the arguments the function has (a verifier refuses the others).
  */
-#define UNPIN_API(name, how, nr, body)					\
+#define UNPIN_API(name, folio, refs)					\
 const volatile __u32 slot_##name = 0;					\
 SEC("fentry/" #name)							\
 int fe_##name(__u64 *ctx)						\
 {									\
-	if (idle())							\
-		return 0;						\
-	unpin_api_enter(slot_##name, how, nr);				\
-	body;								\
-	return 0;							\
-}									\
-SEC("fexit/" #name)							\
-int fx_##name(__u64 *ctx)						\
-{									\
-	unpin_api_exit();						\
+	if (!idle())							\
+		unpin_api(ctx, slot_##name, folio, refs);		\
 	return 0;							\
 }									\
 SEC("kprobe")								\
 int kp_##name(struct pt_regs *ctx)					\
 {									\
-	if (idle())							\
-		return 0;						\
-	unpin_api_enter(slot_##name, how, nr);				\
-	body;								\
+	if (!idle())							\
+		unpin_api(ctx, slot_##name, folio, refs);		\
 	return 0;							\
 }
 
-/* the arguments, in a fentry (ctx[]) or a kprobe (pt_regs) program alike */
-#define ARG0(c) _Generic((c), __u64 *: ((__u64 *)(c))[0], \
-			 default: (__u64)PT_REGS_PARM1((struct pt_regs *)(c)))
-#define ARG1(c) _Generic((c), __u64 *: ((__u64 *)(c))[1], \
-			 default: (__u64)PT_REGS_PARM2((struct pt_regs *)(c)))
+/* the first and second argument, in a fentry (ctx[]) or a kprobe (pt_regs) program alike */
+#define A0 _Generic((ctx), __u64 *: ((__u64 *)(ctx))[0], \
+		    default: (__u64)PT_REGS_PARM1((struct pt_regs *)(ctx)))
+#define A1 _Generic((ctx), __u64 *: ((__u64 *)(ctx))[1], \
+		    default: (__u64)PT_REGS_PARM2((struct pt_regs *)(ctx)))
 
-UNPIN_API(unpin_user_page, UNPIN_AT_ENTRY, 1, account_unpin(ctx, compound_head(ARG0(ctx)), 1))
-UNPIN_API(unpin_folio, UNPIN_AT_ENTRY, 1, account_unpin(ctx, ARG0(ctx), 1))
-UNPIN_API(unpin_user_folio, UNPIN_AT_ENTRY, ARG1(ctx), account_unpin(ctx, ARG0(ctx), ARG1(ctx)))
-UNPIN_API(unpin_folios, UNPIN_CENTRAL, ARG1(ctx), )
-UNPIN_API(unpin_user_pages, UNPIN_CENTRAL, ARG1(ctx), )
-UNPIN_API(unpin_user_pages_dirty_lock, UNPIN_CENTRAL, ARG1(ctx), )
-UNPIN_API(unpin_user_page_range_dirty_lock, UNPIN_CENTRAL, ARG1(ctx), )
-
-SEC("kretprobe")
-int BPF_KRETPROBE(krp_unpin_api_exit)
-{
-	unpin_api_exit();
-	return 0;
-}
+UNPIN_API(unpin_user_page, compound_head(A0), 1)
+UNPIN_API(unpin_folio, A0, 1)
+UNPIN_API(unpin_user_folio, A0, A1)
 
 /*
  * A hookable put (release_pages): a pinned folio losing one reference is no finding by itself

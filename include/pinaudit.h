@@ -24,7 +24,6 @@ enum pa_counter {
 	PA_EVENTS_LOST,		/* findings the ring buffer had no room for */
 	PA_STACKS_LOST,		/* stacks the stack map had no room for */
 	PA_PREEXISTING_UNPINS,	/* unpins of pins taken before the audit started */
-	PA_UNPINS_UNSEEN,	/* array unpins whose central release was inlined away */
 	PA_ORIGINS_LOST,	/* page references the origins map had no room for */
 	PA_WALK_UNREADABLE,	/* pins of ledger folios whose struct page the walk could not read */
 	PA_NR_TOTALS,

@@ -23,7 +23,7 @@ enum shape {
 	GRAB_INT,	/* (folio *, int refs, unsigned int flags) -> 0 or -errno */
 	GRAB_BOOL,	/* (page *, unsigned int flags) -> bool */
 	RELEASE,	/* (folio/page *, int refs, unsigned int flags) -> void */
-	UNPIN_API,	/* an unpin API: accounted at entry, a kprobe per function */
+	UNPIN_API,	/* a single-folio unpin API: accounted at entry */
 	PUT_ARRAY,	/* (struct page **, int nr): puts one reference per page */
 	TP_FREE,	/* the kmem:mm_page_free tracepoint (tp_btf) */
 	BIO_SUBMIT,	/* submit_bio(struct bio *): fentry only */
@@ -49,16 +49,13 @@ static const struct hook_def defs[] = {
 	{ "grab", GRAB_BOOL, { "try_grab_page" } },
 	{ "release", RELEASE, { "gup_put_folio", "put_compound_head" } },
 	/*
-	 * The unpin APIs account their own unpins (7.x inlines gup_put_folio() into
+	 * The single-folio unpin APIs account their own unpins (7.x inlines gup_put_folio() into
 	 * unpin_user_folio(), so the central release does not see them all): required like it.
+	 * The array APIs call the central release once per folio.
 	 */
 	{ "unpin", UNPIN_API, { "unpin_user_page" } },
 	{ "unpin", UNPIN_API, { "unpin_folio" } },
 	{ "unpin", UNPIN_API, { "unpin_user_folio" } },
-	{ "unpin", UNPIN_API, { "unpin_folios" } },
-	{ "unpin", UNPIN_API, { "unpin_user_pages" } },
-	{ "unpin", UNPIN_API, { "unpin_user_pages_dirty_lock" } },
-	{ "unpin", UNPIN_API, { "unpin_user_page_range_dirty_lock" } },
 	/* release sites the detector looks into */
 	{ "put", PUT_ARRAY, { "release_pages" } },
 	{ "free", TP_FREE, { "mm_page_free" } },
@@ -387,8 +384,8 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 			return MODE_NONE;
 		return MODE_FENTRY;
 	}
-	/* context hooks and unpin APIs need their return too: fexit must attach where fentry does */
-	if (k->def->shape == CTX_KIOCB || k->def->shape == UNPIN_API)
+	/* context hooks need their return too: fexit must attach where fentry does */
+	if (k->def->shape == CTX_KIOCB)
 		type = BPF_TRACE_FEXIT;
 	if (want != PA_MODE_KPROBE) {
 		if (!fentry_probe(h->btf, k->func, type, why, sizeof(why)))
@@ -426,11 +423,6 @@ static void unpin_slot(struct pinaudit_bpf *skel, const char *func, int slot)
 		{ "unpin_user_page", &skel->rodata->slot_unpin_user_page },
 		{ "unpin_folio", &skel->rodata->slot_unpin_folio },
 		{ "unpin_user_folio", &skel->rodata->slot_unpin_user_folio },
-		{ "unpin_folios", &skel->rodata->slot_unpin_folios },
-		{ "unpin_user_pages", &skel->rodata->slot_unpin_user_pages },
-		{ "unpin_user_pages_dirty_lock", &skel->rodata->slot_unpin_user_pages_dirty_lock },
-		{ "unpin_user_page_range_dirty_lock",
-		  &skel->rodata->slot_unpin_user_page_range_dirty_lock },
 	};
 	size_t j;
 
@@ -466,7 +458,6 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		break;
 	case UNPIN_API:
 		k->entry = prog(skel, fentry ? "fe_%s" : "kp_%s", k->func);
-		k->ret = fentry ? prog(skel, "fx_%s", k->func) : skel->progs.krp_unpin_api_exit;
 		unpin_slot(skel, k->func, slot);
 		break;
 	case PUT_ARRAY:

@@ -229,7 +229,6 @@ static void audit_counters(struct audit *a, const __u64 *c)
 	a->events_lost = c[PA_EVENTS_LOST];
 	a->stacks_lost = c[PA_STACKS_LOST];
 	a->preexisting_unpins = c[PA_PREEXISTING_UNPINS];
-	a->unpins_unseen = c[PA_UNPINS_UNSEEN];
 	a->origins_lost = c[PA_ORIGINS_LOST];
 	a->walk_unreadable = c[PA_WALK_UNREADABLE];
 }

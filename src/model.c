@@ -302,9 +302,6 @@ void audit__reconcile(struct audit *a)
 	if (a->walk_unreadable)
 		audit__incomplete(a, "%llu pins not checked at the end: their struct page could not "
 				  "be read", a->walk_unreadable);
-	if (a->unpins_unseen)
-		audit__incomplete(a, "%llu unpins not seen: gup_put_folio is inlined into an unpin "
-				  "API on this kernel", a->unpins_unseen);
 	if (!a->vmstat_ok) {
 		audit__incomplete(a, "/proc/vmstat nr_foll_pin_* unreadable: counts not cross-checked");
 		return;
@@ -323,7 +320,7 @@ void audit__reconcile(struct audit *a)
  */
 void audit__withhold_if_unreliable(struct audit *a)
 {
-	bool missed = a->unpins_unseen || (a->vmstat_ok && (long long)a->unpins != a->vm_released);
+	bool missed = a->vmstat_ok && (long long)a->unpins != a->vm_released;
 
 	if (!missed || a->detector_off)
 		return;

@@ -131,7 +131,7 @@ struct audit {
 	int nr_findings;
 	int cap_findings;
 	unsigned long long preexisting_unpins;	/* unpins of pins older than the audit */
-	unsigned long long ledger_full, events_lost, stacks_lost, unpins_unseen;
+	unsigned long long ledger_full, events_lost, stacks_lost;
 	long max_folios;
 	/* the end-of-audit ledger walk: folios with pins outstanding it read, and its time */
 	unsigned long long walk_folios, walk_unreadable;

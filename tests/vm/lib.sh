@@ -4,9 +4,9 @@
 
 ok() { pass=$((pass + 1)); echo "ok - $KLABEL: $1"; }
 not_ok() { fail=$((fail + 1)); echo "not ok - $KLABEL: $1: $2"; }
-check() {	# check NAME CMD...: passes when CMD succeeds
+check() {	# check NAME CMD...: passes when CMD succeeds; returns CMD's success
 	local name=$1; shift
-	if "$@" >/dev/null; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+	if "$@" >/dev/null; then ok "$name"; else not_ok "$name" "failed: $*"; return 1; fi
 }
 pins_expected() { [ "$KLABEL" = 6.12 ] || [ "$KLABEL" = 7 ]; }	# DIO pins from 6.5 on
 module_builds() { [ "$KLABEL" = 6.1 ] || [ "$KLABEL" = 6.12 ]; }

@@ -79,7 +79,10 @@ check "stress $SECS s: the audit ran to its end (exit 1: findings)" [ "$rc" = 1 
 check "stress: $nr_injected bugs injected, every page reported in its class ($expected), nothing else ($reported)" \
 	[ "$expected" = "$reported" ]
 check "stress: every finding is the module's (pinbug-ctl), none of the real workload's" jq -e \
-	'all(.findings[]; .comm == "pinbug-ctl")' "$S/stress.json"
+	'all(.findings[]; .comm == "pinbug-ctl")' "$S/stress.json" ||
+	jq -c '.findings[] | select(.comm != "pinbug-ctl") | {class, pages, comm, pid, kthread,
+		proven, path, pin_stack: .pin_stack[0:8], release_stack: .release_stack[0:6]}' \
+		"$S/stress.json"
 check "stress: pins and unpins equal to vmstat, the audit complete" jq -e \
 	'.complete and .totals.pins == .vmstat.acquired and .totals.unpins == .vmstat.released' \
 	"$S/stress.json"
