@@ -826,27 +826,43 @@ int BPF_PROG(fentry_release, void *folio, int refs, unsigned int flags)
 	return 0;
 }
 
-/* final free: a folio freed with pins outstanding; also forgets the folio */
-SEC("tp_btf/mm_page_free")
-int BPF_PROG(tp_page_free, struct page *page, unsigned int order)
+/*
+ * The free path: a folio freed with pins outstanding; also forgets the folio. Pages freed one
+ * at a time trace mm_page_free; those a batch frees (release_pages() -> free_unref_folios(),
+ * free_unref_page_list() before 6.9) trace mm_page_free_batched instead.
+ */
+static __always_inline void page_freed(void *ctx, __u32 slot, __u64 folio)
 {
-	__u64 folio = (__u64)page;
 	struct pa_folio *e;
 
-	if (idle())
-		return 0;
-
-	count(PA_HOOK_CALLS + slot_free, 1);
+	count(PA_HOOK_CALLS + slot, 1);
 	bpf_map_delete_elem(&recent, &folio);
 	if (nr_suspects)
 		bpf_map_delete_elem(&suspects, &folio);
 	e = bpf_map_lookup_elem(&ledger, &folio);
 	if (!e)
-		return 0;
+		return;
 	if (e->outstanding)
 		emit(ctx, PA_FREED_WHILE_PINNED, e->outstanding, folio, &e->pin, NULL, e,
 		     e->outstanding, folio_large(folio), folio_refcount(folio), 0);
 	bpf_map_delete_elem(&ledger, &folio);
+}
+
+SEC("tp_btf/mm_page_free")
+int BPF_PROG(tp_page_free, struct page *page, unsigned int order)
+{
+	if (!idle())
+		page_freed(ctx, slot_free, (__u64)page);
+	return 0;
+}
+
+const volatile __u32 slot_free_batched = 0;
+
+SEC("tp_btf/mm_page_free_batched")
+int BPF_PROG(tp_page_free_batched, struct page *page)
+{
+	if (!idle())
+		page_freed(ctx, slot_free_batched, (__u64)page);
 	return 0;
 }
 
@@ -1185,10 +1201,36 @@ int BPF_KPROBE(kp_put_array_open, void *array, int nr)
 /* --- the end-of-audit walk over the ledger (a map iterator: 5.9+) --------------------------- */
 
 /*
+ * The walk's state between elements (the loader resets it before each walk): leaked pins of one
+ * group merged into one record until the group changes, and the folios walked. 262,144 folios
+ * of one process's buffer become one record, not 262,144 writes for user space to read.
+ */
+struct pa_event walk_pending = {};
+bool walk_have_pending = false;
+__u64 walk_folios = 0;
+
+static __always_inline bool same_walk_group(const struct pa_event *a, const struct pa_event *b)
+{
+	return a->pin.tgid == b->pin.tgid && a->pin.pid == b->pin.pid &&
+	       a->pin.stack_id == b->pin.stack_id && a->pin.longterm == b->pin.longterm &&
+	       a->pin.kthread == b->pin.kthread &&
+	       *(__u64 *)a->pin.comm == *(__u64 *)b->pin.comm &&
+	       *(__u64 *)&a->pin.comm[8] == *(__u64 *)&b->pin.comm[8] &&
+	       a->origin.where == b->origin.where && a->origin.dev == b->origin.dev &&
+	       a->origin.hook == b->origin.hook && a->origin.kind == b->origin.kind &&
+	       a->large == b->large && a->bio_flag == b->bio_flag && a->dev == b->dev &&
+	       a->end_io == b->end_io;
+}
+
+/*
  * Each folio still holding pins the audit saw taken: either the pins are really held (the
  * state covers them: leaked-pin) or their references went away by a put the audit could not
  * see, put_page() being inline (pin-then-put). A small folio holds one reference per mapping
  * and 1024 per pin; a large one one reference per pin at least.
+ *
+ * A record that does not fit the seq buffer is dropped and the element shown again on the
+ * next read (kernel/bpf/bpf_iter.c, bpf_seq_read()): the merged state changes only once every
+ * write of an element went through. The final call (no element) writes what is merged.
  */
 SEC("iter/bpf_map_elem")
 int reconcile(struct bpf_iter__bpf_map_elem *ctx)
@@ -1198,9 +1240,15 @@ int reconcile(struct bpf_iter__bpf_map_elem *ctx)
 	__u64 *key = ctx->key;
 	struct pa_event ev = {};
 	struct page_head head;
-	long ref, map, need, deficit;
+	long ref, map, need, deficit, leaked;
+	bool flush;
 
-	if (!key || !e || !e->outstanding)
+	if (!key || !e) {
+		if (walk_have_pending && !bpf_seq_write(seq, &walk_pending, sizeof(walk_pending)))
+			walk_have_pending = false;
+		return 0;
+	}
+	if (!e->outstanding)
 		return 0;
 	ev.folio = *key;
 	ev.pin = e->pin;
@@ -1228,20 +1276,42 @@ int reconcile(struct bpf_iter__bpf_map_elem *ctx)
 	ev.refcount = ref;
 	ev.mapcount = ev.large ? 0 : map;
 	deficit = need - ref;
+	if (deficit > e->outstanding)
+		deficit = e->outstanding;
+	leaked = e->outstanding - (deficit > 0 ? deficit : 0);
+
+	flush = walk_have_pending && leaked > 0 && !same_walk_group(&walk_pending, &ev);
+	if (flush && bpf_seq_write(seq, &walk_pending, sizeof(walk_pending)))
+		return 0;
 	if (deficit > 0) {
 		ev.class = PA_PIN_THEN_PUT;
-		ev.pages = deficit < e->outstanding ? deficit : e->outstanding;
-		bpf_seq_write(seq, &ev, sizeof(ev));
-		if (ev.pages == e->outstanding)
+		ev.pages = deficit;
+		if (bpf_seq_write(seq, &ev, sizeof(ev)))
 			return 0;
-		ev.outstanding = e->outstanding - ev.pages;
+	}
+	/* every write went through: commit */
+	walk_folios++;
+	if (flush)
+		walk_have_pending = false;
+	if (leaked <= 0)
+		return 0;
+	if (walk_have_pending) {
+		walk_pending.pages += leaked;
+		walk_pending.outstanding += leaked;
+		walk_pending.folios++;
+		if (ev.pin.ts < walk_pending.pin.ts)
+			walk_pending.pin.ts = ev.pin.ts;	/* the group's oldest pin */
+		return 0;
 	}
 	ev.class = PA_LEAKED_PIN;
-	ev.pages = e->outstanding - (deficit > 0 ? deficit : 0);
+	ev.pages = leaked;
+	ev.outstanding = leaked;
+	ev.folios = 1;
 	ev.release.stack_id = -1;	/* a leak has no release site */
 	ev.release.ts = 0;
 	ev.put_at_bio = 0;
-	bpf_seq_write(seq, &ev, sizeof(ev));
+	walk_pending = ev;
+	walk_have_pending = true;
 	return 0;
 }
 

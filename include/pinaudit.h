@@ -144,7 +144,7 @@ struct pa_event {
 	__u8 bio_flag;		/* enum pa_bio_flag: the pin's page went out in a bio */
 	__u8 put_at_bio;	/* the release site is that bio's completion */
 	__u32 dev;		/* the bio's device, kernel dev_t */
-	__u32 pad;
+	__u32 folios;		/* the walk's leaked pins: folios merged in this record (0: one) */
 	__u64 end_io;		/* the bio's bi_end_io */
 	struct pa_origin origin;	/* where the pin was taken */
 };

@@ -59,6 +59,7 @@ static const struct hook_def defs[] = {
 	/* release sites the detector looks into */
 	{ "put", PUT_ARRAY, { "release_pages" } },
 	{ "free", TP_FREE, { "mm_page_free" } },
+	{ "free", TP_FREE, { "mm_page_free_batched" } },
 	/* the bio check: a pinned page in a bio whose completion puts it (release site, at once) */
 	{ "bio", BIO_SUBMIT, { "submit_bio" } },
 	{ "bio", BIO_END, { "bio_endio" } },
@@ -465,8 +466,13 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		skel->rodata->slot_put_array = slot;
 		break;
 	case TP_FREE:
-		k->entry = skel->progs.tp_page_free;
-		skel->rodata->slot_free = slot;
+		if (!strcmp(k->func, "mm_page_free")) {
+			k->entry = skel->progs.tp_page_free;
+			skel->rodata->slot_free = slot;
+		} else {
+			k->entry = skel->progs.tp_page_free_batched;
+			skel->rodata->slot_free_batched = slot;
+		}
 		break;
 	case BIO_SUBMIT:
 		k->entry = skel->progs.fentry_bio_submit;

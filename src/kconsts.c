@@ -2,6 +2,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include "kconsts.h"
+#include "pinaudit.h"
 #include "pinaudit.skel.h"
 
 /* value of the enumerator NAME in any enum of the kernel's BTF; DFLT if none */

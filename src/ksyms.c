@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Reads /proc/kallsyms once; lookups by name by binary search. */
+/*
+ * Reads /proc/kallsyms once: lookups by name through a hash table, by address by binary
+ * search. 168,000 lines on 6.12: under TCG every sort of them costs tenths of a second.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +11,10 @@
 
 struct ksym {
 	unsigned long addr;
-	char type;
 	char *name;
 	char *module;
+	int next;	/* the next symbol of the same name's hash bucket, -1: none */
+	char type;
 };
 
 /* a module's memory, from /proc/modules: its symbols lie in [start, end) */
@@ -25,17 +29,41 @@ struct ksyms {
 	struct ksym *syms;
 	struct ksym **by_addr;	/* functions only, sorted by address */
 	int nr, cap, nr_funcs;
+	int *buckets;		/* first symbol of each hash bucket, -1: none */
+	unsigned int nr_buckets;	/* a power of two */
 	char *names;	/* the file's text; every name and module points into it */
 };
 
-static int by_name(const void *a, const void *b)
+/* FNV-1a */
+static unsigned int name_hash(const char *s)
 {
-	const struct ksym *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
+	unsigned int h = 2166136261u;
 
-	if (c)
-		return c;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static int index_names(struct ksyms *ks)
+{
+	unsigned int n = 1;
+	int i;
+
+	while (n < 2u * (unsigned int)ks->nr + 1)
+		n <<= 1;
+	ks->buckets = malloc(n * sizeof(*ks->buckets));
+	if (!ks->buckets)
+		return -ENOMEM;
+	memset(ks->buckets, 0xff, n * sizeof(*ks->buckets));
+	ks->nr_buckets = n;
+	/* chained in reverse, so each chain lists its symbols in file order */
+	for (i = ks->nr - 1; i >= 0; i--) {
+		unsigned int b = name_hash(ks->syms[i].name) & (n - 1);
+
+		ks->syms[i].next = ks->buckets[b];
+		ks->buckets[b] = i;
+	}
+	return 0;
 }
 
 static int by_addr(const void *a, const void *b)
@@ -43,6 +71,30 @@ static int by_addr(const void *a, const void *b)
 	const struct ksym *x = *(const struct ksym **)a, *y = *(const struct ksym **)b;
 
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/*
+ * Sorts the function pointers by address. /proc/kallsyms lists the core kernel in address
+ * order; only what follows (modules, BPF) may not be: sort that tail, then merge.
+ */
+static int sort_by_addr(struct ksym **a, int n)
+{
+	struct ksym **tmp;
+	int k = 1, i, j, o;
+
+	while (k < n && a[k - 1]->addr <= a[k]->addr)
+		k++;
+	if (k >= n)
+		return 0;
+	qsort(a + k, n - k, sizeof(*a), by_addr);
+	tmp = malloc(n * sizeof(*a));
+	if (!tmp)
+		return -ENOMEM;
+	for (i = 0, j = k, o = 0; i < k || j < n;)
+		tmp[o++] = j >= n || (i < k && a[i]->addr <= a[j]->addr) ? a[i++] : a[j++];
+	memcpy(a, tmp, n * sizeof(*a));
+	free(tmp);
+	return 0;
 }
 
 /* the whole file in one buffer: /proc/kallsyms has no size, read until EOF */
@@ -75,9 +127,21 @@ static char *slurp(FILE *f, size_t *len)
 static int parse_line(char *line, struct ksym *s)
 {
 	char *p = line, *end;
+	int digits = 0;
 
-	s->addr = strtoul(p, &end, 16);
-	if (end == p || *end != ' ' || !end[1] || end[2] != ' ')
+	/* the address in hex, by hand: strtoul() was a sixth of the load */
+	for (s->addr = 0, end = p; digits < 16; end++, digits++) {
+		unsigned int c = (unsigned char)*end, v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			v = (c | 0x20) - 'a' + 10;
+		else
+			break;
+		s->addr = s->addr << 4 | v;
+	}
+	if (!digits || *end != ' ' || !end[1] || end[2] != ' ')
 		return 0;
 	s->type = end[1];
 	s->name = p = end + 3;
@@ -180,8 +244,9 @@ struct ksyms *ksyms__load(const char *path)
 		}
 		ks->nr += parse_line(line, &ks->syms[ks->nr]);
 	}
-	if (ks->nr)
-		qsort(ks->syms, ks->nr, sizeof(*ks->syms), by_name);
+	err = index_names(ks);
+	if (err)
+		goto out;
 	ks->by_addr = calloc(ks->nr ? ks->nr : 1, sizeof(*ks->by_addr));
 	if (!ks->by_addr) {
 		err = -ENOMEM;
@@ -190,8 +255,9 @@ struct ksyms *ksyms__load(const char *path)
 	for (i = 0; i < ks->nr; i++)
 		if (ks->syms[i].type == 't' || ks->syms[i].type == 'T')
 			ks->by_addr[ks->nr_funcs++] = &ks->syms[i];
-	if (ks->nr_funcs)
-		qsort(ks->by_addr, ks->nr_funcs, sizeof(*ks->by_addr), by_addr);
+	err = sort_by_addr(ks->by_addr, ks->nr_funcs);
+	if (err)
+		goto out;
 	if (!path && ksyms__load_modules(ks, "/proc/modules") == -ENOMEM)
 		err = -ENOMEM;
 out:
@@ -209,43 +275,48 @@ void ksyms__free(struct ksyms *ks)
 	if (!ks)
 		return;
 	free(ks->mods);
+	free(ks->buckets);
 	free(ks->by_addr);
 	free(ks->syms);
 	free(ks->names);
 	free(ks);
 }
 
-static const struct ksym *find(const struct ksyms *ks, const char *name)
+/* the first symbol of NAME's bucket (follow ->next, comparing names), NULL if none */
+static const struct ksym *bucket(const struct ksyms *ks, const char *name)
 {
-	int lo = 0, hi = ks->nr - 1, found = -1;
+	int i;
 
-	while (lo <= hi) {
-		int mid = lo + (hi - lo) / 2;
-		int c = strcmp(ks->syms[mid].name, name);
-
-		if (c < 0) {
-			lo = mid + 1;
-		} else {
-			if (!c)
-				found = mid;
-			hi = mid - 1;
-		}
-	}
-	return found < 0 ? NULL : &ks->syms[found];
+	if (!ks->nr_buckets)
+		return NULL;
+	i = ks->buckets[name_hash(name) & (ks->nr_buckets - 1)];
+	return i < 0 ? NULL : &ks->syms[i];
 }
+
+#define for_each_named(ks, s, name)						\
+	for (s = bucket(ks, name); s; s = s->next < 0 ? NULL : &(ks)->syms[s->next])	\
+		if (!strcmp(s->name, name))
 
 unsigned long ksyms__addr(const struct ksyms *ks, const char *name)
 {
-	const struct ksym *s = find(ks, name);
+	const struct ksym *s;
+	unsigned long addr = 0;
+	bool found = false;
 
-	return s ? s->addr : 0;
+	/* a name given twice (a static in two files): the lowest address, whatever the order */
+	for_each_named(ks, s, name) {
+		if (!found || s->addr < addr)
+			addr = s->addr;
+		found = true;
+	}
+	return addr;
 }
 
 bool ksyms__is_func(const struct ksyms *ks, const char *name)
 {
-	const struct ksym *s = find(ks, name);
+	const struct ksym *s;
 
-	for (; s && s < ks->syms + ks->nr && !strcmp(s->name, name); s++)
+	for_each_named(ks, s, name)
 		if (s->type == 't' || s->type == 'T')
 			return true;
 	return false;

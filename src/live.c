@@ -111,8 +111,10 @@ static int add_record(void *ctx, const struct pa_event *e)
 	if (!g)
 		return -ENOMEM;
 	g->pages += e->pages;
-	/* a folio whose pins are part leaked, part put comes as two records, the put first */
-	if (e->class != PA_PIN_THEN_PUT || e->pages == e->outstanding)
+	/* leaked pins come merged (folios); a folio part put, part leaked, in both records */
+	if (e->class != PA_PIN_THEN_PUT)
+		g->folios += e->folios ? e->folios : 1;
+	else if (e->pages == e->outstanding)
 		g->folios++;
 	age = l->now_ns > (double)e->pin.ts ? (l->now_ns - (double)e->pin.ts) / 1e9 : 0;
 	if (age > g->age)

@@ -21,11 +21,12 @@ int reconcile__walk(struct pinaudit_bpf *skel, walk_fn fn, void *ctx, unsigned l
 	struct bpf_link *link;
 	char buf[256 * sizeof(struct pa_event)];	/* past bpf_iter's 32 KiB seq buffer */
 	size_t have = 0;
-	__u64 last = 0;
 	int fd, err = 0;
 	ssize_t n;
 
 	*folios = 0;
+	skel->bss->walk_have_pending = false;	/* left over by a walk that failed */
+	skel->bss->walk_folios = 0;
 	linfo.map.map_fd = bpf_map__fd(skel->maps.ledger);
 	opts.link_info = &linfo;
 	opts.link_info_len = sizeof(linfo);
@@ -46,10 +47,6 @@ int reconcile__walk(struct pinaudit_bpf *skel, walk_fn fn, void *ctx, unsigned l
 			struct pa_event e;
 
 			memcpy(&e, buf + off, sizeof(e));
-			/* a folio gives one record, or two in a row when part of its pins leaked */
-			if (e.folio != last)
-				(*folios)++;
-			last = e.folio;
 			err = fn(ctx, &e);
 			if (err)
 				goto out_fd;
@@ -59,6 +56,7 @@ int reconcile__walk(struct pinaudit_bpf *skel, walk_fn fn, void *ctx, unsigned l
 	}
 	if (n < 0)
 		err = -errno;
+	*folios = skel->bss->walk_folios;
 out_fd:
 	close(fd);
 out:

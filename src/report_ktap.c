@@ -27,11 +27,12 @@ static void class_diagnostics(FILE *f, const struct audit *a, int class, unsigne
 		if (x->class != class)
 			continue;
 		*pages += x->pages;
-		report__escape(x->comm, comm, sizeof(comm));
+		report__escape(x->tgid ? x->comm : x->release_comm, comm, sizeof(comm));
 		report__origin_label(&x->origin, label, sizeof(label));
-		fprintf(f, "# %s: %llu page%s in %llu folio%s, pinned by %s (pid %u), %s\n",
+		fprintf(f, "# %s: %llu page%s in %llu folio%s, %s by %s (pid %u), %s\n",
 			class__name(class), x->pages, x->pages == 1 ? "" : "s", x->folios,
-			x->folios == 1 ? "" : "s", comm, x->tgid, label);
+			x->folios == 1 ? "" : "s", x->tgid ? "pinned" : "unpinned", comm,
+			x->tgid ? x->tgid : x->release_pid, label);
 	}
 }
 

@@ -157,12 +157,19 @@ static void finding_lines(FILE *f, const struct finding *x, const struct ksyms *
 {
 	char comm[80], label[LABEL_LEN], path[192];
 
-	report__escape(x->comm, comm, sizeof(comm));
-	fprintf(f, "\n%s: %llu page%s in %llu folio%s%s, pinned by %s%s (pid %u)%s%s\n",
-		class__name(x->class), x->pages, x->pages == 1 ? "" : "s", x->folios,
-		x->folios == 1 ? "" : "s", x->large ? " (large)" : "", comm,
-		x->kthread ? " [kernel thread]" : "", x->tgid, x->longterm ? ", long-term" : "",
-		x->class == PA_LEAKED_PIN && x->task_exited ? ", outlives its process" : "");
+	fprintf(f, "\n%s: %llu page%s in %llu folio%s%s, ", class__name(x->class), x->pages,
+		x->pages == 1 ? "" : "s", x->folios, x->folios == 1 ? "" : "s",
+		x->large ? " (large)" : "");
+	if (x->tgid) {
+		report__escape(x->comm, comm, sizeof(comm));
+		fprintf(f, "pinned by %s%s (pid %u)%s%s\n", comm,
+			x->kthread ? " [kernel thread]" : "", x->tgid,
+			x->longterm ? ", long-term" : "",
+			x->class == PA_LEAKED_PIN && x->task_exited ? ", outlives its process" : "");
+	} else {	/* get-then-unpin: no pin was ever seen, a FOLL_GET reference unpinned */
+		report__escape(x->release_comm, comm, sizeof(comm));
+		fprintf(f, "no pin seen, unpinned by %s (pid %u)\n", comm, x->release_pid);
+	}
 	report__origin_label(&x->origin, label, sizeof(label));
 	if (x->origin.fs[0])
 		fprintf(f, "    where: %s, entry path %s\n", label,

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <bpf/libbpf.h>
+#include "pinaudit.h"
 #include "pinaudit.skel.h"
 #include "resources.h"
 

@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-# The stress run (tests/vm/stress.sh) for STRESS_SECS (default 60) where the module builds:
-# mixed real load with bugs injected at random, every one caught, nothing else. `make stress`
-# runs it for 10 minutes.
+# The stress run (tests/vm/stress.sh) for STRESS_SECS (default 60): mixed real load with bugs
+# injected at random, every one caught, nothing else. In make test on 6.1 only (the module
+# builds there, and its guest ends first); `make stress` runs it on 6.1 and 6.12 for 10 minutes.
+[ "$KLABEL" = 6.1 ] || [ -n "${STRESS_SECS:-}" ] || return 0
 module_builds || return 0
 part=$(tests/vm/stress.sh "${STRESS_SECS:-60}" 2>&1 | tee "$T/stress.log" |
 	grep -E '^[0-9]+ passed, [0-9]+ failed$')
-grep -E '^(ok|not ok|STRESS)' "$T/stress.log"
+grep -E '^(ok|not ok|STRESS|\{)' "$T/stress.log"
 if [ -n "$part" ]; then
 	pass=$((pass + ${part%% passed*})); f=${part#*passed, }; fail=$((fail + ${f%% failed*}))
 else
