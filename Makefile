@@ -3,7 +3,7 @@
 #   make              the pinaudit binary (dynamic)
 #   make STATIC=1     a fully static binary (libbpf.a, libelf.a, libz.a, glibc)
 #   make deps         Debian packages, virtme-ng + virtiofsd, the kernel matrix (cache: PINAUDIT_CACHE)
-#   make test         host unit tests (plain, ASan+UBSan), the fuzzers for 20 s each, then the
+#   make test         host unit tests (plain, ASan+UBSan), the fuzzers for 10 s each, then the
 #                     VM matrix on every kernel
 #   make fuzz         the libFuzzer targets (FUZZ_SECONDS each)
 #   make demo         boots 6.12 and runs pinaudit -- fio on ext4 over brd

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -274,6 +276,13 @@ static int session__audit(struct session *s, struct audit *audit)
 	 * report is out.
 	 */
 	s->skel->bss->window_closed = true;
+	/*
+	 * Programs already past their check when it closed may still be counting: they run
+	 * under RCU (preemption or migration disabled), so one grace period sees them out.
+	 * membarrier(MEMBARRIER_CMD_GLOBAL) is synchronize_rcu() (kernel/sched/membarrier.c).
+	 */
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		usleep(20000);
 	audit->window_cpu_seconds = resources__cpu_seconds() - cpu0;
 	events__poll(s->events, 0);
 	if (audit->detector_off) {

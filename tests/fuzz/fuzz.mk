@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # libFuzzer targets (clang -fsanitize=fuzzer, Debian's libclang-rt-14-dev), with ASan and UBSan:
-#   make fuzz                    builds them and runs each for FUZZ_SECONDS (default 20)
+#   make fuzz                    builds them and runs each for FUZZ_SECONDS (default 10)
 #   .output/fuzz/fuzz_env CORPUS  runs one by hand (libFuzzer's own options apply)
 # Included by the top-level Makefile (OUTPUT, INCLUDES, CFLAGS). The corpus of each target is
 # seeded from tests/fuzz/corpus/TARGET and grows in .output/fuzz/corpus-TARGET.
@@ -8,7 +8,7 @@
 FUZZ_DIR := tests/fuzz
 FUZZ_OUT := $(OUTPUT)/fuzz
 FUZZ_CC ?= clang
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	      -Wall -Werror -std=gnu11 $(INCLUDES)
 FUZZ_TARGETS := fuzz_env fuzz_ksyms fuzz_report

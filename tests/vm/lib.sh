@@ -2,6 +2,11 @@
 # Helpers for the guest-side test files (tests/vm/t_*.sh), sourced by tests/vm/guest.sh.
 # Every check prints "ok - KERNEL: name" or "not ok - KERNEL: name: why".
 
+# fio, 1 s of 4 KiB I/O over 4 MiB files (laying out bigger ones is most of a run under TCG), and
+# io_uring with registered buffers on the raw null_blk device
+FIO="fio --output=/dev/null --runtime=1 --time_based --bs=4k --size=4M"
+FIXED="$FIO --name=fixed --ioengine=io_uring --fixedbufs --iodepth=16 --rw=randread --direct=1 --filename=/dev/nullb0"
+
 ok() { pass=$((pass + 1)); echo "ok - $KLABEL: $1"; }
 not_ok() { fail=$((fail + 1)); echo "not ok - $KLABEL: $1: $2"; }
 check() {	# check NAME CMD...: passes when CMD succeeds; returns CMD's success

@@ -3,7 +3,6 @@
 # never green, system-wide mode, the wrapped command's status.
 
 modprobe null_blk nr_devices=1 2>/dev/null	# also loaded by t_workloads.sh
-FIXED="fio --output=/dev/null --runtime=1 --time_based --bs=4k --size=16M --name=fixed --ioengine=io_uring --fixedbufs --iodepth=16 --rw=randread --direct=1 --filename=/dev/nullb0"
 audit kprobe-mode-fixedbufs 0 16 -- --mode kprobe -- $FIXED
 check "--mode kprobe attached accounting hooks as kprobes" jq -e \
 	'[.hooks[] | select(.accounting) | .mode | test("^k(ret)?probe$")] | all' "$T/kprobe-mode-fixedbufs.json"

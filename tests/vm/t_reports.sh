@@ -68,7 +68,6 @@ sed 's/^/# | /' "$T/text.out"
 umount "$T/text-ext4" "$T/text-xfs" "$T/text-btrfs"
 
 # --- KTAP: a clean run --------------------------------------------------------------------------
-FIXED="fio --output=/dev/null --runtime=1 --time_based --bs=4k --size=16M --name=fixed --ioengine=io_uring --fixedbufs --iodepth=16 --rw=randread --direct=1 --filename=/dev/nullb0"
 "$PA" --ktap -o "$T/clean.ktap" -- $FIXED >/dev/null 2>&1
 rc=$?
 check "--ktap on a clean run: exit 0" [ $rc = 0 ]
