@@ -6,7 +6,7 @@
 #   make test         host unit tests (plain, ASan+UBSan), the fuzzers for 10 s each, then the
 #                     VM matrix on every kernel
 #   make fuzz         the libFuzzer targets (FUZZ_SECONDS each)
-#   make demo         boots 6.12 and runs pinaudit -- fio on ext4 over brd
+#   make demo         boots 6.12 and runs pinaudit --census -- fio on ext4, xfs and btrfs over brd
 #   make vmlinux      regenerates bpf/vmlinux.h from a matrix kernel's BTF (VMLINUX_KVER, default 6.12)
 #   make kmod         the fault-injection module for 6.1 and 6.12, and its driver
 #   make stress       10 minutes of mixed load with injected bugs, in 6.12 and 6.1 guests at once
