@@ -76,24 +76,19 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* the ledger: folio -> pins outstanding (sized by --max-folios before load) */
+/*
+ * The ledger: folio -> pins outstanding (sized by --max-folios before load). An entry lives
+ * until its folio is freed, never deleted when its pins come back: the last unpin of one I/O
+ * runs while the next pin of the same buffer may already be in flight (iomap_dio_bio_end_io()
+ * wakes a synchronous submitter before bio_release_pages() unpins), and a delete there would
+ * take that pin with it. A free cannot race with a pin: the folio holds no reference left.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 262144);
 	__type(key, __u64);
 	__type(value, struct pa_folio);
 } ledger SEC(".maps");
-
-/*
- * Folios whose pins all came back recently, with who pinned them last: tells a double unpin
- * from an unpin of a FOLL_GET page once the ledger entry is gone. Forgotten when freed.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct pa_task_ctx);
-} recent SEC(".maps");
 
 /*
  * FOLL_GET references a thread took on a pinned folio (one the ledger tracks), until that
@@ -459,8 +454,9 @@ static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32
 		if (!e)
 			return;
 	}
-	if (!e->outstanding) {
+	if (!e->outstanding) {	/* a new first pin: nothing of the previous ones is its own */
 		task_ctx(ctx, &e->pin, false);
+		e->put = (struct pa_task_ctx){ .stack_id = -1 };
 		e->pin.stack_id = site_stack(ctx, o, flags);
 		e->pin.longterm = !!(flags & foll_longterm);
 		e->bio = 0;
@@ -506,7 +502,7 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		if (!task_origin(&o))
 			caller_origin(&o, site_stack(ctx, &o, flags));
 		origin_add(&o, REF_GET, refs);
-		if (e && detect) {
+		if (e && e->outstanding && detect) {
 			struct task_folio k = { .folio = folio };
 			__u64 ts = bpf_ktime_get_ns();
 
@@ -549,8 +545,7 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs)
 	held = page_head_held_pins(&head, folio, large);
 
 	if (held < refs) {
-		struct pa_task_ctx *last = bpf_map_lookup_elem(&recent, &folio);
-		const struct pa_task_ctx *pin = e && e->pins ? &e->pin : last;
+		const struct pa_task_ctx *pin = e && e->pins ? &e->pin : NULL;
 		/* an earlier unpin by a thread that had only a FOLL_GET on it: that was the misuse */
 		struct pa_task_ctx *culprit = nr_suspects ? bpf_map_lookup_elem(&suspects, &folio)
 							  : NULL;
@@ -569,7 +564,16 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs)
 		origin_add(&none, REF_UNPIN, refs);
 		return;
 	}
-	origin_add(&e->origin, REF_UNPIN, refs);
+	covered = e->outstanding < refs ? e->outstanding : refs;
+	if (covered)
+		origin_add(&e->origin, REF_UNPIN, covered);
+	if (refs > covered) {	/* pins older than the audit, or none at all (emitted above) */
+		struct pa_origin none = {};
+
+		origin_add(&none, REF_UNPIN, refs - covered);
+		if (held >= refs)
+			count(PA_PREEXISTING_UNPINS, refs - covered);
+	}
 	if (held >= refs && e->gets) {
 		struct task_folio k = { .folio = folio, .tid = (__u32)bpf_get_current_pid_tgid() };
 
@@ -583,17 +587,8 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs)
 		}
 	}
 	__sync_fetch_and_add(&e->unpins, refs);
-	covered = e->outstanding < refs ? e->outstanding : refs;
-	if (held >= refs && refs > covered)
-		count(PA_PREEXISTING_UNPINS, refs - covered);
 	/* no fetching atomics: 5.10 lacks BPF_FETCH (5.12); plain XADD, then a read */
 	__sync_fetch_and_add(&e->outstanding, -covered);
-	if (!e->outstanding) {
-		struct pa_task_ctx pin = e->pin;
-
-		bpf_map_update_elem(&recent, &folio, &pin, BPF_ANY);
-		bpf_map_delete_elem(&ledger, &folio);
-	}
 }
 
 /* one unpin of REFS references of FOLIO: nr_foll_pin_released += refs, zero page aside */
@@ -836,7 +831,6 @@ static __always_inline void page_freed(void *ctx, __u32 slot, __u64 folio)
 	struct pa_folio *e;
 
 	count(PA_HOOK_CALLS + slot, 1);
-	bpf_map_delete_elem(&recent, &folio);
 	if (nr_suspects)
 		bpf_map_delete_elem(&suspects, &folio);
 	e = bpf_map_lookup_elem(&ledger, &folio);

@@ -88,8 +88,9 @@ static const struct argp_option opts[] = {
 	  "device name (ram0), major:minor, or a mount point", 4 },
 	{ NULL, 0, NULL, 0, "Detector:", 1 },
 	{ "max-folios", OPT_MAX_FOLIOS, "N", 0,
-	  "Size of the pin ledger in folios (default 262144: 1 GiB of 4 KiB pages); a full "
-	  "ledger makes the audit incomplete", 1 },
+	  "Size of the pin ledger in folios (default 262144: 1 GiB of 4 KiB pages); a folio "
+	  "pinned during the audit keeps its entry until freed; a full ledger makes the audit "
+	  "incomplete", 1 },
 	{ "ringbuf-kib", OPT_RINGBUF, "KIB", 0,
 	  "Size of the findings ring buffer in KiB, a power of two from 4 (default 256); "
 	  "findings it has no room for make the audit incomplete", 1 },

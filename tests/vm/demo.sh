@@ -5,7 +5,7 @@
 # pinaudit's status.
 set -eu
 cd "$(dirname "$0")/../.."
-modprobe brd rd_nr=3 rd_size=262144
+modprobe brd rd_nr=3 rd_size=409600	# xfs wants > 300 MB
 i=0
 for fs in ext4 xfs btrfs; do
 	mkdir -p /tmp/$fs
