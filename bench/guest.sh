@@ -58,6 +58,24 @@ for engine in libaio uring-fixed; do
 	done
 done
 
+# --- profile: where the time of each program goes (kernel.bpf_stats_enabled: run count and
+# run time per program, read with bpftool while the programs are still attached). A run of its
+# own: the statistics cost time too, so no IOPS above comes from a run with them on.
+sysctl -qw kernel.bpf_stats_enabled=1
+before=$(bpftool -j prog show | jq -c '[.[].id]')
+for engine in libaio uring-fixed; do
+	for cfg in empty pinaudit; do
+		flag=""; [ $cfg = empty ] && flag=--empty-hooks
+		"$PA" $flag -o /dev/null -- sh -c "fio $(fio_args $engine) >/dev/null; \
+			bpftool -j prog show >$T/prof.json" 2>"$T/prof.err"
+		jq -r --argjson before "$before" --arg p "BENCH|$KLABEL|prof|$engine|$cfg|$SECS" \
+			'.[] | select(.id as $i | $before | index($i) | not) | select(.run_cnt > 0) |
+			"\($p)|\(.name)|\(.run_cnt)|\(.run_time_ns)"' "$T/prof.json" 2>/dev/null ||
+			echo "BENCH|$KLABEL|error|profile $cfg $engine: $(tail -n 2 "$T/prof.err")"
+	done
+done
+sysctl -qw kernel.bpf_stats_enabled=0
+
 # --- scale: 1 GiB pinned (262,144 small folios; 512 THP folios), held past the command -------
 hold() {	# MODE
 	"$PINHOLD" "$1" 262144 >"$T/hold.out" 2>&1 &
