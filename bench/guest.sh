@@ -66,7 +66,7 @@ before=$(bpftool -j prog show | jq -c '[.[].id]')
 for engine in libaio uring-fixed; do
 	for cfg in empty pinaudit; do
 		flag=""; [ $cfg = empty ] && flag=--empty-hooks
-		"$PA" $flag -o /dev/null -- sh -c "fio $(fio_args $engine) >/dev/null; \
+		"$PA" $flag -o /dev/null -- sh -c "fio $(echo $(fio_args $engine)) >/dev/null; \
 			bpftool -j prog show >$T/prof.json" 2>"$T/prof.err"
 		jq -r --argjson before "$before" --arg p "BENCH|$KLABEL|prof|$engine|$cfg|$SECS" \
 			'.[] | select(.id as $i | $before | index($i) | not) | select(.run_cnt > 0) |

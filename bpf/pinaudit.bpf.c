@@ -178,10 +178,11 @@ struct {
 
 /*
  * Threads inside a context hook (direct I/O on a file): where the page references they take
- * come from. Set at the hook's entry, deleted at its return.
+ * come from. Set at the hook's entry, marked left (PA_ORIGIN_NONE) at its return; one entry
+ * per thread, the least recently used dropped when full.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct pa_origin);
@@ -311,7 +312,7 @@ static __always_inline bool task_origin(struct pa_origin *o)
 	__u32 tid = bpf_get_current_pid_tgid();
 	struct pa_origin *c = bpf_map_lookup_elem(&io_ctx, &tid);
 
-	if (!c)
+	if (!c || c->kind == PA_ORIGIN_NONE)	/* none, or left (ctx_exit()) */
 		return false;
 	*o = *c;
 	return true;
@@ -1324,7 +1325,7 @@ int reconcile(struct bpf_iter__bpf_map_elem *ctx)
 static __always_inline void ctx_enter(__u32 slot, struct kiocb *iocb)
 {
 	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
-	struct pa_origin o = { .kind = PA_ORIGIN_FILE, .hook = slot };
+	struct pa_origin o = { .kind = PA_ORIGIN_FILE, .hook = slot }, *c;
 	__u32 tid = bpf_get_current_pid_tgid();
 
 	count(PA_HOOK_CALLS + slot, 1);
@@ -1334,14 +1335,24 @@ static __always_inline void ctx_enter(__u32 slot, struct kiocb *iocb)
 		o.where = (__u64)BPF_CORE_READ(inode, i_sb);
 		o.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	}
-	bpf_map_update_elem(&io_ctx, &tid, &o, BPF_ANY);
+	/*
+	 * A thread's entry is written in place once it has one: a hash update and delete per
+	 * I/O cost 1.3 + 0.7 us under TCG (bench, bpf_stats), two lookups a fraction of that.
+	 */
+	c = bpf_map_lookup_elem(&io_ctx, &tid);
+	if (c)
+		*c = o;
+	else
+		bpf_map_update_elem(&io_ctx, &tid, &o, BPF_ANY);
 }
 
 static __always_inline void ctx_exit(void)
 {
 	__u32 tid = bpf_get_current_pid_tgid();
+	struct pa_origin *c = bpf_map_lookup_elem(&io_ctx, &tid);
 
-	bpf_map_delete_elem(&io_ctx, &tid);
+	if (c)
+		c->kind = PA_ORIGIN_NONE;
 }
 
 const volatile __u32 slot_ctx[4] = {};
