@@ -67,8 +67,9 @@ check "text report: a clean run says so in one line" grep -q "^clean: no finding
 sed 's/^/# | /' "$T/text.out"
 umount "$T/text-ext4" "$T/text-xfs" "$T/text-btrfs"
 
-# --- KTAP: a clean run --------------------------------------------------------------------------
-"$PA" --ktap -o "$T/clean.ktap" -- $FIXED >/dev/null 2>&1
+# --- KTAP: a clean run (examples/dio-raw.fio on null_blk) ----------------------------------------
+DEV=/dev/nullb0 "$PA" --ktap -o "$T/clean.ktap" -- fio --readonly --output=/dev/null \
+	examples/dio-raw.fio >/dev/null 2>&1
 rc=$?
 check "--ktap on a clean run: exit 0" [ $rc = 0 ]
 check "--ktap: valid KTAP version 1 (plan matches the results)" ktap_valid "$T/clean.ktap"
