@@ -21,7 +21,7 @@ FUZZ_SRCS_fuzz_report := src/model.c src/json_writer.c src/report_json.c src/rep
 $(FUZZ_OUT):
 	mkdir -p $@
 
-$(FUZZ_OUT)/%: $(FUZZ_DIR)/%.c $(HDRS) $(wildcard src/*.c) | $(FUZZ_OUT)
+$(FUZZ_OUT)/%: $(FUZZ_DIR)/%.c $(HDRS) $(wildcard src/*.c) tests/unit/utf8_strict.h | $(FUZZ_OUT)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_SRCS_$*) -o $@
 
 .PHONY: fuzz fuzz-build

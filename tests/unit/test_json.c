@@ -15,42 +15,18 @@
 #include "pinaudit.h"
 #include "report.h"
 #include "test.h"
+#include "utf8_strict.h"
 
-/* RFC 3629: shortest forms only, no surrogates, nothing above U+10FFFF */
+/* the whole of S[0..N) is UTF-8 */
 static bool utf8_strict(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
+	int len;
 
 	while (i < n) {
-		unsigned char c = s[i];
-		unsigned char lo = 0x80, hi = 0xbf;
-		int len, k;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			len = 2;
-		else if (c >= 0xe0 && c <= 0xef)
-			len = 3;
-		else if (c >= 0xf0 && c <= 0xf4)
-			len = 4;
-		else
+		len = utf8_strict_len(s + i, n - i);
+		if (!len)
 			return false;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-		else if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-		if (i + len > n || s[i + 1] < lo || s[i + 1] > hi)
-			return false;
-		for (k = 2; k < len; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-				return false;
 		i += len;
 	}
 	return true;
