@@ -272,7 +272,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'd':
 		return parse_long(arg, "duration", 1, 365L * 24 * 3600, "seconds", &env->duration);
-		break;
 	case 'v':
 		env->verbose++;
 		break;
@@ -291,8 +290,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return parse_long(arg, "--top", 1, 10000, "rows", &env->top);
 	case OPT_PID:
 		err = parse_long(arg, "--pid", 1, 4194304, NULL, &v);	/* PID_MAX_LIMIT */
+		if (err)
+			return err;
 		env->pid = v;
-		return err;
+		break;
 	case OPT_COMM:
 		if (!*arg || strlen(arg) > 15)
 			return usage_error("invalid --comm '%s': expected a task name of 1 to 15 bytes",

@@ -102,13 +102,13 @@ int events__add(struct audit *a, int stacks_fd, struct origins *origins, const s
 
 	if (last.a == a && last.nr_findings == a->nr_findings && last.group >= 0 &&
 	    same_raw_group(&last.e, e)) {
-		audit__grow_finding(a, last.group, e->pages, e->folios ? e->folios : 1);
+		audit__grow_finding(a, last.group, e->pages, event__folios(e));
 		return 0;
 	}
 
 	f.class = e->class;
 	f.pages = e->pages;
-	f.folios = e->folios ? e->folios : 1;
+	f.folios = event__folios(e);
 	f.pid = e->pin.pid;
 	f.tgid = e->pin.tgid;
 	memcpy(f.comm, e->pin.comm, sizeof(f.comm) - 1);

@@ -3,9 +3,9 @@
 #define __PA_EVENTS_H
 
 #include "model.h"
+#include "pinaudit.h"
 
 struct pinaudit_bpf;
-struct pa_event;
 struct events;
 struct origins;
 
@@ -19,6 +19,12 @@ void events__free(struct events *ev);
 
 /* stack ID of the stack map STACKS_FD into S (depth 0 when lost or ID < 0) */
 void stack__read(int stacks_fd, int id, struct stack *s);
+
+/* the folios a record covers: the walk merges a group's leaked folios into one (0: one) */
+static inline unsigned int event__folios(const struct pa_event *e)
+{
+	return e->folios ? e->folios : 1;
+}
 
 /* one finding record (ring buffer or ledger walk) into the model, stacks resolved */
 int events__add(struct audit *a, int stacks_fd, struct origins *origins, const struct pa_event *e);

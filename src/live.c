@@ -113,7 +113,7 @@ static int add_record(void *ctx, const struct pa_event *e)
 	g->pages += e->pages;
 	/* leaked pins come merged (folios); a folio part put, part leaked, in both records */
 	if (e->class != PA_PIN_THEN_PUT)
-		g->folios += e->folios ? e->folios : 1;
+		g->folios += event__folios(e);
 	else if (e->pages == e->outstanding)
 		g->folios++;
 	age = l->now_ns > (double)e->pin.ts ? (l->now_ns - (double)e->pin.ts) / 1e9 : 0;
