@@ -4,14 +4,16 @@
 # null_blk, libaio O_DIRECT and io_uring registered buffers; per round, each configuration in
 # turn: untraced / --empty-hooks (the same attach points, programs that return at once) /
 # pinaudit. Scale: 1 GiB pinned through io_uring, small folios and THP. Prints BENCH|... lines
-# (bench/report turns them into the table of docs/performance.md).
+# (bench/report turns them into the table of docs/performance.md). make bench boots the guest
+# with instruction-counted time (tests/vm/run -i): every figure is then a count of work, the
+# same from one run to the next, so 3 rounds of 3 s suffice.
 set -u
 cd "$(dirname "$0")/.."
 PA=$PWD/pinaudit
 PINHOLD=$PWD/.output/pinhold
 KLABEL=${KLABEL:-$(uname -r)}
-ROUNDS=${BENCH_ROUNDS:-5}
-SECS=${BENCH_SECS:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
+SECS=${BENCH_SECS:-3}
 T=$(mktemp -d /tmp/pinaudit-bench.XXXXXX)
 
 modprobe null_blk nr_devices=1 || { echo "bench: modprobe null_blk failed" >&2; exit 1; }

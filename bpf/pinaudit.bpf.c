@@ -141,6 +141,13 @@ struct {
 	__type(value, __u8);
 } bio_linked SEC(".maps");
 
+/*
+ * Entries in bio_linked and bio_checks (inserts minus deletes): while 0, a completion's entry
+ * and return look up nothing (direct I/O with BIO_PAGE_PINNED, registered buffers: never).
+ * A bio is linked at its submission, before the device can complete it.
+ */
+__s64 nr_bio_linked = 0, nr_bio_checks = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 8192);
@@ -176,25 +183,36 @@ struct {
 	__type(value, struct unpin_mark);
 } unpin_marks SEC(".maps");
 
+/* an unpin API has a hook of its own (where the release is inlined into it: 7.x) */
+const volatile bool unpin_api_hooked = false;
+
 /*
- * Threads inside a context hook (direct I/O on a file): where the page references they take
- * come from. Set at the hook's entry, marked left (PA_ORIGIN_NONE) at its return; one entry
- * per thread, the least recently used dropped when full.
+ * Page references per origin (pins, unpins, gets). An origin is given a slot of origin_refs
+ * once (origins: origin -> slot; origin_slots: slot -> origin, the claim that makes a slot one
+ * origin's without an atomic fetch, which 5.10 lacks); a reference then adds to an array
+ * element by index. A context hook's thread and a ledger entry keep their origin's slot: no
+ * hash of a 16-byte key per pin and per unpin (0.2 us each under TCG).
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct pa_origin);
-} io_ctx SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PA_MAX_ORIGINS);
+	__type(key, struct pa_origin);
+	__type(value, __u32);
+} origins SEC(".maps");
 
-/* page references per origin: pins, unpins, gets */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct pa_origin);
+	__uint(max_entries, PA_MAX_ORIGINS);
+	__type(key, __u32);
+	__type(value, struct pa_origin);
+} origin_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PA_MAX_ORIGINS);
+	__type(key, __u32);
 	__type(value, struct pa_origin_refs);
-} origins SEC(".maps");
+} origin_refs SEC(".maps");
 
 /* kprobe mode only: grab arguments from entry to return, by thread */
 struct {
@@ -224,19 +242,33 @@ static __always_inline long capture_stack(void *ctx)
 	return id;
 }
 
-static __always_inline void task_ctx(void *ctx, struct pa_task_ctx *t, bool stack)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 id = bpf_get_current_pid_tgid();
+/* the typed current task (5.11+): its fields read by plain loads, no helper call each */
+#define HAVE_TASK_BTF bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)
 
-	t->ts = bpf_ktime_get_ns();
+static __always_inline bool current_kthread(void)
+{
+	if (HAVE_TASK_BTF)
+		return bpf_get_current_task_btf()->flags & PF_KTHREAD;
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), flags) & PF_KTHREAD;
+}
+
+/* the current task as a release or pin site; ID: its bpf_get_current_pid_tgid(), NOW: the time */
+static __always_inline void task_ctx_at(void *ctx, struct pa_task_ctx *t, bool stack, __u64 id,
+					__u64 now)
+{
+	t->ts = now;
 	t->pid = (__u32)id;
 	t->tgid = id >> 32;
-	t->kthread = !!(BPF_CORE_READ(task, flags) & PF_KTHREAD);
+	t->kthread = current_kthread();
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	t->stack_id = -1;
 	if (stack)
 		t->stack_id = capture_stack(ctx);
+}
+
+static __always_inline void task_ctx(void *ctx, struct pa_task_ctx *t, bool stack)
+{
+	task_ctx_at(ctx, t, stack, bpf_get_current_pid_tgid(), bpf_ktime_get_ns());
 }
 
 /*
@@ -257,39 +289,51 @@ struct stack_site {
 	__u64 ts;
 };
 
+/*
+ * Per thread, by thread id: the context hook it is in (direct I/O on a file: where the page
+ * references it takes come from; set at the hook's entry, marked left (PA_ORIGIN_NONE) at its
+ * return) and its stack site. One lookup per grab finds both. The least recently used entry
+ * is dropped when full: a thread without one captures its next stack.
+ */
+struct pa_thread {
+	struct pa_origin ctx;
+	__s32 ctx_slot;		/* ctx's slot in origin_refs */
+	__u32 pad;
+	struct stack_site site;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 16384);
 	__type(key, __u32);
-	__type(value, struct stack_site);
-} stack_sites SEC(".maps");
+	__type(value, struct pa_thread);
+} threads SEC(".maps");
 
 #define STACK_REUSES	256
 #define STACK_TTL_NS	(100 * 1000 * 1000)
 
-/* the stack id of a reference the current thread takes now, from ORIGIN, with gup FLAGS */
-static __always_inline long site_stack(void *ctx, const struct pa_origin *origin, __u32 flags)
+/*
+ * The stack id of a reference the current thread (TID, its entry THR or NULL) takes NOW, from
+ * ORIGIN, with gup FLAGS.
+ */
+static __always_inline long site_stack(void *ctx, struct pa_thread *thr, __u32 tid,
+				       const struct pa_origin *origin, __u32 flags, __u64 now)
 {
 	struct stack_site site = {}, *old;
 	struct task_struct *task;
 	struct pt_regs *regs;
-	__u32 tid;
-	__u64 now;
 
-	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs) ||
-	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs) || !HAVE_TASK_BTF)
 		return capture_stack(ctx);
 	task = bpf_get_current_task_btf();
 	if (task->flags & PF_KTHREAD)
 		return capture_stack(ctx);
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	site.ip = BPF_CORE_READ(regs, ip);
-	site.nr = BPF_CORE_READ(regs, orig_ax);
+	site.ip = regs->ip;		/* a typed pointer: plain loads */
+	site.nr = regs->orig_ax;
 	site.origin = *origin;
 	site.flags = flags & (foll_write | foll_longterm);
-	tid = (__u32)bpf_get_current_pid_tgid();
-	now = bpf_ktime_get_ns();
-	old = bpf_map_lookup_elem(&stack_sites, &tid);
+	old = thr ? &thr->site : NULL;
 	if (old && old->stack_id >= 0 && old->ip == site.ip && old->nr == site.nr &&
 	    old->flags == site.flags && old->origin.where == site.origin.where &&
 	    old->origin.dev == site.origin.dev && old->origin.hook == site.origin.hook &&
@@ -300,21 +344,27 @@ static __always_inline long site_stack(void *ctx, const struct pa_origin *origin
 	}
 	site.stack_id = capture_stack(ctx);
 	site.ts = now;
-	bpf_map_update_elem(&stack_sites, &tid, &site, BPF_ANY);
+	if (old) {
+		*old = site;
+	} else {
+		struct pa_thread t = { .site = site, .ctx_slot = -1 };	/* ctx: PA_ORIGIN_NONE */
+
+		bpf_map_update_elem(&threads, &tid, &t, BPF_ANY);
+	}
 	return site.stack_id;
 }
 
 enum { REF_PIN, REF_UNPIN, REF_GET };
+#define NO_SLOT (-1)
 
-/* the origin of a reference the current thread takes now: true inside a context hook */
-static __always_inline bool task_origin(struct pa_origin *o)
+/* the origin of a reference thread THR takes now, and its SLOT: true inside a context hook */
+static __always_inline bool task_origin(const struct pa_thread *thr, struct pa_origin *o,
+					__s32 *slot)
 {
-	__u32 tid = bpf_get_current_pid_tgid();
-	struct pa_origin *c = bpf_map_lookup_elem(&io_ctx, &tid);
-
-	if (!c || c->kind == PA_ORIGIN_NONE)	/* none, or left (ctx_exit()) */
+	if (!thr || thr->ctx.kind == PA_ORIGIN_NONE)	/* none, or left (ctx_exit()) */
 		return false;
-	*o = *c;
+	*o = thr->ctx;
+	*slot = thr->ctx_slot;
 	return true;
 }
 
@@ -327,35 +377,64 @@ static __always_inline void caller_origin(struct pa_origin *o, long stack_id)
 	o->where = stack_id;
 }
 
-static __always_inline void origin_add(const struct pa_origin *o, int what, __u32 n)
+#define ORIGIN_PROBES 16	/* slots tried for a new origin, from its hash on */
+
+/* the slot of origin O in origin_refs, given on its first use; < 0: no room */
+static __always_inline __s32 origin_slot(const struct pa_origin *o)
+{
+	__u32 *have = bpf_map_lookup_elem(&origins, o), h, i;
+	struct pa_origin_refs *r;
+	__s32 slot = -1;
+	int err;
+
+	if (have)
+		return *have;
+	h = (__u32)(o->where ^ (o->where >> 29)) * 2654435761u ^ o->dev ^
+	    ((__u32)o->hook << 24) ^ ((__u32)o->kind << 28);
+	for (i = 0; i < ORIGIN_PROBES; i++) {
+		__u32 c = (h + i) & (PA_MAX_ORIGINS - 1);
+
+		if (!bpf_map_update_elem(&origin_slots, &c, o, BPF_NOEXIST)) {
+			slot = c;
+			break;
+		}
+	}
+	if (slot < 0)
+		return -1;
+	r = bpf_map_lookup_elem(&origin_refs, &slot);
+	if (!r)
+		return -1;
+	/* a new origin: the super block is alive, its I/O is running (names read once) */
+	__builtin_memset(r, 0, sizeof(*r));
+	if (o->kind == PA_ORIGIN_FILE && o->where) {
+		struct super_block *sb = (void *)o->where;
+
+		bpf_probe_read_kernel_str(r->fstype, sizeof(r->fstype),
+					  BPF_CORE_READ(sb, s_type, name));
+		BPF_CORE_READ_STR_INTO(&r->sid, sb, s_id);
+	} else if (o->kind == PA_ORIGIN_FILE) {
+		__builtin_memcpy(r->fstype, "bdev", 5);
+	}
+	err = bpf_map_update_elem(&origins, o, &slot, BPF_NOEXIST);
+	if (!err)
+		return slot;
+	/* another CPU gave O a slot first (or the map is full): give this one back */
+	bpf_map_delete_elem(&origin_slots, &slot);
+	have = bpf_map_lookup_elem(&origins, o);
+	return have ? *have : -1;
+}
+
+/* N references of kind WHAT to the origin in SLOT */
+static __always_inline void origin_add(__s32 slot, int what, __u32 n)
 {
 	struct pa_origin_refs *r;
 
 	if (!window_open)	/* counted with the totals: the same window */
 		return;
-	r = bpf_map_lookup_elem(&origins, o);
+	r = slot >= 0 ? bpf_map_lookup_elem(&origin_refs, &slot) : NULL;
 	if (!r) {
-		struct pa_origin_refs z = {};
-		int err;
-
-		/* a new origin: the super block is alive, its I/O is running (names read once) */
-		if (o->kind == PA_ORIGIN_FILE && o->where) {
-			struct super_block *sb = (void *)o->where;
-
-			bpf_probe_read_kernel_str(z.fstype, sizeof(z.fstype),
-						  BPF_CORE_READ(sb, s_type, name));
-			BPF_CORE_READ_STR_INTO(&z.sid, sb, s_id);
-		} else if (o->kind == PA_ORIGIN_FILE) {
-			__builtin_memcpy(z.fstype, "bdev", 5);
-		}
-		err = bpf_map_update_elem(&origins, o, &z, BPF_NOEXIST);
-		if (err && err != -EEXIST) {
-			count(PA_ORIGINS_LOST, n);
-			return;
-		}
-		r = bpf_map_lookup_elem(&origins, o);
-		if (!r)
-			return;
+		count(PA_ORIGINS_LOST, n);
+		return;
 	}
 	if (what == REF_PIN)
 		__sync_fetch_and_add(&r->pins, n);
@@ -423,16 +502,20 @@ static __always_inline bool is_zero_page(__u64 page)
 	return page == zero_page;
 }
 
+#define PIN_CTX_TTL_NS	(1000 * 1000 * 1000)
+
 /*
  * A pin into the ledger: a folio met for the first time keeps as baseline the pins its state
  * shows besides this one (taken before the audit); the first outstanding pin names the task
  * and the origin. O: the pin's origin; outside a context hook (!FILE) it is filled here, from
  * the pin's stack, or from the folio's first outstanding pin.
  */
-static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32 flags,
-				       struct pa_origin *o, bool file)
+static __always_inline __s32 ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32 flags,
+					struct pa_origin *o, bool file, __s32 ctx_slot,
+					struct pa_thread *thr, __u64 id)
 {
 	struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
+	__s32 slot;
 
 	if (!e) {
 		struct page_head head = {};
@@ -443,22 +526,33 @@ static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32
 		page_head_read(folio, &head);
 		n.large = page_head_large(&head);
 		n.put.stack_id = -1;
+		n.origin_slot = NO_SLOT;
 		/* the state already includes this pin: what is left was there before */
 		held = page_head_held_pins(&head, folio, n.large) - refs;
 		n.baseline = held > 0 ? held : 0;
 		err = bpf_map_update_elem(&ledger, &folio, &n, BPF_NOEXIST);
 		if (err && err != -EEXIST) {
 			count(PA_LEDGER_FULL, refs);
-			return;
+			return file ? ctx_slot : origin_slot(o);	/* counted all the same */
 		}
 		e = bpf_map_lookup_elem(&ledger, &folio);
 		if (!e)
-			return;
+			return file ? ctx_slot : origin_slot(o);
 	}
 	if (!e->outstanding) {	/* a new first pin: nothing of the previous ones is its own */
-		task_ctx(ctx, &e->pin, false);
+		__u64 now = bpf_ktime_get_ns();
+		long stack_id = site_stack(ctx, thr, (__u32)id, o, flags, now);
+
+		/*
+		 * The same thread pinning it again through the same stack within a second (a
+		 * buffer reused I/O after I/O): its task fields are the ones there already.
+		 */
+		if (e->pin.pid != (__u32)id || e->pin.stack_id != stack_id || stack_id < 0 ||
+		    now - e->pin.ts > PIN_CTX_TTL_NS)
+			task_ctx_at(ctx, &e->pin, false, id, now);
+		e->pin.ts = now;
+		e->pin.stack_id = stack_id;
 		e->put = (struct pa_task_ctx){ .stack_id = -1 };
-		e->pin.stack_id = site_stack(ctx, o, flags);
 		e->pin.longterm = !!(flags & foll_longterm);
 		e->bio = 0;
 		e->bio_flag = PA_BIO_NONE;
@@ -466,18 +560,22 @@ static __always_inline void ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32
 		if (!file)
 			caller_origin(o, e->pin.stack_id);
 		e->origin = *o;
+		e->origin_slot = file ? ctx_slot : origin_slot(o);
 	} else if (!file) {
 		*o = e->origin;
 	}
+	/* the folio's first outstanding pin names the origin of the ones outside a context */
+	slot = file ? ctx_slot : e->origin_slot;
 	__sync_fetch_and_add(&e->outstanding, refs);
 	__sync_fetch_and_add(&e->pins, refs);
-	e->last_grab_tid = (__u32)bpf_get_current_pid_tgid();
+	e->last_grab_tid = (__u32)id;
 	e->last_grab_pin = 1;
 	if (e->gets) {	/* this thread's own pin: its earlier gets no longer explain its unpins */
 		struct task_folio k = { .folio = folio, .tid = e->last_grab_tid };
 
 		bpf_map_delete_elem(&task_gets, &k);
 	}
+	return slot;
 }
 
 /*
@@ -497,31 +595,44 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 	}
 	if (flags & foll_get) {	/* tested first, as try_grab_folio() does */
 		struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
+		__u64 id = bpf_get_current_pid_tgid();
+		__u32 tid = id;
+		struct pa_thread *thr = bpf_map_lookup_elem(&threads, &tid);
 		struct pa_origin o = {};
+		__s32 slot;
 
 		count(PA_GETS, refs);
-		if (!task_origin(&o))
-			caller_origin(&o, site_stack(ctx, &o, flags));
-		origin_add(&o, REF_GET, refs);
+		if (task_origin(thr, &o, &slot)) {
+			origin_add(slot, REF_GET, refs);
+		} else {
+			caller_origin(&o, site_stack(ctx, thr, tid, &o, flags, bpf_ktime_get_ns()));
+			origin_add(origin_slot(&o), REF_GET, refs);
+		}
 		if (e && e->outstanding && detect) {
-			struct task_folio k = { .folio = folio };
+			struct task_folio k = { .folio = folio, .tid = tid };
 			__u64 ts = bpf_ktime_get_ns();
 
 			__sync_fetch_and_add(&e->gets, refs);
-			k.tid = e->last_grab_tid = (__u32)bpf_get_current_pid_tgid();
+			e->last_grab_tid = tid;
 			e->last_grab_pin = 0;
 			bpf_map_update_elem(&task_gets, &k, &ts, BPF_ANY);
 		}
 	} else if (is_zero_page(folio)) {
 		count(PA_ZERO_PINS, refs);
 	} else {
+		__u64 id = bpf_get_current_pid_tgid();
+		__u32 tid = id;
+		struct pa_thread *thr = bpf_map_lookup_elem(&threads, &tid);
 		struct pa_origin o = {};
-		bool file = task_origin(&o);
+		__s32 slot = NO_SLOT;
+		bool file = task_origin(thr, &o, &slot);
 
 		count(PA_PINS, refs);
 		if (detect)
-			ledger_pin(ctx, folio, refs, flags, &o, file);
-		origin_add(&o, REF_PIN, refs);
+			slot = ledger_pin(ctx, folio, refs, flags, &o, file, slot, thr, id);
+		else if (!file)
+			slot = origin_slot(&o);
+		origin_add(slot, REF_PIN, refs);
 	}
 }
 
@@ -562,16 +673,16 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs)
 
 		if (held >= refs)
 			count(PA_PREEXISTING_UNPINS, refs);
-		origin_add(&none, REF_UNPIN, refs);
+		origin_add(origin_slot(&none), REF_UNPIN, refs);
 		return;
 	}
 	covered = e->outstanding < refs ? e->outstanding : refs;
 	if (covered)
-		origin_add(&e->origin, REF_UNPIN, covered);
+		origin_add(e->origin_slot, REF_UNPIN, covered);
 	if (refs > covered) {	/* pins older than the audit, or none at all (emitted above) */
 		struct pa_origin none = {};
 
-		origin_add(&none, REF_UNPIN, refs - covered);
+		origin_add(origin_slot(&none), REF_UNPIN, refs - covered);
 		if (held >= refs)
 			count(PA_PREEXISTING_UNPINS, refs - covered);
 	}
@@ -605,7 +716,7 @@ static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs)
 	} else {
 		struct pa_origin none = {};
 
-		origin_add(&none, REF_UNPIN, refs);
+		origin_add(origin_slot(&none), REF_UNPIN, refs);
 	}
 }
 
@@ -618,7 +729,7 @@ static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, 
 	count(PA_HOOK_CALLS + slot_release, 1);
 	if (!(flags & foll_pin))
 		return;
-	mark = bpf_map_lookup_elem(&unpin_marks, &zero);
+	mark = unpin_api_hooked ? bpf_map_lookup_elem(&unpin_marks, &zero) : NULL;
 	if (mark && mark->tid == bpf_get_current_pid_tgid() + 1 && mark->folio == folio) {
 		mark->tid = 0;	/* accounted at the single-folio API's entry */
 		return;
@@ -938,6 +1049,12 @@ static long bio_page(__u32 index, void *data)
 		 */
 		if (e->last_grab_tid != w->tid || !e->last_grab_pin || e->pin.longterm)
 			return 0;
+		if (!w->linked) {	/* read once a page links: most bios link none */
+			struct bio *bio = (void *)w->bio;
+
+			w->end_io = (__u64)BPF_CORE_READ(bio, bi_end_io);
+			w->dev = bio_dev(bio);
+		}
 		e->bio = w->bio;
 		e->end_io = w->end_io;
 		e->dev = w->dev;
@@ -957,12 +1074,13 @@ static long bio_page(__u32 index, void *data)
 	return 0;
 }
 
+/* BIO: a fentry's typed argument, read by plain loads */
 static __always_inline void bio_walk(struct bio *bio, int what, struct bio_check *chk)
 {
 	struct bio_walk w = {
 		.left = unknown_zero,
-		.vec = BPF_CORE_READ(bio, bi_io_vec),
-		.vcnt = BPF_CORE_READ(bio, bi_vcnt),
+		.vec = bio->bi_io_vec,
+		.vcnt = bio->bi_vcnt,
 		.bio = (__u64)bio,
 		.psize = bpf_core_type_size(struct page),
 		.tid = (__u32)bpf_get_current_pid_tgid(),
@@ -971,18 +1089,15 @@ static __always_inline void bio_walk(struct bio *bio, int what, struct bio_check
 		.chk = chk,
 	};
 
-	if (what == BIO_LINK) {
-		w.end_io = (__u64)BPF_CORE_READ(bio, bi_end_io);
-		w.dev = bio_dev(bio);
-		if (bio_page_pinned_bit >= 0)
-			w.flag = BPF_CORE_READ(bio, bi_flags) & (1U << bio_page_pinned_bit) ?
-				 PA_BIO_FLAGGED : PA_BIO_UNFLAGGED;
-	}
+	if (what == BIO_LINK && bio_page_pinned_bit >= 0)
+		w.flag = bio->bi_flags & (1U << bio_page_pinned_bit) ?
+			 PA_BIO_FLAGGED : PA_BIO_UNFLAGGED;
 	bpf_loop(PA_MAX_BIO_PAGES, bio_page, &w, 0);
 	if (what == BIO_LINK && w.linked) {
 		__u8 one = 1;
 
-		bpf_map_update_elem(&bio_linked, &w.bio, &one, BPF_ANY);
+		if (!bpf_map_update_elem(&bio_linked, &w.bio, &one, BPF_ANY))
+			__sync_fetch_and_add(&nr_bio_linked, 1);
 	}
 }
 
@@ -1023,16 +1138,17 @@ int BPF_PROG(fentry_bio_end, struct bio *bio)
 		return 0;
 
 	count(PA_HOOK_CALLS + slot_bio_end, 1);
-	if (!detect || !bpf_map_lookup_elem(&bio_linked, &key))
+	if (!detect || !nr_bio_linked || !bpf_map_lookup_elem(&bio_linked, &key))
 		return 0;
-	bpf_map_delete_elem(&bio_linked, &key);
+	if (!bpf_map_delete_elem(&bio_linked, &key))
+		__sync_fetch_and_add(&nr_bio_linked, -1);
 	chk = bpf_map_lookup_elem(&bio_scratch, &zero);
 	if (!chk)
 		return 0;
 	chk->n = 0;
 	bio_walk(bio, BIO_SNAPSHOT, chk);
-	if (chk->n)
-		bpf_map_update_elem(&bio_checks, &key, chk, BPF_ANY);
+	if (chk->n && !bpf_map_update_elem(&bio_checks, &key, chk, BPF_ANY))
+		__sync_fetch_and_add(&nr_bio_checks, 1);
 	return 0;
 }
 
@@ -1046,12 +1162,12 @@ SEC("fexit/bio_endio")
 int BPF_PROG(fexit_bio_end, struct bio *bio)
 {
 	__u64 key = (__u64)bio;
-	struct bio_check *chk = bpf_map_lookup_elem(&bio_checks, &key);
+	struct bio_check *chk;
 	int i;
 
-	if (idle())
+	if (idle() || !nr_bio_checks)
 		return 0;
-
+	chk = bpf_map_lookup_elem(&bio_checks, &key);
 	if (!chk)
 		return 0;
 	for (i = 0; i < PA_BIO_CHECK; i++) {
@@ -1081,7 +1197,8 @@ int BPF_PROG(fexit_bio_end, struct bio *bio)
 		     ref, large ? folio_pincount(folio) : 0);
 		__sync_fetch_and_add(&e->outstanding, -1);
 	}
-	bpf_map_delete_elem(&bio_checks, &key);
+	if (!bpf_map_delete_elem(&bio_checks, &key))
+		__sync_fetch_and_add(&nr_bio_checks, -1);
 	return 0;
 }
 
@@ -1322,37 +1439,74 @@ int reconcile(struct bpf_iter__bpf_map_elem *ctx)
  * block and device. A raw block device's file lives on devtmpfs (or wherever its node is):
  * its origin is the device itself (i_rdev), with no super block.
  */
-static __always_inline void ctx_enter(__u32 slot, struct kiocb *iocb)
+/* a fentry's kiocb is typed: plain loads, no probe read (a helper call) per pointer */
+static __always_inline void ctx_origin_btf(struct kiocb *iocb, struct pa_origin *o)
+{
+	struct inode *inode = iocb->ki_filp->f_inode;
+
+	if ((inode->i_mode & S_IFMT) == S_IFBLK) {
+		o->dev = inode->i_rdev;
+	} else {
+		o->where = (__u64)inode->i_sb;
+		o->dev = inode->i_sb->s_dev;
+	}
+}
+
+/* a kprobe's is an address */
+static __always_inline void ctx_origin_probe(struct kiocb *iocb, struct pa_origin *o)
 {
 	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
-	struct pa_origin o = { .kind = PA_ORIGIN_FILE, .hook = slot }, *c;
+
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFBLK) {
+		o->dev = BPF_CORE_READ(inode, i_rdev);
+	} else {
+		o->where = (__u64)BPF_CORE_READ(inode, i_sb);
+		o->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	}
+}
+
+static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o)
+{
 	__u32 tid = bpf_get_current_pid_tgid();
+	struct pa_thread *t;
 
 	count(PA_HOOK_CALLS + slot, 1);
-	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFBLK) {
-		o.dev = BPF_CORE_READ(inode, i_rdev);
-	} else {
-		o.where = (__u64)BPF_CORE_READ(inode, i_sb);
-		o.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	}
+	o->kind = PA_ORIGIN_FILE;
+	o->hook = slot;
 	/*
 	 * A thread's entry is written in place once it has one: a hash update and delete per
 	 * I/O cost 1.3 + 0.7 us under TCG (bench, bpf_stats), two lookups a fraction of that.
 	 */
-	c = bpf_map_lookup_elem(&io_ctx, &tid);
-	if (c)
-		*c = o;
-	else
-		bpf_map_update_elem(&io_ctx, &tid, &o, BPF_ANY);
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (!t) {
+		struct pa_thread n = { .ctx_slot = NO_SLOT, .site.stack_id = -1 };
+
+		bpf_map_update_elem(&threads, &tid, &n, BPF_ANY);
+		t = bpf_map_lookup_elem(&threads, &tid);
+		if (!t)
+			return;
+	}
+	if (t->ctx_slot >= 0 && t->ctx.where == o->where && t->ctx.dev == o->dev &&
+	    t->ctx.hook == o->hook) {
+		t->ctx.kind = PA_ORIGIN_FILE;	/* the same file system as its last I/O */
+		return;
+	}
+	t->ctx = *o;
+	/*
+	 * Hashed from the map's copy: a fentry's O holds the super block as a typed pointer
+	 * (ctx_origin_btf()), which the verifier lets no arithmetic touch; read back from a
+	 * map value it is a number.
+	 */
+	t->ctx_slot = origin_slot(&t->ctx);
 }
 
 static __always_inline void ctx_exit(void)
 {
 	__u32 tid = bpf_get_current_pid_tgid();
-	struct pa_origin *c = bpf_map_lookup_elem(&io_ctx, &tid);
+	struct pa_thread *t = bpf_map_lookup_elem(&threads, &tid);
 
-	if (c)
-		c->kind = PA_ORIGIN_NONE;
+	if (t)
+		t->ctx.kind = PA_ORIGIN_NONE;
 }
 
 const volatile __u32 slot_ctx[4] = {};
@@ -1361,9 +1515,12 @@ const volatile __u32 slot_ctx[4] = {};
 SEC("fentry/__iomap_dio_rw")						\
 int BPF_PROG(fentry_ctx##n, struct kiocb *iocb)				\
 {									\
+	struct pa_origin o = {};					\
+									\
 	if (idle())							\
 		return 0;							\
-	ctx_enter(slot_ctx[n], iocb);					\
+	ctx_origin_btf(iocb, &o);					\
+	ctx_enter(slot_ctx[n], &o);					\
 	return 0;							\
 }									\
 SEC("fexit/__iomap_dio_rw")						\
@@ -1377,9 +1534,12 @@ int BPF_PROG(fexit_ctx##n)						\
 SEC("kprobe")								\
 int BPF_KPROBE(kp_ctx##n, struct kiocb *iocb)				\
 {									\
+	struct pa_origin o = {};					\
+									\
 	if (idle())							\
 		return 0;							\
-	ctx_enter(slot_ctx[n], iocb);					\
+	ctx_origin_probe(iocb, &o);					\
+	ctx_enter(slot_ctx[n], &o);					\
 	return 0;							\
 }
 

@@ -74,6 +74,9 @@ struct pa_origin {
 	__u16 kind;		/* enum pa_origin_kind */
 };
 
+/* origins told apart: slots of the origin_refs map */
+#define PA_MAX_ORIGINS 4096
+
 /* page references per origin (the by-file-system table and the census) */
 struct pa_origin_refs {
 	__u64 pins, unpins, gets;
@@ -114,6 +117,8 @@ struct pa_folio {
 	__u64 bio;		/* the bio this thread submitted with the pin's page, 0: none */
 	__u64 end_io;		/* that bio's bi_end_io */
 	struct pa_origin origin;	/* where the first outstanding pin was taken */
+	__s32 origin_slot;	/* its counters' slot (BPF's origin_refs), < 0: none */
+	__u32 pad;
 };
 
 /*

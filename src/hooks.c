@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include "hooks.h"
+#include "kcode.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
 
@@ -86,6 +87,7 @@ struct hook {
 	struct bpf_program *entry, *ret;	/* fentry/fexit or kprobe, and kretprobe */
 	struct bpf_link *links[2];
 	bool attached;
+	const char *counted_at;	/* an unpin API calling the central release: hooked there */
 	char why[160];
 };
 
@@ -406,6 +408,31 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 	return MODE_NONE;
 }
 
+/*
+ * An unpin API that calls the central release out of line (6.1 and 6.12: unpin_user_page,
+ * unpin_folio, unpin_user_folio all end in gup_put_folio()) has each of its unpins seen
+ * there: its own hook would only add a trampoline per unpin. 7.x inlines gup_put_folio() into
+ * unpin_user_folio(): there, and wherever its code cannot be read, the API keeps its hook.
+ */
+static bool counted_at_release(struct hooks *h, struct hook *k)
+{
+	const struct hook *rel = NULL;
+	unsigned long size;
+	size_t i;
+
+	for (i = 0; i < NR_DEFS; i++)
+		if (h->h[i].def->shape == RELEASE && h->h[i].mode != MODE_NONE)
+			rel = &h->h[i];
+	if (!rel || !(size = ksyms__func_size(h->ks, k->func)))
+		return false;
+	if (kcode__calls(NULL, ksyms__addr(h->ks, k->func), size,
+			 ksyms__addr(h->ks, rel->func)) != 1)
+		return false;
+	k->counted_at = rel->func;
+	snprintf(k->why, sizeof(k->why), "calls %s, whose hook counts its unpins", rel->func);
+	return true;
+}
+
 static struct bpf_program *prog(struct pinaudit_bpf *skel, const char *fmt, ...)
 {
 	char name[96];
@@ -460,6 +487,7 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 	case UNPIN_API:
 		k->entry = prog(skel, fentry ? "fe_%s" : "kp_%s", k->func);
 		unpin_slot(skel, k->func, slot);
+		skel->rodata->unpin_api_hooked = true;
 		break;
 	case PUT_ARRAY:
 		k->entry = has_bpf_loop() ? skel->progs.kp_put_array : skel->progs.kp_put_array_open;
@@ -513,6 +541,9 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 			nr_ctx++;
 		if (!k->func || k->why[0])
 			continue;
+		/* before --skip-hook: such an API's hook is off either way, nothing is lost */
+		if (k->def->shape == UNPIN_API && counted_at_release(h, k))
+			continue;
 		if (skipped(h->env, k->func)) {
 			snprintf(k->why, sizeof(k->why), "disabled by --skip-hook");
 			continue;
@@ -543,7 +574,8 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 	 * every pin would look leaked (or put). The detector then stays off; the audit says so.
 	 */
 	for (i = 0; i < NR_DEFS; i++)
-		if (h->h[i].present && is_accounting(h->h[i].def->shape) && h->h[i].mode == MODE_NONE)
+		if (h->h[i].present && is_accounting(h->h[i].def->shape) &&
+		    h->h[i].mode == MODE_NONE && !h->h[i].counted_at)
 			skel->rodata->detect = false;
 	if (live_accounting)
 		return 0;
@@ -650,7 +682,9 @@ void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)
 		s->role = k->def->role;
 		s->mode = mode_name(k);
 		s->attached = k->attached;
-		s->accounting = is_accounting(k->def->shape);
+		/* counted at the central release: nothing of the counts depends on its own hook */
+		s->accounting = is_accounting(k->def->shape) && !k->counted_at;
+		snprintf(s->counted_at, sizeof(s->counted_at), "%s", k->counted_at ? k->counted_at : "");
 		s->present = true;
 		snprintf(s->why, sizeof(s->why), "%s", k->attached ? "" : k->why);
 		s->calls = counters ? counters[PA_HOOK_CALLS + i] : 0;

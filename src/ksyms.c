@@ -329,6 +329,32 @@ bool ksyms__is_func(const struct ksyms *ks, const char *name)
 	return false;
 }
 
+unsigned long ksyms__func_size(const struct ksyms *ks, const char *name)
+{
+	const struct ksym *s, *f = NULL;
+	int lo = 0, hi = ks->nr_funcs - 1;
+
+	for_each_named(ks, s, name) {
+		if (f || (s->type != 't' && s->type != 'T'))
+			return 0;	/* two of that name, or no function */
+		f = s;
+	}
+	if (!f)
+		return 0;
+	while (lo <= hi) {	/* the first function past it */
+		int mid = lo + (hi - lo) / 2;
+
+		if (ks->by_addr[mid]->addr <= f->addr)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	if (lo >= ks->nr_funcs || strcmp(ks->by_addr[lo]->module, f->module) ||
+	    past_module(ks, f, ks->by_addr[lo]->addr))
+		return 0;
+	return ks->by_addr[lo]->addr - f->addr;
+}
+
 int ksyms__count(const struct ksyms *ks)
 {
 	return ks->nr;

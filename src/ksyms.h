@@ -16,6 +16,11 @@ void ksyms__free(struct ksyms *ks);
 unsigned long ksyms__addr(const struct ksyms *ks, const char *name);
 /* whether NAME is a function (t/T) of the running kernel */
 bool ksyms__is_func(const struct ksyms *ks, const char *name);
+/*
+ * The bytes from function NAME to the next function (its code and padding), 0 when NAME is
+ * no function, is given twice, or ends its module
+ */
+unsigned long ksyms__func_size(const struct ksyms *ks, const char *name);
 int ksyms__count(const struct ksyms *ks);
 /*
  * The function containing ADDR: its name, the offset into it, and its module ("" for the

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/membarrier.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -122,6 +123,16 @@ static FILE *output_open(const char *path, bool *created)
 	return fd < 0 ? NULL : fdopen(fd, "w");
 }
 
+/* only a regular file is emptied: /dev/null, a FIFO or a terminal is written as it is */
+static int output_truncate(FILE *out)
+{
+	struct stat st;
+
+	if (fstat(fileno(out), &st))
+		return -1;
+	return S_ISREG(st.st_mode) ? ftruncate(fileno(out), 0) : 0;
+}
+
 static void cannot_trace(const char *fmt, ...)
 {
 	va_list ap;
@@ -196,6 +207,7 @@ static int session__start(struct session *s, struct audit *audit)
 		return PA_EXIT_NOTRACE;
 	}
 	s->origins = origins__new(bpf_map__fd(s->skel->maps.origins),
+				  bpf_map__fd(s->skel->maps.origin_refs),
 				  bpf_map__fd(s->skel->maps.stacks), s->hooks, s->ks);
 	s->events = s->origins ? events__new(s->skel, audit, s->origins) : NULL;
 	if (!s->events) {
@@ -353,7 +365,7 @@ int main(int argc, char **argv)
 		err = session__audit(&s, &audit);
 	if (err)
 		goto cleanup;
-	if (out != stdout && ftruncate(fileno(out), 0))
+	if (out != stdout && output_truncate(out))
 		fprintf(stderr, "pinaudit: truncating %s: %s\n", env.output, strerror(errno));
 	report(out, &audit, s.ks);
 

@@ -104,6 +104,7 @@ struct hook_state {
 	bool accounting;	/* needed for exact counts */
 	bool present;		/* the function exists in this kernel */
 	char why[160];		/* why not attached, "" when attached */
+	char counted_at[64];	/* an unpin API left unhooked: the release hook that counts it */
 	unsigned long long calls;
 };
 

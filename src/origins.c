@@ -19,7 +19,7 @@ struct mount {
 };
 
 struct origins {
-	int origins_fd, stacks_fd;
+	int origins_fd, refs_fd, stacks_fd;
 	const struct hooks *hooks;
 	const struct ksyms *ks;
 	struct mount *mounts;
@@ -117,7 +117,7 @@ static void bdev_name(unsigned int dev, char *out, size_t len)
 	snprintf(out, len, "%s", base ? base + 1 : target);
 }
 
-struct origins *origins__new(int origins_fd, int stacks_fd, const struct hooks *h,
+struct origins *origins__new(int origins_fd, int refs_fd, int stacks_fd, const struct hooks *h,
 			     const struct ksyms *ks)
 {
 	struct origins *r = calloc(1, sizeof(*r));
@@ -125,6 +125,7 @@ struct origins *origins__new(int origins_fd, int stacks_fd, const struct hooks *
 	if (!r)
 		return NULL;
 	r->origins_fd = origins_fd;
+	r->refs_fd = refs_fd;
 	r->stacks_fd = stacks_fd;
 	r->hooks = h;
 	r->ks = ks;
@@ -140,6 +141,17 @@ void origins__free(struct origins *r)
 	free(r);
 }
 
+/* the counts and names BPF keeps for origin KEY: 0 or -errno */
+static int origin_refs(struct origins *r, const struct pa_origin *key, struct pa_origin_refs *v)
+{
+	__u32 slot;
+
+	if (bpf_map_lookup_elem(r->origins_fd, key, &slot) ||
+	    bpf_map_lookup_elem(r->refs_fd, &slot, v))
+		return -errno;
+	return 0;
+}
+
 static void resolve_file(struct origins *r, const struct pa_origin *key, struct origin *out)
 {
 	struct pa_origin_refs names = {};
@@ -147,7 +159,7 @@ static void resolve_file(struct origins *r, const struct pa_origin *key, struct 
 
 	out->dev = key->dev;
 	snprintf(out->path, sizeof(out->path), "%s", hook ? hook : "?");
-	if (bpf_map_lookup_elem(r->origins_fd, key, &names))
+	if (origin_refs(r, key, &names))
 		snprintf(names.fstype, sizeof(names.fstype), "?");
 	snprintf(out->fs, sizeof(out->fs), "%.*s", (int)sizeof(names.fstype), names.fstype);
 	if (!key->where) {	/* a raw block device: no super block of its own here */
@@ -191,7 +203,7 @@ int origins__read(struct origins *r, struct audit *a)
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(r->origins_fd, &key, &v))
+		if (origin_refs(r, &key, &v))
 			continue;	/* deleted meanwhile: nothing deletes, but be safe */
 		origins__resolve(r, &key, &o);
 		err = audit__add_refs(a, &o, v.pins, v.unpins, v.gets);

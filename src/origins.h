@@ -13,9 +13,10 @@ struct pa_origin;
  * Names for the BPF side's origins (include/pinaudit.h struct pa_origin): the file system
  * type and device name it recorded, the mount point from /proc/self/mountinfo, a raw block
  * device's name from /sys/dev/block, the context hook's function, or the caller of the GUP
- * API from the grab's stack. ORIGINS_FD: the origins map; STACKS_FD: the stack map.
+ * API from the grab's stack. ORIGINS_FD: the origins map (origin -> slot); REFS_FD: the
+ * origin_refs map (slot -> counts and names); STACKS_FD: the stack map.
  */
-struct origins *origins__new(int origins_fd, int stacks_fd, const struct hooks *h,
+struct origins *origins__new(int origins_fd, int refs_fd, int stacks_fd, const struct hooks *h,
 			     const struct ksyms *ks);
 void origins__free(struct origins *r);
 void origins__resolve(struct origins *r, const struct pa_origin *key, struct origin *out);

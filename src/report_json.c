@@ -43,6 +43,8 @@ static void hooks_json(struct json_writer *w, const struct audit *a)
 		jw_uint_field(w, "calls", h->calls);
 		if (!h->attached)
 			jw_string_field(w, "error", h->why);
+		if (h->counted_at[0])
+			jw_string_field(w, "counted_at", h->counted_at);
 		jw_end_object(w);
 	}
 	jw_end_array(w);

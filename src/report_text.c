@@ -33,16 +33,24 @@ static void command_line(FILE *f, const struct audit *a)
 
 static void hooks_lines(FILE *f, const struct audit *a)
 {
-	int i, acc = 0, acc_live = audit__live_hooks(a, true);
+	int i, acc = 0, counted = 0, acc_live = audit__live_hooks(a, true);
 	int other_live = audit__live_hooks(a, false) - acc_live;
 
-	for (i = 0; i < a->nr_hooks; i++)
+	for (i = 0; i < a->nr_hooks; i++) {
 		acc += a->hooks[i].accounting;
+		counted += a->hooks[i].counted_at[0] != 0;
+	}
 	fprintf(f, "hooks: %d of %d pin accounting hooks live:", acc_live, acc);
 	for (i = 0; i < a->nr_hooks; i++)
 		if (a->hooks[i].accounting && a->hooks[i].attached)
 			fprintf(f, " %s(%s)", a->hooks[i].function, a->hooks[i].mode);
-	fprintf(f, "; %d of %d other hooks live\n", other_live, a->nr_hooks - acc);
+	if (counted) {
+		fprintf(f, "; unpin APIs counted at the release they call:");
+		for (i = 0; i < a->nr_hooks; i++)
+			if (a->hooks[i].counted_at[0])
+				fprintf(f, " %s", a->hooks[i].function);
+	}
+	fprintf(f, "; %d of %d other hooks live\n", other_live, a->nr_hooks - acc - counted);
 	fprintf(f, "  %-32s %-10s %-10s %12s\n", "FUNCTION", "ROLE", "MODE", "CALLS");
 	for (i = 0; i < a->nr_hooks; i++) {
 		const struct hook_state *h = &a->hooks[i];

@@ -318,6 +318,7 @@ static const struct {
 	{ "model", test_model },
 	{ "json", test_json },
 	{ "ksyms", test_ksyms },
+	{ "kcode", test_kcode },
 	{ "env", test_env },
 	{ "report", test_report },
 };

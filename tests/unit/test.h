@@ -106,6 +106,7 @@ void test__fmt_str(char *buf, size_t n, const char *s);
 void test_model(void);
 void test_json(void);
 void test_ksyms(void);
+void test_kcode(void);
 void test_env(void);
 void test_report(void);
 

@@ -290,9 +290,32 @@ out:
 	ksyms__free(ks);
 }
 
+/* a function's size: up to the next function, 0 where the name is ambiguous or no function */
+static void func_sizes(void)
+{
+	struct ksyms *ks;
+
+	if (!test__start_subtest("func_sizes"))
+		return;
+	ks = load("kallsyms-sizes", kallsyms);
+	if (!ks)
+		return;
+	ASSERT_EQ(ksyms__func_size(ks, "gup_put_folio"), 0x1000UL, "to the next function");
+	ASSERT_EQ(ksyms__func_size(ks, "pin_user_pages_fast"), 0x82008000UL - 0x81006000UL,
+		  "past data symbols, to the next function");
+	ASSERT_EQ(ksyms__func_size(ks, "pinbug_init"), 0x2000UL,
+		  "a module's function: past its data, to its next function");
+	ASSERT_EQ(ksyms__func_size(ks, "dup_func"), 0UL, "two of that name: none");
+	ASSERT_EQ(ksyms__func_size(ks, "mixed"), 0UL, "a function and a variable: none");
+	ASSERT_EQ(ksyms__func_size(ks, "only_data"), 0UL, "no function: none");
+	ASSERT_EQ(ksyms__func_size(ks, "missing"), 0UL, "no symbol: none");
+	ksyms__free(ks);
+}
+
 void test_ksyms(void)
 {
 	module_bounds();
+	func_sizes();
 	symbolized();
 	lookups();
 	kptr_restrict();

@@ -7,6 +7,20 @@ audit kprobe-mode-fixedbufs 0 16 -- --mode kprobe -- $FIXED
 check "--mode kprobe attached accounting hooks as kprobes" jq -e \
 	'[.hooks[] | select(.accounting) | .mode | test("^k(ret)?probe$")] | all' "$T/kprobe-mode-fixedbufs.json"
 
+# The single-folio unpin APIs call the central release out of line up to 6.12 (their unpins are
+# counted there, their own hooks left off); 7.x inlines gup_put_folio() into them: hooked.
+# The registered buffers' 16 unpins at unregistration go through them; the audit is exact.
+case $KLABEL in
+5.10) want='["unpin_user_page:put_compound_head"]' ;;
+6.1) want='["unpin_user_page:gup_put_folio"]' ;;
+6.12) want='["unpin_user_page:gup_put_folio","unpin_folio:gup_put_folio","unpin_user_folio:gup_put_folio"]' ;;
+*) want='["unpin_user_page:attached","unpin_folio:attached","unpin_user_folio:attached"]' ;;
+esac
+audit unpin-apis 0 16 -- -- $FIXED
+check "unpin APIs on $KLABEL: $want" jq -e --argjson want "$want" \
+	'[.hooks[] | select(.role == "unpin") | "\(.function):\(if .attached then "attached"
+	  else .counted_at end)"] == $want and .totals.unpins == 16' "$T/unpin-apis.json"
+
 # a pin accounting hook left unattached must make the audit incomplete (exit 3)
 rel=$(jq -r '.hooks[] | select(.role == "release") | .function' "$T/kprobe-mode-fixedbufs.json")
 run_pa skip-hook --skip-hook "$rel" -- $FIXED

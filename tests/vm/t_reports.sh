@@ -67,6 +67,18 @@ check "text report: a clean run says so in one line" grep -q "^clean: no finding
 sed 's/^/# | /' "$T/text.out"
 umount "$T/text-ext4" "$T/text-xfs" "$T/text-btrfs"
 
+# -o to what is no regular file (/dev/null, a FIFO): written as it is, nothing to truncate
+"$PA" -j -o /dev/null -- true 2>"$T/devnull.err"
+rc=$?
+check "-o /dev/null: exit 0, nothing on stderr" sh -c "[ $rc = 0 ] && [ ! -s '$T/devnull.err' ]"
+mkfifo "$T/report.fifo"
+cat "$T/report.fifo" >"$T/fifo.json" &
+"$PA" -j -o "$T/report.fifo" -- true 2>"$T/fifo.err"
+rc=$?
+wait
+check "-o FIFO: exit 0, the report through the FIFO, nothing on stderr" sh -c \
+	"[ $rc = 0 ] && [ ! -s '$T/fifo.err' ] && jq -e '.exit_status == 0' '$T/fifo.json' >/dev/null"
+
 # --- KTAP: a clean run (examples/dio-raw.fio on null_blk) ----------------------------------------
 DEV=/dev/nullb0 "$PA" --ktap -o "$T/clean.ktap" -- fio --readonly --output=/dev/null \
 	examples/dio-raw.fio >/dev/null 2>&1
