@@ -163,9 +163,10 @@ struct {
 /*
  * Unpins are accounted at the central release (gup_put_folio/put_compound_head), one call per
  * folio, with one exception: 7.x inlines gup_put_folio() into unpin_user_folio(), where the
- * central release alone would miss them. The single-folio APIs (unpin_user_page, unpin_folio,
- * unpin_user_folio) therefore account their unpin at entry and leave a mark, the thread and
- * the folio, that their central release recognizes and skips. They never sleep in between, so
+ * central release alone would miss them. There (and wherever the loader cannot read an API's
+ * code to see it call the release: hooks.c, counted_at_release()) the single-folio APIs
+ * (unpin_user_page, unpin_folio, unpin_user_folio) account their unpin at entry and leave a
+ * mark, the thread and the folio, that their central release recognizes and skips. They never sleep in between, so
  * the mark is kept per CPU, without a hash update per unpin. Should a central release ever go
  * uncounted or counted twice (a thread moved to another CPU in between under preempt=full, an
  * array API with its central release inlined), the counts disagree with vmstat: the audit is

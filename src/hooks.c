@@ -24,7 +24,7 @@ enum shape {
 	GRAB_INT,	/* (folio *, int refs, unsigned int flags) -> 0 or -errno */
 	GRAB_BOOL,	/* (page *, unsigned int flags) -> bool */
 	RELEASE,	/* (folio/page *, int refs, unsigned int flags) -> void */
-	UNPIN_API,	/* a single-folio unpin API: accounted at entry */
+	UNPIN_API,	/* a single-folio unpin API: accounted at entry, if not at the release */
 	PUT_ARRAY,	/* (struct page **, int nr): puts one reference per page */
 	TP_FREE,	/* the kmem:mm_page_free tracepoint (tp_btf) */
 	BIO_SUBMIT,	/* submit_bio(struct bio *): fentry only */
@@ -50,9 +50,10 @@ static const struct hook_def defs[] = {
 	{ "grab", GRAB_BOOL, { "try_grab_page" } },
 	{ "release", RELEASE, { "gup_put_folio", "put_compound_head" } },
 	/*
-	 * The single-folio unpin APIs account their own unpins (7.x inlines gup_put_folio() into
-	 * unpin_user_folio(), so the central release does not see them all): required like it.
-	 * The array APIs call the central release once per folio.
+	 * The single-folio unpin APIs account their own unpins where the central release does
+	 * not see them (7.x inlines gup_put_folio() into them): required like it there. Where
+	 * they call it out of line they are left unhooked (counted_at_release()). The array
+	 * APIs call the central release once per folio.
 	 */
 	{ "unpin", UNPIN_API, { "unpin_user_page" } },
 	{ "unpin", UNPIN_API, { "unpin_folio" } },
