@@ -148,6 +148,17 @@ struct {
  */
 __s64 nr_bio_linked = 0, nr_bio_checks = 0;
 
+/*
+ * Pins outstanding in the ledger taken without FOLL_LONGTERM: only such a pin is linked to a
+ * bio (bio_page()), so while there are none a submission walks nothing (6.1's direct I/O
+ * takes FOLL_GET; io_uring's registered buffers are long-term pins, and their bvec bios carry
+ * no BIO_PAGE_PINNED to skip them by). Which of a folio's pins an unpin gives back is not
+ * known: a long-term one is assumed first (short_pins_released()), which errs high: a walk too
+ * many, not a link missed. A link missed would only cost the completion's name as the put's
+ * site: the walk at the end proves the pin-then-put all the same.
+ */
+__s64 nr_short_pins = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 8192);
@@ -505,6 +516,22 @@ static __always_inline bool is_zero_page(__u64 page)
 
 #define PIN_CTX_TTL_NS	(1000 * 1000 * 1000)
 
+/* N of E's outstanding pins given back (before outstanding drops): long-term ones first */
+static __always_inline void short_pins_released(struct pa_folio *e, __u32 n)
+{
+	__u32 sh = *(volatile __u32 *)&e->short_out;	/* read before outstanding: a pin */
+	__u32 out = *(volatile __u32 *)&e->outstanding;	/* adds to short_out first */
+	__u32 lng = out > sh ? out - sh : 0;
+	__u32 dec = n > lng ? n - lng : 0;
+
+	if (dec > sh)
+		dec = sh;
+	if (!dec)
+		return;
+	__sync_fetch_and_add(&e->short_out, -dec);
+	__sync_fetch_and_add(&nr_short_pins, -(__s64)dec);
+}
+
 /*
  * A pin into the ledger: a folio met for the first time keeps as baseline the pins its state
  * shows besides this one (taken before the audit); the first outstanding pin names the task
@@ -567,6 +594,10 @@ static __always_inline __s32 ledger_pin(void *ctx, __u64 folio, __u32 refs, __u3
 	}
 	/* the folio's first outstanding pin names the origin of the ones outside a context */
 	slot = file ? ctx_slot : e->origin_slot;
+	if (!(flags & foll_longterm)) {
+		__sync_fetch_and_add(&e->short_out, refs);
+		__sync_fetch_and_add(&nr_short_pins, refs);
+	}
 	__sync_fetch_and_add(&e->outstanding, refs);
 	__sync_fetch_and_add(&e->pins, refs);
 	e->last_grab_tid = (__u32)id;
@@ -645,17 +676,28 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
  * (get-then-unpin). Otherwise the ledger's pins come back first, and the rest were pins taken
  * before the audit started: counted, never a finding.
  */
-static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs)
+static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, bool typed)
 {
-	struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
-	struct page_head head = {};
+	struct pa_folio *e;
 	bool large;
 	long held;
 	__u32 covered = 0;
 
-	page_head_read(folio, &head);
-	large = page_head_large(&head);
-	held = page_head_held_pins(&head, folio, large);
+	/*
+	 * Read before FOLIO goes on the stack as a map key: 6.1's verifier reads it back from
+	 * there as a number, no longer the typed pointer ("R1 invalid mem access 'scalar'").
+	 */
+	if (typed) {
+		large = typed_folio_large(folio);
+		held = typed_folio_held_pins(folio, large);
+	} else {
+		struct page_head head = {};
+
+		page_head_read(folio, &head);
+		large = page_head_large(&head);
+		held = page_head_held_pins(&head, folio, large);
+	}
+	e = bpf_map_lookup_elem(&ledger, &folio);
 
 	if (held < refs) {
 		const struct pa_task_ctx *pin = e && e->pins ? &e->pin : NULL;
@@ -700,12 +742,16 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs)
 		}
 	}
 	__sync_fetch_and_add(&e->unpins, refs);
+	short_pins_released(e, covered);
 	/* no fetching atomics: 5.10 lacks BPF_FETCH (5.12); plain XADD, then a read */
 	__sync_fetch_and_add(&e->outstanding, -covered);
 }
 
-/* one unpin of REFS references of FOLIO: nr_foll_pin_released += refs, zero page aside */
-static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs)
+/*
+ * one unpin of REFS references of FOLIO: nr_foll_pin_released += refs, zero page aside.
+ * TYPED: FOLIO is a fentry's typed argument, its state read by plain loads.
+ */
+static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs, bool typed)
 {
 	if (is_zero_page(folio)) {
 		count(PA_ZERO_UNPINS, refs);
@@ -713,7 +759,7 @@ static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs)
 	}
 	count(PA_UNPINS, refs);
 	if (detect) {
-		ledger_unpin(ctx, folio, refs);
+		ledger_unpin(ctx, folio, refs, typed);
 	} else {
 		struct pa_origin none = {};
 
@@ -722,7 +768,8 @@ static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs)
 }
 
 /* gup_put_folio/put_compound_head, when no unpin API around it accounts for it already */
-static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, __u32 flags)
+static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, __u32 flags,
+					    bool typed)
 {
 	struct unpin_mark *mark;
 	__u32 zero = 0;
@@ -735,7 +782,7 @@ static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, 
 		mark->tid = 0;	/* accounted at the single-folio API's entry */
 		return;
 	}
-	account_unpin(ctx, folio, refs);
+	account_unpin(ctx, folio, refs, typed);
 }
 
 /* --- unpin APIs: accounted at entry (the folio's state before the kernel subtracts) ------- */
@@ -751,7 +798,7 @@ static __always_inline void unpin_api(void *ctx, __u32 slot, __u64 folio, __u32 
 		mark->tid = bpf_get_current_pid_tgid() + 1;
 		mark->folio = folio;
 	}
-	account_unpin(ctx, folio, refs);
+	account_unpin(ctx, folio, refs, false);	/* FOLIO may be a computed head */
 }
 
 /*
@@ -819,7 +866,11 @@ static __always_inline void check_put(void *ctx, __u64 page)
 	 */
 	emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, e->put_at_bio ? &e->put : NULL, e,
 	     e->outstanding, large, ref + 1, large ? folio_pincount(folio) : 0);
-	/* that pin is gone: the end-of-audit walk must not report it again */
+	/*
+	 * That pin is gone: the end-of-audit walk must not report it again. (Its short_out
+	 * stays: nr_short_pins errs high, and 5.10's open loop over a put array has no
+	 * branches to spare: "The sequence of 8193 jumps is too complex".)
+	 */
 	__sync_fetch_and_add(&e->outstanding, -1);
 }
 
@@ -930,7 +981,7 @@ int BPF_PROG(fentry_release, void *folio, int refs, unsigned int flags)
 {
 	if (idle())
 		return 0;
-	account_release(ctx, (__u64)folio, refs, flags);
+	account_release(ctx, (__u64)folio, refs, flags, true);
 	return 0;
 }
 
@@ -952,6 +1003,8 @@ static __always_inline void page_freed(void *ctx, __u32 slot, __u64 folio)
 	if (e->outstanding)
 		emit(ctx, PA_FREED_WHILE_PINNED, e->outstanding, folio, &e->pin, NULL, e,
 		     e->outstanding, folio_large(folio), folio_refcount(folio), 0);
+	if (e->short_out)
+		__sync_fetch_and_add(&nr_short_pins, -(__s64)e->short_out);
 	bpf_map_delete_elem(&ledger, &folio);
 }
 
@@ -1123,7 +1176,7 @@ int BPF_PROG(fentry_bio_submit, struct bio *bio)
 	 */
 	if (bio_page_pinned_bit >= 0 && (bio->bi_flags & (1U << bio_page_pinned_bit)))
 		return 0;
-	if (detect)
+	if (detect && nr_short_pins > 0)	/* nothing to link otherwise */
 		bio_walk(bio, BIO_LINK, NULL);
 	return 0;
 }
@@ -1196,6 +1249,7 @@ int BPF_PROG(fexit_bio_end, struct bio *bio)
 			continue;
 		emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, &e->put, e, e->outstanding, large,
 		     ref, large ? folio_pincount(folio) : 0);
+		short_pins_released(e, 1);
 		__sync_fetch_and_add(&e->outstanding, -1);
 	}
 	if (!bpf_map_delete_elem(&bio_checks, &key))
@@ -1280,7 +1334,7 @@ int BPF_KPROBE(kp_release, void *folio, int refs, unsigned int flags)
 {
 	if (idle())
 		return 0;
-	account_release(ctx, (__u64)folio, refs, flags);
+	account_release(ctx, (__u64)folio, refs, flags, false);
 	return 0;
 }
 

@@ -118,7 +118,7 @@ struct pa_folio {
 	__u64 end_io;		/* that bio's bi_end_io */
 	struct pa_origin origin;	/* where the first outstanding pin was taken */
 	__s32 origin_slot;	/* its counters' slot (BPF's origin_refs), < 0: none */
-	__u32 pad;
+	__u32 short_out;	/* of outstanding, pins taken without FOLL_LONGTERM (an upper bound) */
 };
 
 /*
