@@ -50,6 +50,12 @@ static __always_inline __u64 compound_head(__u64 page)
 	return head & 1 ? head - 1 : page;
 }
 
+/* a head page's flags: a large folio */
+static __always_inline bool flags_large(unsigned long flags)
+{
+	return flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
+}
+
 static __always_inline bool folio_large(__u64 folio)
 {
 	unsigned long flags;
@@ -58,8 +64,7 @@ static __always_inline bool folio_large(__u64 folio)
 		flags = BPF_CORE_READ((struct page___memdesc *)folio, flags.f);
 	else
 		flags = BPF_CORE_READ((struct page *)folio, flags);
-
-	return flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
+	return flags_large(flags);
 }
 
 static __always_inline long folio_refcount(__u64 folio)
@@ -110,9 +115,7 @@ static __always_inline bool page_head_large(const struct page_head *h)
 	__u32 off = bpf_core_field_exists(struct page___memdesc, flags.f) ?
 		    bpf_core_field_offset(struct page___memdesc, flags.f) :
 		    bpf_core_field_offset(struct page, flags);
-	unsigned long flags = PAGE_HEAD_FIELD(h, unsigned long, off & 63);
-
-	return flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
+	return flags_large(PAGE_HEAD_FIELD(h, unsigned long, off & 63));
 }
 
 static __always_inline long page_head_refcount(const struct page_head *h)
@@ -130,14 +133,9 @@ static __always_inline long page_head_mapcount(const struct page_head *h)
 	return m > 0 ? m : 0;
 }
 
-/* pins the folio's state says it holds (an upper bound for a small folio) */
-static __always_inline long folio_held_pins(__u64 folio, bool large)
+/* the pins a small folio's refcount REF can hold (an upper bound) */
+static __always_inline long small_held_pins(long ref)
 {
-	long ref;
-
-	if (large)
-		return folio_pincount(folio);
-	ref = folio_refcount(folio);
 	return ref > 0 ? (__u64)ref / GUP_PIN_COUNTING_BIAS : 0;	/* BPF has no signed division */
 }
 
@@ -145,12 +143,7 @@ static __always_inline long folio_held_pins(__u64 folio, bool large)
 static __always_inline long page_head_held_pins(const struct page_head *h, __u64 folio,
 						bool large)
 {
-	long ref;
-
-	if (large)
-		return folio_pincount(folio);
-	ref = page_head_refcount(h);
-	return ref > 0 ? (__u64)ref / GUP_PIN_COUNTING_BIAS : 0;
+	return large ? folio_pincount(folio) : small_held_pins(page_head_refcount(h));
 }
 
 /*
@@ -166,18 +159,14 @@ static __always_inline bool typed_folio_large(__u64 folio)
 		flags = ((struct page___memdesc *)folio)->flags.f;
 	else
 		flags = ((struct page *)folio)->flags;
-	return flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
+	return flags_large(flags);
 }
 
 /* LARGE: read the pin count (past the first page: a probe read); otherwise the refcount's */
 static __always_inline long typed_folio_held_pins(__u64 folio, bool large)
 {
-	long ref;
-
-	if (large)
-		return folio_pincount(folio);
-	ref = ((struct page *)folio)->_refcount.counter;
-	return ref > 0 ? (__u64)ref / GUP_PIN_COUNTING_BIAS : 0;
+	return large ? folio_pincount(folio) :
+		       small_held_pins(((struct page *)folio)->_refcount.counter);
 }
 
 #endif
