@@ -159,6 +159,21 @@ __s64 nr_bio_linked = 0, nr_bio_checks = 0;
  */
 __s64 nr_short_pins = 0;
 
+/*
+ * At least the sum of the ledger's outstanding pins: a change of an entry's outstanding is made
+ * here too, both by atomic adds (outstanding_add()), but for a pin-then-put found at a put
+ * array (check_put()). While it is 0 no folio holds a pin the audit saw: a FOLL_GET cannot be
+ * one on a pinned folio, a put array cannot hold a pin's page, and neither looks anything up
+ * (6.1's direct I/O: a get per I/O, release_pages() batches).
+ */
+__s64 nr_outstanding = 0;
+
+static __always_inline void outstanding_add(struct pa_folio *e, __s32 n)
+{
+	__sync_fetch_and_add(&e->outstanding, n);
+	__sync_fetch_and_add(&nr_outstanding, (__s64)n);
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 8192);
@@ -598,7 +613,7 @@ static __always_inline __s32 ledger_pin(void *ctx, __u64 folio, __u32 refs, __u3
 		__sync_fetch_and_add(&e->short_out, refs);
 		__sync_fetch_and_add(&nr_short_pins, refs);
 	}
-	__sync_fetch_and_add(&e->outstanding, refs);
+	outstanding_add(e, refs);
 	__sync_fetch_and_add(&e->pins, refs);
 	e->last_grab_tid = (__u32)id;
 	e->last_grab_pin = 1;
@@ -626,7 +641,7 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		return;
 	}
 	if (flags & foll_get) {	/* tested first, as try_grab_folio() does */
-		struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
+		struct pa_folio *e = nr_outstanding > 0 ? bpf_map_lookup_elem(&ledger, &folio) : NULL;
 		__u64 id = bpf_get_current_pid_tgid();
 		__u32 tid = id;
 		struct pa_thread *thr = bpf_map_lookup_elem(&threads, &tid);
@@ -744,7 +759,7 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 	__sync_fetch_and_add(&e->unpins, refs);
 	short_pins_released(e, covered);
 	/* no fetching atomics: 5.10 lacks BPF_FETCH (5.12); plain XADD, then a read */
-	__sync_fetch_and_add(&e->outstanding, -covered);
+	outstanding_add(e, -covered);
 }
 
 /*
@@ -867,9 +882,10 @@ static __always_inline void check_put(void *ctx, __u64 page)
 	emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, e->put_at_bio ? &e->put : NULL, e,
 	     e->outstanding, large, ref + 1, large ? folio_pincount(folio) : 0);
 	/*
-	 * That pin is gone: the end-of-audit walk must not report it again. (Its short_out
-	 * stays: nr_short_pins errs high, and 5.10's open loop over a put array has no
-	 * branches to spare: "The sequence of 8193 jumps is too complex".)
+	 * That pin is gone: the end-of-audit walk must not report it again. Only the entry's
+	 * count drops: nr_short_pins and nr_outstanding keep it (they err high, a lookup too
+	 * many), as 5.10's open loop over a put array has no room for more ("BPF program is
+	 * too large", "The sequence of 8193 jumps is too complex").
 	 */
 	__sync_fetch_and_add(&e->outstanding, -1);
 }
@@ -1005,6 +1021,8 @@ static __always_inline void page_freed(void *ctx, __u32 slot, __u64 folio)
 		     e->outstanding, folio_large(folio), folio_refcount(folio), 0);
 	if (e->short_out)
 		__sync_fetch_and_add(&nr_short_pins, -(__s64)e->short_out);
+	if (e->outstanding)	/* nothing holds the folio to unpin it meanwhile */
+		__sync_fetch_and_add(&nr_outstanding, -(__s64)e->outstanding);
 	bpf_map_delete_elem(&ledger, &folio);
 }
 
@@ -1250,7 +1268,7 @@ int BPF_PROG(fexit_bio_end, struct bio *bio)
 		emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, &e->put, e, e->outstanding, large,
 		     ref, large ? folio_pincount(folio) : 0);
 		short_pins_released(e, 1);
-		__sync_fetch_and_add(&e->outstanding, -1);
+		outstanding_add(e, -1);
 	}
 	if (!bpf_map_delete_elem(&bio_checks, &key))
 		__sync_fetch_and_add(&nr_bio_checks, -1);
@@ -1349,7 +1367,7 @@ int BPF_KPROBE(kp_put_array, void *array, int nr)
 	if (idle())
 		return 0;
 	count(PA_HOOK_CALLS + slot_put_array, 1);
-	if (detect && nr > 0)
+	if (detect && nr > 0 && nr_outstanding > 0)
 		check_put_array(ctx, (__u64)array, nr);
 	return 0;
 }
@@ -1360,7 +1378,7 @@ int BPF_KPROBE(kp_put_array_open, void *array, int nr)
 	if (idle())
 		return 0;
 	count(PA_HOOK_CALLS + slot_put_array, 1);
-	if (detect)
+	if (detect && nr_outstanding > 0)
 		check_put_array_open(ctx, (__u64)array, nr);
 	return 0;
 }
