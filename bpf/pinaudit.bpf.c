@@ -317,10 +317,11 @@ struct stack_site {
 };
 
 /*
- * Per thread, by thread id: the context hook it is in (direct I/O on a file: where the page
- * references it takes come from; set at the hook's entry, marked left (PA_ORIGIN_NONE) at its
- * return) and its stack site. One lookup per grab finds both. The least recently used entry
- * is dropped when full: a thread without one captures its next stack.
+ * Per thread, by thread id: its stack site, and the context hook it is in (direct I/O on a
+ * file: where the page references it takes come from; set at the hook's entry, marked left
+ * (PA_ORIGIN_NONE) at its return) when its element of ctx_slots was taken (task_origin()).
+ * The least recently used entry is dropped when full: a thread without one captures its next
+ * stack.
  */
 struct pa_thread {
 	struct pa_origin ctx;
@@ -384,14 +385,64 @@ static __always_inline long site_stack(void *ctx, struct pa_thread *thr, __u32 t
 enum { REF_PIN, REF_UNPIN, REF_GET };
 #define NO_SLOT (-1)
 
-/* the origin of a reference thread THR takes now, and its SLOT: true inside a context hook */
-static __always_inline bool task_origin(const struct pa_thread *thr, struct pa_origin *o,
-					__s32 *slot)
+/*
+ * The context hook a thread is in, by its thread id modulo PA_CTX_SLOTS: an array element
+ * found by index, where a hash lookup at the hook's entry, at its return and at each grab
+ * cost ~150 instructions each (make bench, 6.12). A thread takes its element at the hook's
+ * entry and gives it back at the return; an element another thread holds (a thread id
+ * PA_CTX_SLOTS apart, both in a hook) sends the newcomer to its entry in threads (ctx) instead,
+ * counted in nr_ctx_spilled, the only case where a grab and a return look there.
+ */
+struct ctx_slot {
+	__u32 tid;		/* the thread inside the hook, 0: none */
+	__s32 origin_slot;	/* ctx's slot in origin_refs, kept past the return: the next I/O */
+	struct pa_origin ctx;	/* on the same file system reuses it */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PA_CTX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ctx_slot);
+} ctx_slots SEC(".maps");
+
+__s64 nr_ctx_spilled = 0;	/* threads inside a hook whose context is in threads */
+const volatile __u32 ctx_slot_mask = PA_CTX_SLOTS - 1;	/* --ctx-slots - 1 */
+
+static __always_inline struct ctx_slot *ctx_slot_of(__u32 tid)
 {
-	if (!thr || thr->ctx.kind == PA_ORIGIN_NONE)	/* none, or left (ctx_exit()) */
+	__u32 i = tid & ctx_slot_mask;
+
+	return bpf_map_lookup_elem(&ctx_slots, &i);
+}
+
+/*
+ * The origin of a reference thread TID takes now, and its SLOT: true inside a context hook.
+ * THR: its entry in threads (NULL: none), *THR_LOOKED: THR was looked up already; else it is,
+ * here, should the context be there.
+ */
+static __always_inline bool task_origin(__u32 tid, struct pa_thread **thr, bool *thr_looked,
+					struct pa_origin *o, __s32 *slot)
+{
+	struct ctx_slot *c = ctx_slot_of(tid);
+	struct pa_thread *t;
+
+	if (c && c->tid == tid) {
+		*o = c->ctx;
+		*slot = c->origin_slot;
+		return true;
+	}
+	if (nr_ctx_spilled <= 0)
 		return false;
-	*o = thr->ctx;
-	*slot = thr->ctx_slot;
+	if (!*thr_looked) {
+		*thr = bpf_map_lookup_elem(&threads, &tid);
+		*thr_looked = true;
+	}
+	t = *thr;
+	if (!t || t->ctx.kind == PA_ORIGIN_NONE)	/* none, or left (ctx_exit()) */
+		return false;
+	*o = t->ctx;
+	*slot = t->ctx_slot;
 	return true;
 }
 
@@ -644,14 +695,17 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		struct pa_folio *e = nr_outstanding > 0 ? bpf_map_lookup_elem(&ledger, &folio) : NULL;
 		__u64 id = bpf_get_current_pid_tgid();
 		__u32 tid = id;
-		struct pa_thread *thr = bpf_map_lookup_elem(&threads, &tid);
+		struct pa_thread *thr = NULL;
+		bool looked = false;
 		struct pa_origin o = {};
 		__s32 slot;
 
 		count(PA_GETS, refs);
-		if (task_origin(thr, &o, &slot)) {
+		if (task_origin(tid, &thr, &looked, &o, &slot)) {
 			origin_add(slot, REF_GET, refs);
 		} else {
+			if (!looked)	/* for its stack site */
+				thr = bpf_map_lookup_elem(&threads, &tid);
 			caller_origin(&o, site_stack(ctx, thr, tid, &o, flags, bpf_ktime_get_ns()));
 			origin_add(origin_slot(&o), REF_GET, refs);
 		}
@@ -669,10 +723,12 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 	} else {
 		__u64 id = bpf_get_current_pid_tgid();
 		__u32 tid = id;
+		/* the thread's entry: its stack site, for the ledger's first pin of a folio */
 		struct pa_thread *thr = bpf_map_lookup_elem(&threads, &tid);
+		bool looked = true;
 		struct pa_origin o = {};
 		__s32 slot = NO_SLOT;
-		bool file = task_origin(thr, &o, &slot);
+		bool file = task_origin(tid, &thr, &looked, &o, &slot);
 
 		count(PA_PINS, refs);
 		if (detect)
@@ -1541,14 +1597,33 @@ static __always_inline void ctx_origin_probe(struct kiocb *iocb, struct pa_origi
 static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o)
 {
 	__u32 tid = bpf_get_current_pid_tgid();
+	struct ctx_slot *c = ctx_slot_of(tid);
 	struct pa_thread *t;
 
 	count(PA_HOOK_CALLS + slot, 1);
 	o->kind = PA_ORIGIN_FILE;
 	o->hook = slot;
+	if (!c)
+		return;
+	if (!c->tid || c->tid == tid) {
+		/* the same file system as the element's last I/O keeps its origin slot */
+		if (c->origin_slot < 0 || c->ctx.kind != PA_ORIGIN_FILE ||
+		    c->ctx.where != o->where || c->ctx.dev != o->dev || c->ctx.hook != o->hook) {
+			c->ctx = *o;
+			/*
+			 * Hashed from the map's copy: a fentry's O holds the super block as a
+			 * typed pointer (ctx_origin_btf()), which the verifier lets no arithmetic
+			 * touch; read back from a map value it is a number.
+			 */
+			c->origin_slot = origin_slot(&c->ctx);
+		}
+		c->tid = tid;
+		return;
+	}
 	/*
-	 * A thread's entry is written in place once it has one: a hash update and delete per
-	 * I/O cost 1.3 + 0.7 us under TCG (bench, bpf_stats), two lookups a fraction of that.
+	 * Another thread holds the element: this one's context goes to its entry in threads,
+	 * written in place once it has one (a hash update and delete per I/O cost 1.3 + 0.7 us
+	 * under TCG, two lookups a fraction of that).
 	 */
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t) {
@@ -1559,27 +1634,33 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o)
 		if (!t)
 			return;
 	}
+	__sync_fetch_and_add(&nr_ctx_spilled, 1);
 	if (t->ctx_slot >= 0 && t->ctx.where == o->where && t->ctx.dev == o->dev &&
 	    t->ctx.hook == o->hook) {
-		t->ctx.kind = PA_ORIGIN_FILE;	/* the same file system as its last I/O */
+		t->ctx.kind = PA_ORIGIN_FILE;
 		return;
 	}
 	t->ctx = *o;
-	/*
-	 * Hashed from the map's copy: a fentry's O holds the super block as a typed pointer
-	 * (ctx_origin_btf()), which the verifier lets no arithmetic touch; read back from a
-	 * map value it is a number.
-	 */
 	t->ctx_slot = origin_slot(&t->ctx);
 }
 
 static __always_inline void ctx_exit(void)
 {
 	__u32 tid = bpf_get_current_pid_tgid();
-	struct pa_thread *t = bpf_map_lookup_elem(&threads, &tid);
+	struct ctx_slot *c = ctx_slot_of(tid);
+	struct pa_thread *t;
 
-	if (t)
+	if (c && c->tid == tid) {
+		c->tid = 0;
+		return;
+	}
+	if (nr_ctx_spilled <= 0)
+		return;
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (t && t->ctx.kind != PA_ORIGIN_NONE) {
 		t->ctx.kind = PA_ORIGIN_NONE;
+		__sync_fetch_and_add(&nr_ctx_spilled, -1);
+	}
 }
 
 const volatile __u32 slot_ctx[4] = {};

@@ -74,6 +74,12 @@ struct pa_origin {
 	__u16 kind;		/* enum pa_origin_kind */
 };
 
+/*
+ * Elements of BPF's ctx_slots: the context hook a thread is in, by its thread id modulo their
+ * number (--ctx-slots, a power of two; this, the most)
+ */
+#define PA_CTX_SLOTS 16384
+
 /* origins told apart: slots of the origin_refs map */
 #define PA_MAX_ORIGINS 4096
 

@@ -59,7 +59,7 @@ static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 
 enum {
 	OPT_SKIP_HOOK = 0x100, OPT_MODE, OPT_MAX_FOLIOS, OPT_RINGBUF, OPT_USAGE, OPT_KTAP,
-	OPT_CENSUS, OPT_TOP, OPT_PID, OPT_COMM, OPT_FS, OPT_EMPTY,
+	OPT_CENSUS, OPT_TOP, OPT_PID, OPT_COMM, OPT_FS, OPT_EMPTY, OPT_CTX_SLOTS,
 };
 
 static const struct argp_option opts[] = {
@@ -102,6 +102,10 @@ static const struct argp_option opts[] = {
 	{ "empty-hooks", OPT_EMPTY, NULL, 0,
 	  "Attach every hook with a program that returns at once: the cost of attaching "
 	  "alone, for benchmarks (nothing is audited: exit 3)", 2 },
+	{ "ctx-slots", OPT_CTX_SLOTS, "N", 0,
+	  "Elements that hold a thread's direct-I/O context, by thread id modulo N, a power of "
+	  "two from 1 to 16384 (default); a thread finding its element held keeps its context "
+	  "in a hash entry instead (1 sends every concurrent thread there)", 2 },
 	/* what ARGP_NO_HELP leaves out, in argp's place for it: last */
 	{ "help", 'h', NULL, 0, "Show this help and exit", -1 },
 	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message and exit", -1 },
@@ -317,6 +321,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (env->ringbuf_kib & (env->ringbuf_kib - 1))
 			return usage_error("invalid --ringbuf-kib '%s': expected a power of two", arg);
 		break;
+	case OPT_CTX_SLOTS:
+		err = parse_long(arg, "--ctx-slots", 1, PA_CTX_SLOTS, "elements", &env->ctx_slots);
+		if (err)
+			return err;
+		if (env->ctx_slots & (env->ctx_slots - 1))	/* a thread id masked with N - 1 */
+			return usage_error("invalid --ctx-slots '%s': expected a power of two", arg);
+		break;
 	case OPT_MODE:
 		if (!strcmp(arg, "auto"))
 			env->mode = PA_MODE_AUTO;
@@ -380,6 +391,7 @@ int env__parse_args(struct env *env, int argc, char **argv, const char **msg)
 	memset(env, 0, sizeof(*env));
 	env->max_folios = PA_MAX_FOLIOS_DEFAULT;
 	env->ringbuf_kib = PA_RINGBUF_KIB_DEFAULT;
+	env->ctx_slots = PA_CTX_SLOTS;
 	env->top = PA_TOP_DEFAULT;
 	usage_msg[0] = 0;
 	*msg = usage_msg;

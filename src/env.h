@@ -3,6 +3,7 @@
 #define __PA_ENV_H
 
 #include <stdbool.h>
+#include "pinaudit.h"	/* PA_CTX_SLOTS */
 
 /* Exit statuses: a contract that users' CI scripts parse (docs/exit-status.md). */
 enum pa_exit {
@@ -50,6 +51,7 @@ struct env {
 	const char *comm;	/* --comm NAME */
 	const char *fs;		/* --fs FS: type, device name, major:minor or mount point */
 	bool empty_hooks;	/* --empty-hooks: attach programs that return at once (bench) */
+	long ctx_slots;		/* --ctx-slots N: a power of two, 1..PA_CTX_SLOTS */
 };
 
 /* Parses argv into *env; on a usage error prints one line and exits PA_EXIT_USAGE. */

@@ -139,6 +139,18 @@ static void parse_ok(void)
 		parse(&env, argv);
 		ASSERT_EQ(env.ringbuf_kib, 1048576L, "--ringbuf-kib 1048576, the largest");
 	}
+
+	if (test__start_subtest("parse_ctx_slots")) {
+		argv = ARGS("-j");
+		parse(&env, argv);
+		ASSERT_EQ(env.ctx_slots, (long)PA_CTX_SLOTS, "default: all of them");
+		argv = ARGS("--ctx-slots", "1");
+		parse(&env, argv);
+		ASSERT_EQ(env.ctx_slots, 1L, "--ctx-slots 1");
+		argv = ARGS("--ctx-slots=16384");
+		parse(&env, argv);
+		ASSERT_EQ(env.ctx_slots, 16384L, "--ctx-slots 16384, the most");
+	}
 }
 
 static const char *pinaudit(void)
@@ -198,6 +210,9 @@ static void usage_errors(void)
 		{ "--ringbuf-kib 12", ARGS("--ringbuf-kib", "12"), "power of two" },
 		{ "--ringbuf-kib 2097152", ARGS("--ringbuf-kib", "2097152"), "'2097152'" },
 		{ "--ringbuf-kib x", ARGS("--ringbuf-kib", "x"), "'x'" },
+		{ "--ctx-slots 0", ARGS("--ctx-slots", "0"), "'0'" },
+		{ "--ctx-slots 3", ARGS("--ctx-slots", "3"), "power of two" },
+		{ "--ctx-slots 32768", ARGS("--ctx-slots", "32768"), "'32768'" },
 		{ "--skip-hook ''", ARGS("--skip-hook", ""), "skip-hook" },
 		{ "-o ''", ARGS("-o", ""), "output" },
 		{ "-- alone", ARGS("--"), "command" },

@@ -31,6 +31,17 @@ for fs in ext4 xfs btrfs; do
 		--rw=randrw --direct=1
 	check "$fs O_DIRECT took page references" \
 		jq -e '.totals.pins + .totals.gets > 0' "$T/fio-psync-dio-$fs.json"
+	# --ctx-slots 1: one element holds the direct-I/O context of every thread; four threads in
+	# synchronous O_DIRECT at once find it held (its holder sleeps in __iomap_dio_rw) and keep
+	# theirs in a hash entry instead. Their references must all still count under ext4.
+	if [ $fs = ext4 ]; then
+		audit fio-psync-dio-ext4-ctx-spill 0 $min -- --ctx-slots 1 $FIO --name=spill \
+			--directory="$mnt" --ioengine=psync --rw=randrw --direct=1 --numjobs=4 --thread
+		check "--ctx-slots 1: the references of 4 threads in O_DIRECT all under ext4" jq -e '
+			([.by_fs[] | select(.fs == "ext4") | .pins + .gets] | add // 0) > 1000 and
+			([.by_fs[] | select(.fs == null) | .pins + .gets] | add // 0) < 64' \
+			"$T/fio-psync-dio-ext4-ctx-spill.json"
+	fi
 	# btrfs reads complete in a workqueue (checksums), and iomap wakes the reader before
 	# bio_release_pages() unpins: the next pread pins the same buffer while the last unpin of
 	# it runs. Every unpin must still meet its own pin (none "pre-existing", none unattributed).
