@@ -256,8 +256,14 @@ static __always_inline void count(__u32 id, __u64 n)
 	if (id >= PA_NR_COUNTERS || !window_open)
 		return;
 	v = bpf_map_lookup_elem(&counters, &id);
+	/*
+	 * Atomic even per CPU: a tracing program runs preemptible where the kernel preempts
+	 * (7.x's preempt=lazy, preempt=full), and another program on this CPU may add to the
+	 * same counter in between a plain load and store (7.x, 4 threads of O_DIRECT: the
+	 * totals fell short of what the origins counted).
+	 */
 	if (v)
-		*v += n;
+		__sync_fetch_and_add(v, n);
 }
 
 static __always_inline long capture_stack(void *ctx)

@@ -667,6 +667,22 @@ const char *hooks__function(const struct hooks *h, unsigned int slot)
 	return slot < NR_DEFS && h->h[slot].func ? h->h[slot].func : NULL;
 }
 
+/*
+ * Runs of program P the kernel skipped: a tracing program found already running on its CPU
+ * (kernel/bpf/trampoline.c, __bpf_prog_enter_recur()), which a preemptible kernel (7.x's
+ * preempt=lazy, preempt=full) allows when the program is preempted and another task runs it
+ * there. 0 before 5.12 (no recursion_misses).
+ */
+static unsigned long long prog_misses(const struct bpf_program *p)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!p || bpf_program__fd(p) < 0 || bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
 void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)
 {
 	size_t i;
@@ -689,5 +705,6 @@ void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)
 		s->present = true;
 		snprintf(s->why, sizeof(s->why), "%s", k->attached ? "" : k->why);
 		s->calls = counters ? counters[PA_HOOK_CALLS + i] : 0;
+		s->misses = counters && k->attached ? prog_misses(k->entry) + prog_misses(k->ret) : 0;
 	}
 }

@@ -294,6 +294,20 @@ void audit__reconcile(struct audit *a)
 	if (a->stash_lost)
 		audit__incomplete(a, "%llu grab calls lost between kprobe entry and return",
 				  a->stash_lost);
+	/*
+	 * A skipped run of an accounting hook is a pin or unpin not counted. Other hooks' skips
+	 * (an interrupt freeing a page while mm_page_free's program runs, 6.1) lose detail, not
+	 * a misuse: JSON hooks[].skipped reports them (a folio freed unseen keeps its entry,
+	 * and the walk at the end still proves a put of its pins).
+	 */
+	for (i = 0; i < a->nr_hooks; i++) {
+		const struct hook_state *h = &a->hooks[i];
+
+		if (h->misses && h->accounting)
+			audit__incomplete(a, "%llu runs of the %s hook skipped by the kernel: its "
+					  "program was already running on the CPU (preempted there, "
+					  "or interrupted)", h->misses, h->function);
+	}
 	if (a->ledger_full)
 		audit__incomplete(a, "ledger full: %llu pins not tracked (raise --max-folios, now %ld)",
 				  a->ledger_full, a->max_folios);

@@ -106,6 +106,7 @@ struct hook_state {
 	char why[160];		/* why not attached, "" when attached */
 	char counted_at[64];	/* an unpin API left unhooked: the release hook that counts it */
 	unsigned long long calls;
+	unsigned long long misses;	/* runs the kernel skipped (bpf_prog_info.recursion_misses) */
 };
 
 struct audit {

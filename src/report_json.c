@@ -41,6 +41,8 @@ static void hooks_json(struct json_writer *w, const struct audit *a)
 		jw_bool_field(w, "attached", h->attached);
 		jw_bool_field(w, "accounting", h->accounting);
 		jw_uint_field(w, "calls", h->calls);
+		if (h->misses)
+			jw_uint_field(w, "skipped", h->misses);
 		if (!h->attached)
 			jw_string_field(w, "error", h->why);
 		if (h->counted_at[0])

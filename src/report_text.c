@@ -55,7 +55,10 @@ static void hooks_lines(FILE *f, const struct audit *a)
 	for (i = 0; i < a->nr_hooks; i++) {
 		const struct hook_state *h = &a->hooks[i];
 
-		if (h->attached)
+		if (h->attached && h->misses)
+			fprintf(f, "  %-32s %-10s %-10s %12llu  %llu runs skipped by the kernel\n",
+				h->function, h->role, h->mode, h->calls, h->misses);
+		else if (h->attached)
 			fprintf(f, "  %-32s %-10s %-10s %12llu\n", h->function, h->role, h->mode,
 				h->calls);
 		else

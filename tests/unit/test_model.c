@@ -66,6 +66,24 @@ static void reconcile_reasons(void)
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CLEAN, "exit 0");
 	}
 
+	if (test__start_subtest("reconcile_skipped_runs")) {
+		fill_clean(&a, true);
+		a.hooks[1].misses = 7;	/* gup_put_folio: accounting */
+		add_hook(&a, "mm_page_free", "free", false, true, "")->misses = 2;
+		audit__reconcile(&a);
+		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason: the accounting hook's skips")) {
+			ASSERT_TRUE(starts_with(a.incomplete[0], "7 runs of the gup_put_folio hook"),
+				    "reason names the count and the hook");
+			ASSERT_HAS_STR(a.incomplete[0], "skipped by the kernel", "and what happened");
+		}
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
+		fill_clean(&a, true);
+		add_hook(&a, "mm_page_free", "free", false, true, "")->misses = 2;
+		audit__reconcile(&a);
+		ASSERT_EQ(a.nr_incomplete, 0, "another hook's skips: detail lost, not a count");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CLEAN, "exit 0");
+	}
+
 	if (test__start_subtest("reconcile_pins_mismatch")) {
 		fill_clean(&a, true);
 		a.pins = 998;
