@@ -318,13 +318,14 @@ struct stack_site {
 	__u32 flags;
 	__s32 stack_id;
 	__u32 uses;
-	__u32 pad;
+	__u32 tid;		/* the thread (a ctx_slots element serves one thread at a time) */
 	__u64 ts;
 };
 
 /*
- * Per thread, by thread id: its stack site, and the context hook it is in (direct I/O on a
- * file: where the page references it takes come from; set at the hook's entry, marked left
+ * Per thread, by thread id: its stack site (but for references inside a context hook whose
+ * ctx_slots element it holds: that element's), and the context hook it is in (direct I/O on
+ * a file: where the page references it takes come from; set at the hook's entry, marked left
  * (PA_ORIGIN_NONE) at its return) when its element of ctx_slots was taken (task_origin()).
  * The least recently used entry is dropped when full: a thread without one captures its next
  * stack.
@@ -347,13 +348,14 @@ struct {
 #define STACK_TTL_NS	(100 * 1000 * 1000)
 
 /*
- * The stack id of a reference the current thread (TID, its entry THR or NULL) takes NOW, from
- * ORIGIN, with gup FLAGS.
+ * The stack id of a reference the current thread TID takes NOW, from ORIGIN, with gup FLAGS.
+ * OLD: the thread's last stack site (in its ctx_slots element or its entry in threads), or
+ * NULL: none yet, an entry in threads is made for it.
  */
-static __always_inline long site_stack(void *ctx, struct pa_thread *thr, __u32 tid,
+static __always_inline long site_stack(void *ctx, struct stack_site *old, __u32 tid,
 				       const struct pa_origin *origin, __u32 flags, __u64 now)
 {
-	struct stack_site site = {}, *old;
+	struct stack_site site = {};
 	struct task_struct *task;
 	struct pt_regs *regs;
 
@@ -367,9 +369,10 @@ static __always_inline long site_stack(void *ctx, struct pa_thread *thr, __u32 t
 	site.nr = regs->orig_ax;
 	site.origin = *origin;
 	site.flags = flags & (foll_write | foll_longterm);
-	old = thr ? &thr->site : NULL;
-	if (old && old->stack_id >= 0 && old->ip == site.ip && old->nr == site.nr &&
-	    old->flags == site.flags && old->origin.where == site.origin.where &&
+	site.tid = tid;
+	if (old && old->stack_id >= 0 && old->tid == tid && old->ip == site.ip &&
+	    old->nr == site.nr && old->flags == site.flags &&
+	    old->origin.where == site.origin.where &&
 	    old->origin.dev == site.origin.dev && old->origin.hook == site.origin.hook &&
 	    old->origin.kind == site.origin.kind && old->uses < STACK_REUSES &&
 	    now - old->ts < STACK_TTL_NS) {
@@ -395,14 +398,25 @@ enum { REF_PIN, REF_UNPIN, REF_GET };
  * The context hook a thread is in, by its thread id modulo PA_CTX_SLOTS: an array element
  * found by index, where a hash lookup at the hook's entry, at its return and at each grab
  * cost ~150 instructions each (make bench, 6.12). A thread takes its element at the hook's
- * entry and gives it back at the return; an element another thread holds (a thread id
- * PA_CTX_SLOTS apart, both in a hook) sends the newcomer to its entry in threads (ctx) instead,
- * counted in nr_ctx_spilled, the only case where a grab and a return look there.
+ * entry by compare-and-exchange of its tid (BPF atomics, 5.12+) and gives it back at the
+ * return; an element another thread holds (a thread id PA_CTX_SLOTS apart, both in a hook)
+ * sends the newcomer to its entry in threads (ctx) instead, counted in nr_ctx_spilled, the
+ * only case where a grab and a return look there. Only the holder reads or writes the rest
+ * of the element: taken by a plain test and store, two threads could both think they held it
+ * and one read the other's half-written origin slot (6.1, 4 threads with --ctx-slots 1: gets
+ * counted in the totals under no origin's row). Kernels without the atomics (5.10) load the
+ * context hooks' other programs, which keep every context in threads.
  */
 struct ctx_slot {
-	__u32 tid;		/* the thread inside the hook, 0: none */
+	__u64 tid;		/* the thread inside the hook, 0: none (64 bits: BPF's cmpxchg) */
 	__s32 origin_slot;	/* ctx's slot in origin_refs, kept past the return: the next I/O */
+	__u32 pad;
 	struct pa_origin ctx;	/* on the same file system reuses it */
+	/*
+	 * the holder's stack site (its tid in it: kept past the return too), where a pin inside
+	 * the hook finds it without a lookup in threads (~150 instructions, 6.12 libaio)
+	 */
+	struct stack_site site;
 };
 
 struct {
@@ -424,16 +438,19 @@ static __always_inline struct ctx_slot *ctx_slot_of(__u32 tid)
 
 /*
  * The origin of a reference thread TID takes now, and its SLOT: true inside a context hook.
- * THR: its entry in threads (NULL: none), *THR_LOOKED: THR was looked up already; else it is,
- * here, should the context be there.
+ * *HELD: the thread's ctx_slots element if it holds it, else NULL. THR: its entry in threads
+ * (NULL: none), *THR_LOOKED: THR was looked up already; else it is, here, should the context
+ * be there.
  */
-static __always_inline bool task_origin(__u32 tid, struct pa_thread **thr, bool *thr_looked,
-					struct pa_origin *o, __s32 *slot)
+static __always_inline bool task_origin(__u32 tid, struct ctx_slot **held, struct pa_thread **thr,
+					bool *thr_looked, struct pa_origin *o, __s32 *slot)
 {
 	struct ctx_slot *c = ctx_slot_of(tid);
 	struct pa_thread *t;
 
+	*held = NULL;
 	if (c && c->tid == tid) {
+		*held = c;
 		*o = c->ctx;
 		*slot = c->origin_slot;
 		return true;
@@ -612,7 +629,7 @@ static __always_inline void short_pins_released(struct pa_folio *e, __u32 n)
  */
 static __always_inline __s32 ledger_pin(void *ctx, __u64 folio, __u32 refs, __u32 flags,
 					struct pa_origin *o, bool file, __s32 ctx_slot,
-					struct pa_thread *thr, __u64 id)
+					struct stack_site *site, __u64 id)
 {
 	struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
 	__s32 slot;
@@ -641,7 +658,7 @@ static __always_inline __s32 ledger_pin(void *ctx, __u64 folio, __u32 refs, __u3
 	}
 	if (!e->outstanding) {	/* a new first pin: nothing of the previous ones is its own */
 		__u64 now = bpf_ktime_get_ns();
-		long stack_id = site_stack(ctx, thr, (__u32)id, o, flags, now);
+		long stack_id = site_stack(ctx, site, (__u32)id, o, flags, now);
 
 		/*
 		 * The same thread pinning it again through the same stack within a second (a
@@ -702,17 +719,19 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		__u64 id = bpf_get_current_pid_tgid();
 		__u32 tid = id;
 		struct pa_thread *thr = NULL;
+		struct ctx_slot *held;
 		bool looked = false;
 		struct pa_origin o = {};
 		__s32 slot;
 
 		count(PA_GETS, refs);
-		if (task_origin(tid, &thr, &looked, &o, &slot)) {
+		if (task_origin(tid, &held, &thr, &looked, &o, &slot)) {
 			origin_add(slot, REF_GET, refs);
 		} else {
 			if (!looked)	/* for its stack site */
 				thr = bpf_map_lookup_elem(&threads, &tid);
-			caller_origin(&o, site_stack(ctx, thr, tid, &o, flags, bpf_ktime_get_ns()));
+			caller_origin(&o, site_stack(ctx, thr ? &thr->site : NULL, tid, &o, flags,
+						     bpf_ktime_get_ns()));
 			origin_add(origin_slot(&o), REF_GET, refs);
 		}
 		if (e && e->outstanding && detect) {
@@ -729,16 +748,23 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 	} else {
 		__u64 id = bpf_get_current_pid_tgid();
 		__u32 tid = id;
-		/* the thread's entry: its stack site, for the ledger's first pin of a folio */
-		struct pa_thread *thr = bpf_map_lookup_elem(&threads, &tid);
-		bool looked = true;
+		struct pa_thread *thr = NULL;
+		struct ctx_slot *held;
+		bool looked = false;
 		struct pa_origin o = {};
 		__s32 slot = NO_SLOT;
-		bool file = task_origin(tid, &thr, &looked, &o, &slot);
+		bool file = task_origin(tid, &held, &thr, &looked, &o, &slot);
+		/* the thread's stack site, for the ledger's first pin of a folio */
+		struct stack_site *site = held ? &held->site : NULL;
 
 		count(PA_PINS, refs);
+		if (detect && !held) {
+			if (!looked)
+				thr = bpf_map_lookup_elem(&threads, &tid);
+			site = thr ? &thr->site : NULL;
+		}
 		if (detect)
-			slot = ledger_pin(ctx, folio, refs, flags, &o, file, slot, thr, id);
+			slot = ledger_pin(ctx, folio, refs, flags, &o, file, slot, site, id);
 		else if (!file)
 			slot = origin_slot(&o);
 		origin_add(slot, REF_PIN, refs);
@@ -1600,18 +1626,21 @@ static __always_inline void ctx_origin_probe(struct kiocb *iocb, struct pa_origi
 	}
 }
 
-static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o)
+/*
+ * A thread enters context hook SLOT, origin O; CAS: the kernel has BPF compare-and-exchange
+ * (ctx_slots is used), else its context goes to threads.
+ */
+static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 {
 	__u32 tid = bpf_get_current_pid_tgid();
-	struct ctx_slot *c = ctx_slot_of(tid);
+	struct ctx_slot *c = cas ? ctx_slot_of(tid) : NULL;
 	struct pa_thread *t;
 
 	count(PA_HOOK_CALLS + slot, 1);
 	o->kind = PA_ORIGIN_FILE;
 	o->hook = slot;
-	if (!c)
-		return;
-	if (!c->tid || c->tid == tid) {
+	/* held already: its return was not seen (a run the kernel skipped) */
+	if (c && (c->tid == tid || !__sync_val_compare_and_swap(&c->tid, 0, (__u64)tid))) {
 		/* the same file system as the element's last I/O keeps its origin slot */
 		if (c->origin_slot < 0 || c->ctx.kind != PA_ORIGIN_FILE ||
 		    c->ctx.where != o->where || c->ctx.dev != o->dev || c->ctx.hook != o->hook) {
@@ -1623,7 +1652,6 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o)
 			 */
 			c->origin_slot = origin_slot(&c->ctx);
 		}
-		c->tid = tid;
 		return;
 	}
 	/*
@@ -1671,35 +1699,40 @@ static __always_inline void ctx_exit(void)
 
 const volatile __u32 slot_ctx[4] = {};
 
-#define CTX_HOOK(n)							\
+/* a context hook's entry: fentry_ctxN, kp_ctxN; and without BPF atomics fentry_ctxhN, kp_ctxhN */
+#define CTX_ENTRY(n, h, cas)						\
 SEC("fentry/__iomap_dio_rw")						\
-int BPF_PROG(fentry_ctx##n, struct kiocb *iocb)				\
+int BPF_PROG(fentry_ctx##h##n, struct kiocb *iocb)			\
 {									\
 	struct pa_origin o = {};					\
 									\
 	if (idle())							\
 		return 0;							\
 	ctx_origin_btf(iocb, &o);					\
-	ctx_enter(slot_ctx[n], &o);					\
-	return 0;							\
-}									\
-SEC("fexit/__iomap_dio_rw")						\
-int BPF_PROG(fexit_ctx##n)						\
-{									\
-	if (idle())							\
-		return 0;							\
-	ctx_exit();							\
+	ctx_enter(slot_ctx[n], &o, cas);				\
 	return 0;							\
 }									\
 SEC("kprobe")								\
-int BPF_KPROBE(kp_ctx##n, struct kiocb *iocb)				\
+int BPF_KPROBE(kp_ctx##h##n, struct kiocb *iocb)			\
 {									\
 	struct pa_origin o = {};					\
 									\
 	if (idle())							\
 		return 0;							\
 	ctx_origin_probe(iocb, &o);					\
-	ctx_enter(slot_ctx[n], &o);					\
+	ctx_enter(slot_ctx[n], &o, cas);				\
+	return 0;							\
+}
+
+#define CTX_HOOK(n)							\
+CTX_ENTRY(n, , true)							\
+CTX_ENTRY(n, h, false)							\
+SEC("fexit/__iomap_dio_rw")						\
+int BPF_PROG(fexit_ctx##n)						\
+{									\
+	if (idle())							\
+		return 0;							\
+	ctx_exit();							\
 	return 0;							\
 }
 

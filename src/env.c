@@ -105,7 +105,8 @@ static const struct argp_option opts[] = {
 	{ "ctx-slots", OPT_CTX_SLOTS, "N", 0,
 	  "Elements that hold a thread's direct-I/O context, by thread id modulo N, a power of "
 	  "two from 1 to 16384 (default); a thread finding its element held keeps its context "
-	  "in a hash entry instead (1 sends every concurrent thread there)", 2 },
+	  "in a hash entry instead (1 sends every concurrent thread there; 5.10, without BPF "
+	  "compare-and-exchange, sends every thread)", 2 },
 	/* what ARGP_NO_HELP leaves out, in argp's place for it: last */
 	{ "help", 'h', NULL, 0, "Show this help and exit", -1 },
 	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message and exit", -1 },

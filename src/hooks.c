@@ -246,6 +246,36 @@ static bool has_bpf_loop(void)
 	return has;
 }
 
+/*
+ * BPF atomic compare-and-exchange (5.12, "bpf: Add instructions for atomic_[cmp]xchg"): the
+ * context hooks take their ctx_slots element with it. 5.10's verifier refuses the instruction
+ * in any program it loads, even where no path reaches it (resolve_pseudo_ldimm64(): "BPF_STX
+ * uses reserved fields"), so the probe loads one: *(u64 *)(fp - 8) = 0; r0 = 0; r1 = 1;
+ * r0 = cmpxchg_64(fp - 8, r0, r1); exit.
+ */
+static bool has_cmpxchg(void)
+{
+	static int has = -1;
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_1, .off = -8, .imm = BPF_CMPXCHG },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd;
+
+	if (has < 0) {
+		fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns,
+				   sizeof(insns) / sizeof(insns[0]), NULL);
+		has = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return has;
+}
+
 static bool kprobes_available(char *why, size_t len)
 {
 	if (!access("/sys/bus/event_source/devices/kprobe/type", R_OK) ||
@@ -513,7 +543,9 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		skel->rodata->slot_bio_end = slot;
 		break;
 	case CTX_KIOCB:
-		k->entry = prog(skel, fentry ? "fentry_ctx%d" : "kp_ctx%d", nr_ctx);
+		/* without BPF atomics (5.10) the programs that keep every context in threads */
+		k->entry = prog(skel, fentry ? "fentry_ctx%s%d" : "kp_ctx%s%d",
+				has_cmpxchg() ? "" : "h", nr_ctx);
 		k->ret = fentry ? prog(skel, "fexit_ctx%d", nr_ctx) : skel->progs.krp_ctx_exit;
 		skel->rodata->slot_ctx[nr_ctx] = slot;
 		break;
