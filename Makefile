@@ -13,7 +13,9 @@
 #   make bench        overhead (fio on null_blk: untraced / empty hooks / pinaudit) and the 1 GiB
 #                     scale case, one guest per kernel in turn (BENCH_KVERS, default 6.12 6.1),
 #                     in instruction-counted time (tests/vm/run -i) on one vCPU: 6.1 does not
-#                     bring a second vCPU up under -icount (it stops at "Booting SMP configuration")
+#                     bring a second vCPU up under -icount (it stops at "Booting SMP configuration");
+#                     BENCH_ROUNDS, BENCH_SECS (3 and 3); BENCH_BEFORE=PATH: another build of
+#                     pinaudit benched beside this one in every round (bench/guest.sh)
 
 OUTPUT := .output
 CLANG ?= clang
@@ -23,6 +25,8 @@ ARCH := x86
 VMLINUX_KVER ?= 6.12
 KVERS ?= 5.10 6.1 6.12 7
 BENCH_KVERS ?= 6.12 6.1
+BENCH_ROUNDS ?= 3
+BENCH_SECS ?= 3
 PREFIX ?= /usr/local
 
 CFLAGS ?= -g -O2
@@ -92,7 +96,9 @@ bench: deps
 	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold
 	rm -f $(OUTPUT)/bench-*.log
 	for k in $(BENCH_KVERS); do \
-		tests/vm/run -i -c 1 -t 3600 -m 3G $$k -- env KLABEL=$$k bench/guest.sh \
+		tests/vm/run -i -c 1 -t 3600 -m 3G $$k -- env KLABEL=$$k \
+			BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SECS=$(BENCH_SECS) \
+			BENCH_BEFORE=$(BENCH_BEFORE) bench/guest.sh \
 			| tee $(OUTPUT)/bench-$$k.log || exit 1; \
 	done
 	bench/report $(OUTPUT)/bench-*.log

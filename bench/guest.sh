@@ -6,11 +6,14 @@
 # pinaudit. Scale: 1 GiB pinned through io_uring, small folios and THP. Prints BENCH|... lines
 # (bench/report turns them into the table of docs/performance.md). make bench boots the guest
 # with instruction-counted time (tests/vm/run -i): every figure is then a count of work, the
-# same from one run to the next, so 3 rounds of 3 s suffice.
+# same from one run to the next, so 3 rounds of 3 s suffice. BENCH_BEFORE=PATH: another build
+# of pinaudit (an earlier commit's), run as a fourth configuration "before" in every round and
+# profiled beside this one: what a change bought, measured in the same boot.
 set -u
 cd "$(dirname "$0")/.."
 PA=$PWD/pinaudit
 PINHOLD=$PWD/.output/pinhold
+BEFORE=${BENCH_BEFORE:-}
 KLABEL=${KLABEL:-$(uname -r)}
 ROUNDS=${BENCH_ROUNDS:-3}
 SECS=${BENCH_SECS:-3}
@@ -18,6 +21,11 @@ T=$(mktemp -d /tmp/pinaudit-bench.XXXXXX)
 
 modprobe null_blk nr_devices=1 || { echo "bench: modprobe null_blk failed" >&2; exit 1; }
 echo "BENCH|$KLABEL|info|kernel $(uname -r), $(nproc) vCPUs, $ROUNDS rounds of ${SECS} s"
+if [ -n "$BEFORE" ] && ! [ -x "$BEFORE" ]; then
+	echo "BENCH|$KLABEL|error|BENCH_BEFORE=$BEFORE: not an executable seen from the guest"
+	BEFORE=""
+fi
+configs="untraced empty pinaudit${BEFORE:+ before}"
 
 fio_args() {	# ENGINE
 	echo --output-format=json --name=bench --filename=/dev/nullb0 --direct=1 --rw=randread \
@@ -28,7 +36,7 @@ fio_args() {	# ENGINE
 	esac
 }
 
-# one run: prints "IOPS [pinaudit's JSON]"; CONFIG untraced | empty | pinaudit
+# one run: prints "IOPS [pinaudit's JSON]"; CONFIG untraced | empty | pinaudit | before
 run() {	# CONFIG ENGINE ROUND
 	local cfg=$1 engine=$2 r=$3 out=$T/$1-$2-$3
 	case $cfg in
@@ -36,6 +44,7 @@ run() {	# CONFIG ENGINE ROUND
 	empty) "$PA" --empty-hooks -j -o "$out.json" -- fio $(fio_args "$engine") \
 		>"$out.fio" 2>"$out.err" ;;
 	pinaudit) "$PA" -j -o "$out.json" -- fio $(fio_args "$engine") >"$out.fio" 2>"$out.err" ;;
+	before) "$BEFORE" -j -o "$out.json" -- fio $(fio_args "$engine") >"$out.fio" 2>"$out.err" ;;
 	esac
 	local rc=$? iops
 	iops=$(jq -r '.jobs[0].read.iops | floor' "$out.fio" 2>/dev/null)
@@ -54,7 +63,7 @@ run() {	# CONFIG ENGINE ROUND
 
 for engine in libaio uring-fixed; do
 	for r in $(seq 1 "$ROUNDS"); do
-		for cfg in untraced empty pinaudit; do
+		for cfg in $configs; do
 			run $cfg $engine $r
 		done
 	done
@@ -66,9 +75,10 @@ done
 sysctl -qw kernel.bpf_stats_enabled=1
 before=$(bpftool -j prog show | jq -c '[.[].id]')
 for engine in libaio uring-fixed; do
-	for cfg in empty pinaudit; do
+	for cfg in empty pinaudit${BEFORE:+ before}; do
 		flag=""; [ $cfg = empty ] && flag=--empty-hooks
-		"$PA" $flag -o /dev/null -- sh -c "fio $(echo $(fio_args $engine)) >/dev/null; \
+		pa=$PA; [ $cfg = before ] && pa=$BEFORE
+		"$pa" $flag -o /dev/null -- sh -c "fio $(echo $(fio_args $engine)) >/dev/null; \
 			bpftool -j prog show >$T/prof.json" 2>"$T/prof.err"
 		jq -r --argjson before "$before" --arg p "BENCH|$KLABEL|prof|$engine|$cfg|$SECS" \
 			'.[] | select(.id as $i | $before | index($i) | not) | select(.run_cnt > 0) |
