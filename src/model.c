@@ -306,7 +306,9 @@ void audit__reconcile(struct audit *a)
 		if (h->misses && h->accounting)
 			audit__incomplete(a, "%llu runs of the %s hook skipped by the kernel: its "
 					  "program was already running on the CPU (preempted there, "
-					  "or interrupted)", h->misses, h->function);
+					  "or interrupted)%s", h->misses, h->function,
+					  h->mode && h->mode[0] == 'f' ?
+					  "; --mode kprobe runs it with preemption off" : "");
 	}
 	if (a->ledger_full)
 		audit__incomplete(a, "ledger full: %llu pins not tracked (raise --max-folios, now %ld)",

@@ -103,7 +103,7 @@ struct hook_state {
 	bool attached;
 	bool accounting;	/* needed for exact counts */
 	bool present;		/* the function exists in this kernel */
-	char why[160];		/* why not attached, "" when attached */
+	char why[160];		/* why not attached; attached as a kprobe: why not fentry */
 	char counted_at[64];	/* an unpin API left unhooked: the release hook that counts it */
 	unsigned long long calls;
 	unsigned long long misses;	/* runs the kernel skipped (bpf_prog_info.recursion_misses) */

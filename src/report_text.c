@@ -59,8 +59,8 @@ static void hooks_lines(FILE *f, const struct audit *a)
 			fprintf(f, "  %-32s %-10s %-10s %12llu  %llu runs skipped by the kernel\n",
 				h->function, h->role, h->mode, h->calls, h->misses);
 		else if (h->attached)
-			fprintf(f, "  %-32s %-10s %-10s %12llu\n", h->function, h->role, h->mode,
-				h->calls);
+			fprintf(f, "  %-32s %-10s %-10s %12llu%s%s\n", h->function, h->role, h->mode,
+				h->calls, h->why[0] ? "  " : "", h->why);
 		else
 			fprintf(f, "  %-32s %-10s %-10s %12s  %s\n", h->function, h->role,
 				"-", "-", h->why);

@@ -321,6 +321,7 @@ static const struct {
 	{ "kcode", test_kcode },
 	{ "env", test_env },
 	{ "report", test_report },
+	{ "preempt", test_preempt },
 };
 
 int main(int argc, char **argv)

@@ -109,6 +109,7 @@ void test_ksyms(void);
 void test_kcode(void);
 void test_env(void);
 void test_report(void);
+void test_preempt(void);
 
 /* helpers shared by the tests (main.c) */
 /* a fresh directory under $TMPDIR (or /tmp), removed with its files by the runner at exit */

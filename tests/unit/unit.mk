@@ -12,7 +12,7 @@ UNIT_HDRS := $(wildcard $(UNIT_DIR)/*.h)
 # The modules the tests exercise. All plain C: main.c, hooks.c, kconsts.c and run.c (libbpf,
 # the skeleton, fork/exec of the workload) stay out, so no -lbpf here.
 UNIT_MODULES := model json_writer report_json report_text report_ktap report_live report_util \
-		symbolize ksyms kcode env
+		symbolize ksyms kcode env preempt
 UNIT_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(UNIT_MODULES))
 UNIT_MODULE_SRCS := $(patsubst %,src/%.c,$(UNIT_MODULES))
 UNIT_CFLAGS := -Wall -Wextra -Werror -I$(UNIT_DIR)
