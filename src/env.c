@@ -97,8 +97,9 @@ static const struct argp_option opts[] = {
 	{ NULL, 0, NULL, 0, "Hook selection (for testing pinaudit itself):", 2 },
 	{ "mode", OPT_MODE, "auto|fentry|kprobe", 0,
 	  "Attach with fentry/fexit or kprobes (default auto: fentry where it attaches, but "
-	  "kprobes for the pin accounting hooks on a kernel that preempts kernel code, "
-	  "preempt=full or lazy, where a preempted fentry program misses runs)", 2 },
+	  "kprobes for the pin accounting and direct-I/O context hooks on a kernel that "
+	  "preempts kernel code, preempt=full or lazy, where a preempted fentry program "
+	  "misses runs)", 2 },
 	{ "skip-hook", OPT_SKIP_HOOK, "FUNC", 0,
 	  "Leave kernel function FUNC unhooked (the audit then says what it missed)", 2 },
 	{ "empty-hooks", OPT_EMPTY, NULL, 0,

@@ -423,11 +423,12 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 	/*
 	 * Where the kernel preempts kernel code, it skips the runs of a preempted fentry program
 	 * that other tasks make on its CPU meanwhile (7.2 preempt=lazy, four O_DIRECT threads:
-	 * 1,718 unpins uncounted, the audit incomplete). A kprobe program runs with preemption
-	 * off: auto attaches the hooks whose every run counts as kprobes there (7.2: exact).
+	 * 1,718 unpins uncounted, the audit incomplete; a context hook's entry skipped leaves
+	 * its I/O's pins to the caller's row). A kprobe program runs with preemption off: auto
+	 * attaches the hooks whose every run counts, accounting and context, as kprobes there.
 	 */
-	if (want == PA_MODE_AUTO && is_accounting(k->def->shape) && h->preempt[0] &&
-	    h->kprobes_ok) {
+	if (want == PA_MODE_AUTO && h->preempt[0] && h->kprobes_ok &&
+	    (is_accounting(k->def->shape) || k->def->shape == CTX_KIOCB)) {
 		snprintf(k->why, sizeof(k->why), "fentry not used: under %s a preempted fentry "
 			 "program misses runs (--mode fentry forces it)", h->preempt);
 		return MODE_KPROBE;

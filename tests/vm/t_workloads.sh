@@ -39,16 +39,17 @@ for fs in ext4 xfs btrfs; do
 	# row in 2 runs of 20.
 	# A preemptible kernel (7.x: preempt=lazy) may preempt a fentry program and skip the next
 	# run of it on that CPU (bpf_prog_info.recursion_misses): 7.2 lost 300-1,700 unpins a run
-	# here. There auto attaches the accounting hooks as kprobes (preemption off); should a run
+	# here, and a skipped context hook's entry left its I/O's pins to the caller's row. There
+	# auto attaches the accounting and context hooks as kprobes (preemption off); should a run
 	# still be skipped (an interrupt nesting), the audit must say so, exit 3.
 	if [ $fs = ext4 ]; then
 		j=$T/fio-psync-dio-ext4-ctx-spill.json
 		run_pa fio-psync-dio-ext4-ctx-spill --ctx-slots 1 $FIO --name=spill \
 			--directory="$mnt" --ioengine=psync --rw=randrw --direct=1 --numjobs=4 --thread
 		if grep -qE '\((full|lazy)\)' /sys/kernel/debug/sched/preempt 2>/dev/null; then
-			check "$(tr -d '\n' </sys/kernel/debug/sched/preempt): accounting hooks attached as kprobes" \
-				jq -e '[.hooks[] | select(.accounting and .attached) | .mode |
-					test("^k(ret)?probe$")] | (length > 0 and all)' "$j"
+			check "$(tr -d '\n' </sys/kernel/debug/sched/preempt): accounting and context hooks attached as kprobes" \
+				jq -e '[.hooks[] | select((.accounting or .role == "context") and .attached) |
+					.mode | test("^k(ret)?probe$")] | (length > 0 and all)' "$j"
 		fi
 		if [ "$rc" = 3 ]; then
 			check "--ctx-slots 1, 4 threads: incomplete only for runs the kernel skipped" jq -e '
