@@ -773,19 +773,21 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		struct pa_origin o = {};
 		__s32 slot = NO_SLOT;
 		bool file = task_origin(tid, &held, &thr, &looked, &o, &slot);
-		/* the thread's stack site, for the ledger's first pin of a folio */
-		struct stack_site *site = held ? &held->site : NULL;
 
 		count(PA_PINS, refs);
-		if (detect && !held) {
-			if (!looked)
-				thr = bpf_map_lookup_elem(&threads, &tid);
-			site = thr ? &thr->site : NULL;
-		}
-		if (detect)
+		if (detect) {
+			/* the thread's stack site, for the ledger's first pin of a folio */
+			struct stack_site *site = held ? &held->site : NULL;
+
+			if (!held) {
+				if (!looked)
+					thr = bpf_map_lookup_elem(&threads, &tid);
+				site = thr ? &thr->site : NULL;
+			}
 			slot = ledger_pin(ctx, folio, refs, flags, &o, file, slot, site, id);
-		else if (!file)
+		} else if (!file) {
 			slot = origin_slot(&o);
+		}
 		origin_add(slot, REF_PIN, refs);
 	}
 }
