@@ -18,11 +18,16 @@ void audit__init(struct audit *a)
 
 _Static_assert(PA_NR_CLASSES <= PA_MAX_CLASSES, "fs_row.findings too small");
 
-void audit__free(struct audit *a)
+static void free_findings(struct audit *a)
 {
 	free(a->findings);
 	a->findings = NULL;
 	a->nr_findings = a->cap_findings = 0;
+}
+
+void audit__free(struct audit *a)
+{
+	free_findings(a);
 	free(a->refs);
 	a->refs = NULL;
 	a->nr_refs = a->cap_refs = 0;
@@ -346,9 +351,7 @@ void audit__withhold_if_unreliable(struct audit *a)
 	if (a->nr_findings)
 		audit__incomplete(a, "%d finding groups withheld: the ledger missed unpins",
 				  a->nr_findings);
-	free(a->findings);
-	a->findings = NULL;
-	a->nr_findings = a->cap_findings = 0;
+	free_findings(a);
 }
 
 bool audit__complete(const struct audit *a)

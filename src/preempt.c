@@ -15,7 +15,7 @@ int preempt__from_sched(const char *sched, char *model, size_t len)
 		return -1;
 	n = (int)(close - open - 1);
 	/* full and lazy (6.13+) preempt kernel code; none and voluntary do not */
-	if ((n == 4 && !strncmp(open + 1, "full", 4)) || (n == 4 && !strncmp(open + 1, "lazy", 4))) {
+	if (n == 4 && (!strncmp(open + 1, "full", 4) || !strncmp(open + 1, "lazy", 4))) {
 		snprintf(model, len, "preempt=%.*s", n, open + 1);
 		return 1;
 	}
