@@ -268,6 +268,17 @@ struct {
 	__type(value, struct pa_grab_args);
 } grab_stash SEC(".maps");
 
+/*
+ * bpf_rdonly_cast() (a kfunc, 6.2+) makes a kprobe's address a typed pointer: its fields are
+ * then read by plain loads, as a fentry's typed arguments are, with no helper call each (7.2,
+ * the context hook's entry as kprobe: 533 -> 219 instructions per call). libbpf 1.1 leaves a
+ * weak kfunc the kernel lacks unresolved, a call that verifiers refuse even on a path never
+ * taken: only the programs that use it call it (kp_ctxtN, kpt_*), and the loader picks them
+ * where a probe program calling it loads (hooks.c, has_rdonly_cast()).
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define TYPED(addr, type) ((type *)bpf_rdonly_cast((void *)(addr), bpf_core_type_id_kernel(type)))
+
 static __always_inline void count(__u32 id, __u64 n)
 {
 	__u64 *v;
@@ -873,7 +884,8 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 
 /*
  * one unpin of REFS references of FOLIO: nr_foll_pin_released += refs, zero page aside.
- * TYPED: FOLIO is a fentry's typed argument, its state read by plain loads.
+ * TYPED: FOLIO is a typed pointer (a fentry's argument, or TYPED()), its state read by plain
+ * loads.
  */
 static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs, bool typed)
 {
@@ -911,7 +923,8 @@ static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, 
 
 /* --- unpin APIs: accounted at entry (the folio's state before the kernel subtracts) ------- */
 
-static __always_inline void unpin_api(void *ctx, __u32 slot, __u64 folio, __u32 refs)
+/* TYPED: FOLIO is a typed pointer (kpt_*: TYPED()), its state read by plain loads */
+static __always_inline void unpin_api(void *ctx, __u32 slot, __u64 folio, __u32 refs, bool typed)
 {
 	struct unpin_mark *mark;
 	__u32 zero = 0;
@@ -922,12 +935,14 @@ static __always_inline void unpin_api(void *ctx, __u32 slot, __u64 folio, __u32 
 		mark->tid = bpf_get_current_pid_tgid() + 1;
 		mark->folio = folio;
 	}
-	account_unpin(ctx, folio, refs, false);	/* FOLIO may be a computed head */
+	account_unpin(ctx, folio, refs, typed);
 }
 
 /*
- * Each single-folio unpin API as fentry, or as kprobe where a trampoline does not attach. The
- * fentry programs read only the arguments the function has (a verifier refuses the others).
+ * Each single-folio unpin API as fentry, or as kprobe where a trampoline does not attach (the
+ * folio typed by bpf_rdonly_cast() where the kernel has it: kpt_). The fentry programs read
+ * only the arguments the function has (a verifier refuses the others); their folio may be a
+ * computed head, a number.
  */
 #define UNPIN_API(name, folio, refs)					\
 const volatile __u32 slot_##name = 0;					\
@@ -935,14 +950,22 @@ SEC("fentry/" #name)							\
 int fe_##name(__u64 *ctx)						\
 {									\
 	if (!idle())							\
-		unpin_api(ctx, slot_##name, folio, refs);		\
+		unpin_api(ctx, slot_##name, folio, refs, false);	\
 	return 0;							\
 }									\
 SEC("kprobe")								\
 int kp_##name(struct pt_regs *ctx)					\
 {									\
 	if (!idle())							\
-		unpin_api(ctx, slot_##name, folio, refs);		\
+		unpin_api(ctx, slot_##name, folio, refs, false);	\
+	return 0;							\
+}									\
+SEC("kprobe")								\
+int kpt_##name(struct pt_regs *ctx)					\
+{									\
+	if (!idle())							\
+		unpin_api(ctx, slot_##name,				\
+			  (__u64)TYPED(folio, struct page), refs, true);	\
 	return 0;							\
 }
 
@@ -1480,6 +1503,15 @@ int BPF_KPROBE(kp_release, void *folio, int refs, unsigned int flags)
 	return 0;
 }
 
+SEC("kprobe")
+int BPF_KPROBE(kpt_release, void *folio, int refs, unsigned int flags)
+{
+	if (idle())
+		return 0;
+	account_release(ctx, (__u64)TYPED(folio, struct page), refs, flags, true);
+	return 0;
+}
+
 /*
  * release_pages(pages, nr): 6.12 passes a union of array pointers, the same word. A kprobe
  * only: fentry may not read a pointer-to-pointer argument before 6.x verifiers (6.1), nor
@@ -1636,7 +1668,7 @@ int reconcile(struct bpf_iter__bpf_map_elem *ctx)
  * block and device. A raw block device's file lives on devtmpfs (or wherever its node is):
  * its origin is the device itself (i_rdev), with no super block.
  */
-/* a fentry's kiocb is typed: plain loads, no probe read (a helper call) per pointer */
+/* a fentry's kiocb is typed (a kprobe's by TYPED()): plain loads, no probe read per pointer */
 static __always_inline void ctx_origin_btf(struct kiocb *iocb, struct pa_origin *o)
 {
 	struct inode *inode = iocb->ki_filp->f_inode;
@@ -1649,7 +1681,7 @@ static __always_inline void ctx_origin_btf(struct kiocb *iocb, struct pa_origin 
 	}
 }
 
-/* a kprobe's is an address */
+/* a kprobe's is an address, read by a probe per pointer where TYPED() is missing */
 static __always_inline void ctx_origin_probe(struct kiocb *iocb, struct pa_origin *o)
 {
 	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
@@ -1735,7 +1767,11 @@ static __always_inline void ctx_exit(void)
 
 const volatile __u32 slot_ctx[4] = {};
 
-/* a context hook's entry: fentry_ctxN, kp_ctxN; and without BPF atomics fentry_ctxhN, kp_ctxhN */
+/*
+ * a context hook's entry: fentry_ctxN, kp_ctxN; without BPF atomics fentry_ctxhN, kp_ctxhN;
+ * the kprobe with its kiocb typed (bpf_rdonly_cast(), 6.2+: every kernel with the atomics too)
+ * kp_ctxtN
+ */
 #define CTX_ENTRY(n, h, cas)						\
 SEC("fentry/__iomap_dio_rw")						\
 int BPF_PROG(fentry_ctx##h##n, struct kiocb *iocb)			\
@@ -1763,6 +1799,17 @@ int BPF_KPROBE(kp_ctx##h##n, struct kiocb *iocb)			\
 #define CTX_HOOK(n)							\
 CTX_ENTRY(n, , true)							\
 CTX_ENTRY(n, h, false)							\
+SEC("kprobe")								\
+int BPF_KPROBE(kp_ctxt##n, struct kiocb *iocb)				\
+{									\
+	struct pa_origin o = {};					\
+									\
+	if (idle())							\
+		return 0;							\
+	ctx_origin_btf(TYPED(iocb, struct kiocb), &o);			\
+	ctx_enter(slot_ctx[n], &o, true);				\
+	return 0;							\
+}									\
 SEC("fexit/__iomap_dio_rw")						\
 int BPF_PROG(fexit_ctx##n)						\
 {									\

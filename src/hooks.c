@@ -278,6 +278,40 @@ static bool has_cmpxchg(void)
 	return has;
 }
 
+/*
+ * A kprobe program may call the kfunc bpf_rdonly_cast() (6.2+): the kprobe programs that read
+ * their arguments typed (kp_ctxtN, kpt_*; bpf/pinaudit.bpf.c, TYPED()) load. The probe loads
+ * one: r1 = 0; r2 = <struct page's BTF id>; call bpf_rdonly_cast; r0 = 0; exit.
+ */
+static bool has_rdonly_cast(const struct btf *btf)
+{
+	static int has = -1;
+	int func, page, fd;
+
+	if (has >= 0)
+		return has;
+	has = 0;
+	func = btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC);
+	page = btf__find_by_name_kind(btf, "page", BTF_KIND_STRUCT);
+	if (func > 0 && page > 0) {
+		const struct bpf_insn insns[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1 },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = page },
+			{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL,
+			  .imm = func },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+
+		fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns,
+				   sizeof(insns) / sizeof(insns[0]), NULL);
+		has = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return has;
+}
+
 static bool kprobes_available(char *why, size_t len)
 {
 	if (!access("/sys/bus/event_source/devices/kprobe/type", R_OK) ||
@@ -505,8 +539,12 @@ static void unpin_slot(struct pinaudit_bpf *skel, const char *func, int slot)
 			*t[j].slot = slot;
 }
 
-/* The programs for a hook in a mode; context hooks get program set NR_CTX. */
-static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, int nr_ctx)
+/*
+ * The programs for a hook in a mode; context hooks get program set NR_CTX. TYPED: kprobe
+ * programs may type their arguments (has_rdonly_cast()).
+ */
+static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, int nr_ctx,
+			  bool typed)
 {
 	bool fentry = k->mode == MODE_FENTRY;
 
@@ -527,11 +565,12 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		skel->rodata->slot_grab_bool = slot;
 		break;
 	case RELEASE:
-		k->entry = fentry ? skel->progs.fentry_release : skel->progs.kp_release;
+		k->entry = fentry ? skel->progs.fentry_release :
+			   typed ? skel->progs.kpt_release : skel->progs.kp_release;
 		skel->rodata->slot_release = slot;
 		break;
 	case UNPIN_API:
-		k->entry = prog(skel, fentry ? "fe_%s" : "kp_%s", k->func);
+		k->entry = prog(skel, fentry ? "fe_%s" : typed ? "kpt_%s" : "kp_%s", k->func);
 		unpin_slot(skel, k->func, slot);
 		skel->rodata->unpin_api_hooked = true;
 		break;
@@ -558,9 +597,12 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		skel->rodata->slot_bio_end = slot;
 		break;
 	case CTX_KIOCB:
-		/* without BPF atomics (5.10) the programs that keep every context in threads */
+		/*
+		 * without BPF atomics (5.10) the programs that keep every context in threads;
+		 * every kernel with bpf_rdonly_cast() (6.2) has them
+		 */
 		k->entry = prog(skel, fentry ? "fentry_ctx%s%d" : "kp_ctx%s%d",
-				has_cmpxchg() ? "" : "h", nr_ctx);
+				!has_cmpxchg() ? "h" : typed && !fentry ? "t" : "", nr_ctx);
 		k->ret = fentry ? prog(skel, "fexit_ctx%d", nr_ctx) : skel->progs.krp_ctx_exit;
 		skel->rodata->slot_ctx[nr_ctx] = slot;
 		break;
@@ -603,7 +645,8 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 			continue;
 		if (k->mode == MODE_FENTRY)
 			k->why[0] = 0;
-		bind_programs(skel, k, i, nr_ctx - 1);
+		bind_programs(skel, k, i, nr_ctx - 1,
+			      k->mode != MODE_FENTRY && has_rdonly_cast(h->btf));
 		if (!k->entry) {
 			snprintf(k->why, sizeof(k->why), "no program for it (internal error)");
 			k->mode = MODE_NONE;
@@ -751,6 +794,10 @@ void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)
 		/* counted at the central release: nothing of the counts depends on its own hook */
 		s->accounting = is_accounting(k->def->shape) && !k->counted_at;
 		snprintf(s->counted_at, sizeof(s->counted_at), "%s", k->counted_at ? k->counted_at : "");
+		snprintf(s->programs[0], sizeof(s->programs[0]), "%s",
+			 k->attached && k->entry ? bpf_program__name(k->entry) : "");
+		snprintf(s->programs[1], sizeof(s->programs[1]), "%s",
+			 k->attached && k->ret ? bpf_program__name(k->ret) : "");
 		s->present = true;
 		/* attached: why not fentry, where it is a kprobe */
 		snprintf(s->why, sizeof(s->why), "%s", k->attached && k->mode != MODE_KPROBE ? "" :

@@ -105,6 +105,7 @@ struct hook_state {
 	bool present;		/* the function exists in this kernel */
 	char why[160];		/* why not attached; attached as a kprobe: why not fentry */
 	char counted_at[64];	/* an unpin API left unhooked: the release hook that counts it */
+	char programs[2][32];	/* attached: its BPF programs' names, entry then return ("": none) */
 	unsigned long long calls;
 	unsigned long long misses;	/* runs the kernel skipped (bpf_prog_info.recursion_misses) */
 };

@@ -47,6 +47,14 @@ static void hooks_json(struct json_writer *w, const struct audit *a)
 			jw_string_field(w, "error", h->why);
 		if (h->counted_at[0])
 			jw_string_field(w, "counted_at", h->counted_at);
+		if (h->programs[0][0]) {
+			jw_name(w, "programs");
+			jw_start_array(w);
+			jw_string(w, h->programs[0]);
+			if (h->programs[1][0])
+				jw_string(w, h->programs[1]);
+			jw_end_array(w);
+		}
 		jw_end_object(w);
 	}
 	jw_end_array(w);

@@ -6,6 +6,18 @@ modprobe null_blk nr_devices=1 2>/dev/null	# also loaded by t_workloads.sh
 audit kprobe-mode-fixedbufs 0 16 -- --mode kprobe -- $FIXED
 check "--mode kprobe attached accounting hooks as kprobes" jq -e \
 	'[.hooks[] | select(.accounting) | .mode | test("^k(ret)?probe$")] | all' "$T/kprobe-mode-fixedbufs.json"
+# 6.2+ (bpf_rdonly_cast()): the kprobes that read a folio or a kiocb read it typed, by plain
+# loads (kpt_*, kp_ctxtN); before, by probe reads (kp_*, kp_ctxN, 5.10's kp_ctxhN)
+case $KLABEL in
+5.10 | 6.1) typed=false ;;
+*) typed=true ;;
+esac
+check "--mode kprobe on $KLABEL: release and context kprobes typed: $typed" jq -e --argjson t $typed '
+	[.hooks[] | select(.attached and .mode == "kprobe" and
+	  (.role == "release" or .role == "unpin" or .role == "context")) | .programs[0]] as $p |
+	($p | length > 0) and ($p | all(test("^(kpt_|kp_ctxt[0-9])")) == $t) and
+	($p | all(test("^(kp_release|kp_unpin_|kp_ctxh?[0-9])")) == ($t | not))' \
+	"$T/kprobe-mode-fixedbufs.json"
 
 # The single-folio unpin APIs call the central release out of line up to 6.12 (their unpins are
 # counted there, their own hooks left off); 7.x inlines gup_put_folio() into them: hooked.
