@@ -90,6 +90,8 @@ struct hook {
 	struct bpf_link *links[2];
 	bool attached;
 	const char *counted_at;	/* an unpin API calling the central release: hooked there */
+	bool marks;		/* an unpin API hooked whose code could not be read: it leaves
+				   marks for the central release (bpf: struct unpin_mark) */
 	char why[160];
 };
 
@@ -499,14 +501,19 @@ static bool counted_at_release(struct hooks *h, struct hook *k)
 	const struct hook *rel = NULL;
 	unsigned long size;
 	size_t i;
+	int calls;
 
 	for (i = 0; i < NR_DEFS; i++)
 		if (h->h[i].def->shape == RELEASE && h->h[i].mode != MODE_NONE)
 			rel = &h->h[i];
-	if (!rel || !(size = ksyms__func_size(h->ks, k->func)))
+	if (!rel)
 		return false;
-	if (kcode__calls(NULL, ksyms__addr(h->ks, k->func), size,
-			 ksyms__addr(h->ks, rel->func)) != 1)
+	size = ksyms__func_size(h->ks, k->func);
+	calls = size ? kcode__calls(NULL, ksyms__addr(h->ks, k->func), size,
+				    ksyms__addr(h->ks, rel->func)) : -ENOENT;
+	/* cannot tell: hooked, with marks should it call the release after all */
+	k->marks = calls < 0;
+	if (calls != 1)
 		return false;
 	k->counted_at = rel->func;
 	snprintf(k->why, sizeof(k->why), "calls %s, whose hook counts its unpins", rel->func);
@@ -572,7 +579,8 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 	case UNPIN_API:
 		k->entry = prog(skel, fentry ? "fe_%s" : typed ? "kpt_%s" : "kp_%s", k->func);
 		unpin_slot(skel, k->func, slot);
-		skel->rodata->unpin_api_hooked = true;
+		if (k->marks)
+			skel->rodata->unpin_marks_used = true;
 		break;
 	case PUT_ARRAY:
 		k->entry = has_bpf_loop() ? skel->progs.kp_put_array : skel->progs.kp_put_array_open;
