@@ -99,7 +99,7 @@ static const struct argp_option opts[] = {
 	  "Attach with fentry/fexit or kprobes (default auto: fentry where it attaches, but "
 	  "kprobes for the pin accounting and direct-I/O context hooks on a kernel that "
 	  "preempts kernel code, preempt=full or lazy, where a preempted fentry program "
-	  "misses runs)", 2 },
+	  "misses runs; gup-fast's grab, run with interrupts off, stays fexit)", 2 },
 	{ "skip-hook", OPT_SKIP_HOOK, "FUNC", 0,
 	  "Leave kernel function FUNC unhooked (the audit then says what it missed)", 2 },
 	{ "empty-hooks", OPT_EMPTY, NULL, 0,
