@@ -71,9 +71,9 @@ __u64 nr_suspects = 0;	/* entries ever put in suspects: the free path skips it w
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, PA_NR_COUNTERS);
 	__type(key, __u32);
-	__type(value, struct pa_counters);
+	__type(value, __u64);
 } counters SEC(".maps");
 
 /*
@@ -196,10 +196,10 @@ struct {
  * it leaves a mark, the thread and the folio, that the release recognizes and skips (a code
  * read that found no such call saves the mark's lookup and stores, ~30 instructions per
  * unpin on 7.2). They never sleep in between, so the mark is kept per CPU, without a hash
- * update per unpin. Should a central release ever go
- * uncounted or counted twice (a thread moved to another CPU in between under preempt=full, an
- * array API with its central release inlined), the counts disagree with vmstat: the audit is
- * then incomplete and withholds its findings, never silently wrong.
+ * update per unpin. Should a central release ever go uncounted or counted twice (a thread
+ * moved to another CPU in between under preempt=full, an array API with its central release
+ * inlined), the counts disagree with vmstat: the audit is then incomplete and withholds its
+ * findings, never silently wrong.
  */
 struct unpin_mark {
 	__u64 tid;		/* thread id + 1, 0: none */
@@ -282,35 +282,21 @@ struct {
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #define TYPED(addr, type) ((type *)bpf_rdonly_cast((void *)(addr), bpf_core_type_id_kernel(type)))
 
-/*
- * Adds N to counter ID and M to counter ID2 (PA_NR_COUNTERS: none) by one lookup: a hook's
- * calls and what it accounts (~15 instructions less than a lookup each, 6.12).
- */
-static __always_inline void count2(__u32 id, __u64 n, __u32 id2, __u64 m)
+static __always_inline void count(__u32 id, __u64 n)
 {
-	struct pa_counters *v;
-	__u32 zero = 0;
+	__u64 *v;
 
-	if (!window_open)
+	if (id >= PA_NR_COUNTERS || !window_open)
 		return;
-	v = bpf_map_lookup_elem(&counters, &zero);
-	if (!v)
-		return;
+	v = bpf_map_lookup_elem(&counters, &id);
 	/*
 	 * Atomic even per CPU: a tracing program runs preemptible where the kernel preempts
 	 * (7.x's preempt=lazy, preempt=full), and another program on this CPU may add to the
 	 * same counter in between a plain load and store (7.x, 4 threads of O_DIRECT: the
 	 * totals fell short of what the origins counted).
 	 */
-	if (id < PA_NR_COUNTERS)
-		__sync_fetch_and_add(&v->c[id], n);
-	if (id2 < PA_NR_COUNTERS)
-		__sync_fetch_and_add(&v->c[id2], m);
-}
-
-static __always_inline void count(__u32 id, __u64 n)
-{
-	count2(id, n, PA_NR_COUNTERS, 0);
+	if (v)
+		__sync_fetch_and_add(v, n);
 }
 
 static __always_inline long capture_stack(void *ctx)
@@ -761,14 +747,11 @@ static __always_inline __s32 ledger_pin(void *ctx, __u64 folio, __u32 refs, __u3
 static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u32 refs,
 					 __u32 flags, bool ok)
 {
-	__u32 hook = PA_HOOK_CALLS + slot;	/* its calls, counted with what it accounts */
-
-	if (!(flags & (foll_get | foll_pin))) {
-		count(hook, 1);
+	count(PA_HOOK_CALLS + slot, 1);
+	if (!(flags & (foll_get | foll_pin)))
 		return;
-	}
 	if (!ok) {
-		count2(hook, 1, PA_GRAB_FAILED, 1);
+		count(PA_GRAB_FAILED, 1);
 		return;
 	}
 	if (flags & foll_get) {	/* tested first, as try_grab_folio() does */
@@ -781,7 +764,7 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		struct pa_origin o = {};
 		__s32 slot;
 
-		count2(hook, 1, PA_GETS, refs);
+		count(PA_GETS, refs);
 		if (task_origin(tid, &held, &thr, &looked, &o, &slot)) {
 			origin_add(slot, REF_GET, refs);
 		} else {
@@ -801,7 +784,7 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 			bpf_map_update_elem(&task_gets, &k, &ts, BPF_ANY);
 		}
 	} else if (is_zero_page(folio)) {
-		count2(hook, 1, PA_ZERO_PINS, refs);
+		count(PA_ZERO_PINS, refs);
 	} else {
 		__u64 id = bpf_get_current_pid_tgid();
 		__u32 tid = id;
@@ -812,7 +795,7 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		__s32 slot = NO_SLOT;
 		bool file = task_origin(tid, &held, &thr, &looked, &o, &slot);
 
-		count2(hook, 1, PA_PINS, refs);
+		count(PA_PINS, refs);
 		if (detect) {
 			/* the thread's stack site, for the ledger's first pin of a folio */
 			struct stack_site *site = held ? &held->site : NULL;
@@ -910,19 +893,17 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 }
 
 /*
- * one unpin of REFS references of FOLIO: nr_foll_pin_released += refs, zero page aside; one
- * call of the hook counted in HOOK.
+ * one unpin of REFS references of FOLIO: nr_foll_pin_released += refs, zero page aside.
  * TYPED: FOLIO is a typed pointer (a fentry's argument, or TYPED()), its state read by plain
  * loads.
  */
-static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs, bool typed,
-					  __u32 hook)
+static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs, bool typed)
 {
 	if (is_zero_page(folio)) {
-		count2(hook, 1, PA_ZERO_UNPINS, refs);
+		count(PA_ZERO_UNPINS, refs);
 		return;
 	}
-	count2(hook, 1, PA_UNPINS, refs);
+	count(PA_UNPINS, refs);
 	if (detect) {
 		ledger_unpin(ctx, folio, refs, typed);
 	} else {
@@ -936,20 +917,18 @@ static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs, bo
 static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, __u32 flags,
 					    bool typed)
 {
-	__u32 hook = PA_HOOK_CALLS + slot_release, zero = 0;
 	struct unpin_mark *mark;
+	__u32 zero = 0;
 
-	if (!(flags & foll_pin)) {
-		count(hook, 1);
+	count(PA_HOOK_CALLS + slot_release, 1);
+	if (!(flags & foll_pin))
 		return;
-	}
 	mark = unpin_marks_used ? bpf_map_lookup_elem(&unpin_marks, &zero) : NULL;
 	if (mark && mark->tid == bpf_get_current_pid_tgid() + 1 && mark->folio == folio) {
 		mark->tid = 0;	/* accounted at the single-folio API's entry */
-		count(hook, 1);
 		return;
 	}
-	account_unpin(ctx, folio, refs, typed, hook);
+	account_unpin(ctx, folio, refs, typed);
 }
 
 /* --- unpin APIs: accounted at entry (the folio's state before the kernel subtracts) ------- */
@@ -960,12 +939,13 @@ static __always_inline void unpin_api(void *ctx, __u32 slot, __u64 folio, __u32 
 	struct unpin_mark *mark;
 	__u32 zero = 0;
 
+	count(PA_HOOK_CALLS + slot, 1);
 	mark = unpin_marks_used ? bpf_map_lookup_elem(&unpin_marks, &zero) : NULL;
 	if (mark) {
 		mark->tid = bpf_get_current_pid_tgid() + 1;
 		mark->folio = folio;
 	}
-	account_unpin(ctx, folio, refs, typed, PA_HOOK_CALLS + slot);
+	account_unpin(ctx, folio, refs, typed);
 }
 
 /*

@@ -33,11 +33,6 @@ enum pa_counter {
 #define PA_MAX_HOOKS		32
 #define PA_NR_COUNTERS		(PA_HOOK_CALLS + PA_MAX_HOOKS)
 
-/* the counters of one CPU, by id: one per-CPU element, one lookup for the two a hook moves */
-struct pa_counters {
-	__u64 c[PA_NR_COUNTERS];
-};
-
 /* Arguments of a grab call, kept from kprobe entry to kretprobe (kprobe mode only). */
 struct pa_grab_args {
 	__u64 page;		/* struct page * or struct folio *, per the function */

@@ -51,23 +51,25 @@ static double now(void)
 /* sums the per-CPU counters into out[PA_NR_COUNTERS] */
 static int read_counters(struct pinaudit_bpf *skel, __u64 *out)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.counters), c, err = 0;
-	struct pa_counters *vals;	/* one per possible CPU (8-byte multiple: no padding) */
-	__u32 zero = 0, k;
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.counters);
+	__u64 *vals;
+	__u32 k;
+	int c;
 
 	if (ncpu < 0)
 		return ncpu;
 	vals = calloc(ncpu, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	memset(out, 0, PA_NR_COUNTERS * sizeof(*out));
-	if (bpf_map_lookup_elem(fd, &zero, vals))
-		err = -errno;
-	for (c = 0; !err && c < ncpu; c++)
-		for (k = 0; k < PA_NR_COUNTERS; k++)
-			out[k] += vals[c].c[k];
+	for (k = 0; k < PA_NR_COUNTERS; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
 	free(vals);
-	return err;
+	return 0;
 }
 
 /* everything an audit holds; released by session__free() in reverse order */
