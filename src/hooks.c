@@ -250,6 +250,17 @@ static bool has_bpf_loop(void)
 	return has;
 }
 
+/* whether the kernel loads the N instructions INSNS as a program of TYPE (a feature probe) */
+static bool loads(enum bpf_prog_type type, const struct bpf_insn *insns, size_t n)
+{
+	int fd = bpf_prog_load(type, NULL, "GPL", insns, n, NULL);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 /*
  * BPF atomic compare-and-exchange (5.12, "bpf: Add instructions for atomic_[cmp]xchg"): the
  * context hooks take their ctx_slots element with it. 5.10's verifier refuses the instruction
@@ -268,15 +279,9 @@ static bool has_cmpxchg(void)
 		  .src_reg = BPF_REG_1, .off = -8, .imm = BPF_CMPXCHG },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	int fd;
 
-	if (has < 0) {
-		fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns,
-				   sizeof(insns) / sizeof(insns[0]), NULL);
-		has = fd >= 0;
-		if (fd >= 0)
-			close(fd);
-	}
+	if (has < 0)
+		has = loads(BPF_PROG_TYPE_SOCKET_FILTER, insns, sizeof(insns) / sizeof(insns[0]));
 	return has;
 }
 
@@ -288,7 +293,7 @@ static bool has_cmpxchg(void)
 static bool has_rdonly_cast(const struct btf *btf)
 {
 	static int has = -1;
-	int func, page, fd;
+	int func, page;
 
 	if (has >= 0)
 		return has;
@@ -305,11 +310,7 @@ static bool has_rdonly_cast(const struct btf *btf)
 			{ .code = BPF_JMP | BPF_EXIT },
 		};
 
-		fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns,
-				   sizeof(insns) / sizeof(insns[0]), NULL);
-		has = fd >= 0;
-		if (fd >= 0)
-			close(fd);
+		has = loads(BPF_PROG_TYPE_KPROBE, insns, sizeof(insns) / sizeof(insns[0]));
 	}
 	return has;
 }
