@@ -15,7 +15,8 @@
 #                     in instruction-counted time (tests/vm/run -i) on one vCPU: 6.1 does not
 #                     bring a second vCPU up under -icount (it stops at "Booting SMP configuration");
 #                     BENCH_ROUNDS, BENCH_SECS (3 and 3); BENCH_BEFORE=PATH: another build of
-#                     pinaudit benched beside this one in every round (bench/guest.sh)
+#                     pinaudit benched beside this one in every round, with its own empty
+#                     hooks (bench/guest.sh)
 
 OUTPUT := .output
 CLANG ?= clang

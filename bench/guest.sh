@@ -7,8 +7,10 @@
 # (bench/report turns them into the table of docs/performance.md). make bench boots the guest
 # with instruction-counted time (tests/vm/run -i): every figure is then a count of work, the
 # same from one run to the next, so 3 rounds of 3 s suffice. BENCH_BEFORE=PATH: another build
-# of pinaudit (an earlier commit's), run as a fourth configuration "before" in every round and
-# profiled beside this one: what a change bought, measured in the same boot.
+# of pinaudit (an earlier commit's), run as a configuration "before" in every round and
+# profiled beside this one: what a change bought, measured in the same boot; and its
+# --empty-hooks as "before-empty", the floor of its own attach points (a change of attach mode,
+# a kretprobe become a fexit, moves the floor too).
 set -u
 cd "$(dirname "$0")/.."
 PA=$PWD/pinaudit
@@ -25,7 +27,7 @@ if [ -n "$BEFORE" ] && ! [ -x "$BEFORE" ]; then
 	echo "BENCH|$KLABEL|error|BENCH_BEFORE=$BEFORE: not an executable seen from the guest"
 	BEFORE=""
 fi
-configs="untraced empty pinaudit${BEFORE:+ before}"
+configs="untraced empty pinaudit${BEFORE:+ before before-empty}"
 
 fio_args() {	# ENGINE
 	echo --output-format=json --name=bench --filename=/dev/nullb0 --direct=1 --rw=randread \
@@ -36,7 +38,8 @@ fio_args() {	# ENGINE
 	esac
 }
 
-# one run: prints "IOPS [pinaudit's JSON]"; CONFIG untraced | empty | pinaudit | before
+# one run: prints "IOPS [pinaudit's JSON]"; CONFIG untraced | empty | pinaudit | before |
+# before-empty
 run() {	# CONFIG ENGINE ROUND
 	local cfg=$1 engine=$2 r=$3 out=$T/$1-$2-$3
 	case $cfg in
@@ -45,6 +48,8 @@ run() {	# CONFIG ENGINE ROUND
 		>"$out.fio" 2>"$out.err" ;;
 	pinaudit) "$PA" -j -o "$out.json" -- fio $(fio_args "$engine") >"$out.fio" 2>"$out.err" ;;
 	before) "$BEFORE" -j -o "$out.json" -- fio $(fio_args "$engine") >"$out.fio" 2>"$out.err" ;;
+	before-empty) "$BEFORE" --empty-hooks -j -o "$out.json" -- fio $(fio_args "$engine") \
+		>"$out.fio" 2>"$out.err" ;;
 	esac
 	local rc=$? iops
 	iops=$(jq -r '.jobs[0].read.iops | floor' "$out.fio" 2>/dev/null)
