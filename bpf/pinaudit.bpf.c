@@ -388,11 +388,11 @@ struct {
 static __always_inline long site_stack(void *ctx, struct stack_site *old, __u32 tid,
 				       const struct pa_origin *origin, __u32 flags, __u64 now)
 {
+	struct stack_site site;
 	struct task_struct *task;
 	struct pt_regs *regs;
 	__u64 ip, nr, odev, cdev;
 	__u32 fl;
-	long id;
 
 	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs) || !HAVE_TASK_BTF)
 		return capture_stack(ctx);
@@ -417,18 +417,16 @@ static __always_inline long site_stack(void *ctx, struct stack_site *old, __u32 
 			return old->stack_id;
 		}
 	}
-	id = capture_stack(ctx);
+	site = (struct stack_site){ .ip = ip, .nr = nr, .origin = *origin, .flags = fl,
+				    .stack_id = capture_stack(ctx), .tid = tid, .ts = now };
 	if (old) {
-		*old = (struct stack_site){ .ip = ip, .nr = nr, .origin = *origin, .flags = fl,
-					    .stack_id = id, .tid = tid, .ts = now };
+		*old = site;
 	} else {
-		struct pa_thread t = { .ctx_slot = -1 };	/* ctx: PA_ORIGIN_NONE */
+		struct pa_thread t = { .site = site, .ctx_slot = -1 };	/* ctx: PA_ORIGIN_NONE */
 
-		t.site = (struct stack_site){ .ip = ip, .nr = nr, .origin = *origin, .flags = fl,
-					      .stack_id = id, .tid = tid, .ts = now };
 		bpf_map_update_elem(&threads, &tid, &t, BPF_ANY);
 	}
-	return id;
+	return site.stack_id;
 }
 
 enum { REF_PIN, REF_UNPIN, REF_GET };
