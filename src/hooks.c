@@ -559,13 +559,16 @@ static void unpin_slot(struct pinaudit_bpf *skel, const char *func, int slot)
 			*t[j].slot = slot;
 }
 
-/*
- * The programs for a hook in a mode; context hooks get program set NR_CTX. TYPED: kprobe
- * programs may type their arguments (has_rdonly_cast()).
- */
-static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, int nr_ctx,
-			  bool typed)
+/* a kprobe of K may read its arguments typed (kpt_*, kp_ctxtN): asked only by those hooks */
+static bool typed_kprobe(struct hooks *h, const struct hook *k)
 {
+	return k->mode != MODE_FENTRY && has_rdonly_cast(h->btf);
+}
+
+/* The programs for a hook in a mode; context hooks get program set NR_CTX. */
+static void bind_programs(struct hooks *h, struct hook *k, int slot, int nr_ctx)
+{
+	struct pinaudit_bpf *skel = h->skel;
 	bool fentry = k->mode == MODE_FENTRY;
 
 	switch (k->def->shape) {
@@ -586,11 +589,12 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		break;
 	case RELEASE:
 		k->entry = fentry ? skel->progs.fentry_release :
-			   typed ? skel->progs.kpt_release : skel->progs.kp_release;
+			   typed_kprobe(h, k) ? skel->progs.kpt_release : skel->progs.kp_release;
 		skel->rodata->slot_release = slot;
 		break;
 	case UNPIN_API:
-		k->entry = prog(skel, fentry ? "fe_%s" : typed ? "kpt_%s" : "kp_%s", k->func);
+		k->entry = prog(skel, fentry ? "fe_%s" : typed_kprobe(h, k) ? "kpt_%s" : "kp_%s",
+				k->func);
 		unpin_slot(skel, k->func, slot);
 		if (k->marks)
 			skel->rodata->unpin_marks_used = true;
@@ -623,7 +627,7 @@ static void bind_programs(struct pinaudit_bpf *skel, struct hook *k, int slot, i
 		 * every kernel with bpf_rdonly_cast() (6.2) has them
 		 */
 		k->entry = prog(skel, fentry ? "fentry_ctx%s%d" : "kp_ctx%s%d",
-				!has_cmpxchg() ? "h" : typed && !fentry ? "t" : "", nr_ctx);
+				!has_cmpxchg() ? "h" : typed_kprobe(h, k) ? "t" : "", nr_ctx);
 		k->ret = fentry ? prog(skel, "fexit_ctx%d", nr_ctx) : skel->progs.krp_ctx_exit;
 		skel->rodata->slot_ctx[nr_ctx] = slot;
 		break;
@@ -666,8 +670,7 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 			continue;
 		if (k->mode == MODE_FENTRY)
 			k->why[0] = 0;
-		bind_programs(skel, k, i, nr_ctx - 1,
-			      k->mode != MODE_FENTRY && has_rdonly_cast(h->btf));
+		bind_programs(h, k, i, nr_ctx - 1);
 		if (!k->entry) {
 			snprintf(k->why, sizeof(k->why), "no program for it (internal error)");
 			k->mode = MODE_NONE;
