@@ -92,7 +92,7 @@ struct pa_origin_refs {
 
 /* Who did something to a folio, and from where. */
 struct pa_task_ctx {
-	__u64 ts;		/* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) */
+	__u64 ts;		/* CLOCK_MONOTONIC ns, to the tick (now_ns()) */
 	__u32 pid;		/* thread */
 	__u32 tgid;		/* process */
 	__s32 stack_id;		/* in the stacks map; < 0: not captured */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
+#include <time.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include "kconsts.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
@@ -31,6 +33,22 @@ static long long enum_value(const struct btf *btf, const char *name, long long d
 	return dflt;
 }
 
+/*
+ * The kernel's tick, TICK_NSEC: the resolution of the coarse clocks (kernel/time/posix-timers.c,
+ * posix_get_coarse_res(): LOW_RES_NSEC), for the BPF side's clock of jiffies (now_ns()). 0 where
+ * tracing programs may not call bpf_jiffies64() (a helper of bpf_base_func_proto(), 5.5+): the
+ * BPF side then reads bpf_ktime_get_ns().
+ */
+static unsigned long long tick_ns(void)
+{
+	struct timespec res;
+
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_jiffies64, NULL) != 1 ||
+	    clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec || res.tv_nsec <= 0)
+		return 0;
+	return res.tv_nsec;
+}
+
 void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct ksyms *ks)
 {
 	long long v;
@@ -57,4 +75,6 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 	 */
 	if (!skel->rodata->vmemmap_base_addr)
 		skel->rodata->zero_pfn_addr = 0;
+
+	skel->rodata->tick_ns = tick_ns();
 }

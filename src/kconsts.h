@@ -7,7 +7,10 @@
 struct btf;
 struct pinaudit_bpf;
 
-/* Kernel constants the BPF side needs (FOLL_* values, zero page), into the skeleton's rodata. */
+/*
+ * Kernel constants the BPF side needs (FOLL_* values, zero page, the tick), into the skeleton's
+ * rodata.
+ */
 void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct ksyms *ks);
 
 #endif

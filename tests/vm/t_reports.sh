@@ -88,9 +88,9 @@ check "--ktap: valid KTAP version 1 (plan matches the results)" ktap_valid "$T/c
 check "--ktap: audit-complete, command and five classes, all ok" sh -c \
 	"grep -c '^ok [0-9]' '$T/clean.ktap' | grep -qx 7 && ! grep -q '^not ok' '$T/clean.ktap'"
 
-# --- the live view: a long-term pin held across two intervals at least -------------------------
-"$PA" -i 1 -j -o "$T/live.json" -- sh -c "$PINHOLD hold 32 >$T/live-hold.out 2>&1 & h=\$!;
-	sleep 4; kill -USR1 \$h; wait \$h" >"$T/live.out" 2>"$T/live.err"
+# --- the live view: a long-term pin held across two intervals at least, taken 2 s in ------------
+"$PA" -i 1 -j -o "$T/live.json" -- sh -c "sleep 2; $PINHOLD hold 32 >$T/live-hold.out 2>&1 &
+	h=\$!; sleep 4; kill -USR1 \$h; wait \$h" >"$T/live.out" 2>"$T/live.err"
 rc=$?
 views=$(grep -c '^pinaudit: +' "$T/live.out")
 sed 's/^/# | /' "$T/live.out" | head -n 20
@@ -98,6 +98,17 @@ shown=$(grep -cE '^ +[0-9.]+ +32 +32 LT +[0-9]+ pinhold ' "$T/live.out")
 check "live view: $views intervals printed, $shown showing pinhold's 32 long-term pages (>= 2)" \
 	[ "$shown" -ge 2 ]
 check "live view: the pin site is io_uring's" grep -qE ' pinhold .* io_' "$T/live.out"
+# the pin's age (the BPF side's clock of jiffies, now_ns(), whose base the command's exec set
+# at 0 s) against the view's own time: both grow alike from one view to the next (a pin time
+# running fast ends clamped at 0), and none exceeds the time since the pin, 2 s in (one running
+# slow). Pairs "view's time, age".
+ages=$(awk '/^pinaudit: \+/ { s = $2 + 0; next }
+	/^ +[0-9.]+ +32 +32 LT +[0-9]+ pinhold / && !(s in seen) { seen[s] = 1; print s, $1 }' \
+	"$T/live.out")
+check "live view: pinhold's age grows with the view's time, from 2 s in ($(echo $ages))" sh -c \
+	"echo '$ages' | awk 'NR > 1 { d = (\$2 - a) - (\$1 - s); if (d > 0.25 || d < -0.25) bad = 1 }
+		{ if (\$2 > \$1 - 2 + 0.15) bad = 1; s = \$1; a = \$2 }
+		END { exit bad || NR < 2 }'"
 check "live view: the audit went on: exit 0, exact, the 32 pins in the report" sh -c "[ $rc = 0 ] &&
 	jq -e '.complete and .totals.pins == 32 and .totals.unpins == 32' '$T/live.json' >/dev/null"
 
