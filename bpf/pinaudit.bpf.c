@@ -70,7 +70,7 @@ static __always_inline bool idle(void)
  * The clock of pin and stack-site times: CLOCK_MONOTONIC ns to the tick, from jiffies
  * (bpf_jiffies64(), which the verifier inlines on 64-bit as one load of jiffies_64) times the
  * tick, TICK_NSEC (the loader's clock_getres(CLOCK_MONOTONIC_COARSE)), plus a base taken once
- * with bpf_ktime_get_ns(): a pin's grab 652 -> 606 instructions (6.12 libaio, fexit). The times
+ * with bpf_ktime_get_ns(): a pin's grab 652 -> 619 instructions (6.12 libaio, fexit). The times
  * serve lifetimes of 100 ms and 1 s and the live view's ages, shown to 0.1 s. tick_ns 0 (no
  * bpf_jiffies64() for tracing programs): bpf_ktime_get_ns() itself.
  */
