@@ -309,7 +309,8 @@ static __always_inline void count(__u32 id, __u64 n)
 {
 	__u64 *v;
 
-	if (id >= PA_NR_COUNTERS || !window_open)
+	/* an ID past PA_NR_COUNTERS finds no element: the array lookup checks its key */
+	if (!window_open)
 		return;
 	v = bpf_map_lookup_elem(&counters, &id);
 	/*
@@ -593,7 +594,7 @@ static __always_inline void origin_add(__s32 slot, int what, __u32 n)
 
 	if (!window_open)	/* counted with the totals: the same window */
 		return;
-	r = slot >= 0 ? bpf_map_lookup_elem(&origin_refs, &slot) : NULL;
+	r = bpf_map_lookup_elem(&origin_refs, &slot);	/* NO_SLOT (< 0) finds none */
 	if (!r) {
 		count(PA_ORIGINS_LOST, n);
 		return;
