@@ -361,9 +361,12 @@ static void *detach_one(void *arg)
 }
 
 /*
- * Each detach waits for an RCU grace period (a trampoline's unlink, unregister_kprobe()):
- * ~140 ms under TCG, seconds for the whole table one after the other. In threads the waits
- * overlap; a hook whose thread cannot start is detached here.
+ * Each detach waits for grace periods: ~140 ms under TCG, seconds for the whole table one after
+ * the other. In threads a kprobe's last wait overlaps the others' (unregister_kprobes() calls
+ * synchronize_rcu() after dropping kprobe_mutex); a trampoline's does not: its last unlink ends
+ * in ftrace_shutdown(), which waits for synchronize_rcu_tasks_rude() and synchronize_rcu_tasks()
+ * holding ftrace_lock (kernel/trace/ftrace.c, 6.12). A hook whose thread cannot start is
+ * detached here.
  */
 static void hooks__detach(struct hooks *h)
 {
