@@ -27,12 +27,8 @@ if ls "$T"/*.json >/dev/null 2>&1; then
 	check "every JSON report ($(ls "$T"/*.json | wc -l)) valid against docs/pinaudit.schema.json" \
 		[ ! -s "$T/schema.out" ]
 	head -n 5 "$T/schema.out"
-	unattributed=""
-	for j in "$T"/*.json; do
-		n=$(basename "$j" .json)
-		attributed "$n" || unattributed="$unattributed $n"
-	done
-	check "every JSON report: by_fs and census add up to the totals${unattributed:+ (not:$unattributed)}" \
+	unattributed=$(not_attributed "$T"/*.json | tr '\n' ' ')
+	check "every JSON report: by_fs and census add up to the totals${unattributed:+ (not: $unattributed)}" \
 		[ -z "$unattributed" ]
 fi
 
