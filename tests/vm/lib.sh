@@ -16,8 +16,8 @@ check() {	# check NAME CMD...: passes when CMD succeeds; returns CMD's success
 pins_expected() { [ "$KLABEL" = 6.12 ] || [ "$KLABEL" = 7 ]; }	# DIO pins from 6.5 on
 module_builds() { [ "$KLABEL" = 6.1 ] || [ "$KLABEL" = 6.12 ]; }
 
-# What audit() and finding() test of a report: its counts equal the vmstat deltas over the same
-# window, and the audit is complete.
+# What audit(), finding() and other checks test of a report: its counts equal the vmstat deltas
+# over the same window (COUNTS_JQ), and the audit is complete (EXACT_JQ).
 COUNTS_JQ='.totals.pins == .vmstat.acquired and .totals.unpins == .vmstat.released'
 EXACT_JQ="$COUNTS_JQ"' and .complete == true and (.incomplete | length == 0)'
 

@@ -75,9 +75,8 @@ kill -INT $pa
 wait $pa
 rc=$?
 check "system-wide audit: SIGINT ends it with exit 0" [ "$rc" = 0 ]
-check "system-wide audit: exact and complete, pins seen" jq -e '.command == null and .complete and
-	.totals.pins >= 16 and .totals.pins == .vmstat.acquired and
-	.totals.unpins == .vmstat.released' "$T/sys.json"
+check "system-wide audit: exact and complete, pins seen" jq -e ".command == null and .complete and
+	.totals.pins >= 16 and $COUNTS_JQ" "$T/sys.json"
 
 # the command's failure is exit 5, its status in the report; -o keeps its output out of the JSON
 run_pa false -- sh -c 'echo noise; exit 7'
