@@ -16,7 +16,8 @@
 #                     bring a second vCPU up under -icount (it stops at "Booting SMP configuration");
 #                     BENCH_ROUNDS, BENCH_SECS (3 and 3); BENCH_BEFORE=PATH: another build of
 #                     pinaudit benched beside this one in every round, with its own empty
-#                     hooks (bench/guest.sh)
+#                     hooks (bench/guest.sh); bench/report fails on a guest that did not
+#                     finish. docs/bench/ keeps the BENCH lines of docs/performance.md's run
 
 OUTPUT := .output
 CLANG ?= clang

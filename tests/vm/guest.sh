@@ -14,7 +14,7 @@ pass=0
 fail=0
 . tests/vm/lib.sh
 
-for t in ${PINAUDIT_TESTS:-workloads kmod reports audit hardening stress}; do
+for t in ${PINAUDIT_TESTS:-workloads kmod reports audit hardening stress bench}; do
 	echo "# $KLABEL: tests/vm/t_$t.sh"
 	start=$SECONDS
 	. "tests/vm/t_$t.sh"
