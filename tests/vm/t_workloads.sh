@@ -90,10 +90,33 @@ EXT4=$T/mnt-ext4
 # --- other pinning paths ---------------------------------------------------------------------
 dd if=/dev/urandom of="$EXT4/data" bs=1M count=4 status=none
 audit vmsplice 0 0 -- "$PINHOLD" vmsplice 256
+# process_vm_readv/writev pin the other process's pages (pin_user_pages_remote(), FOLL_PIN on
+# every kernel here) and unpin them after the copy: 2 x 256 pins at least
+audit process-vm-readv-writev 0 512 -- "$PINHOLD" vmrw 256
+check "process_vm_readv/writev: their 512 pins and unpins under the caller process_vm_rw_core" \
+	jq -e '[.by_fs[] | select(.caller // "" | startswith("process_vm_rw_core"))] |
+		(map(.pins) | add) == 512 and (map(.unpins) | add) == 512' \
+	"$T/process-vm-readv-writev.json"
 audit thp-buffer-dio 0 $min -- "$PINHOLD" thp-dio "$EXT4/data"
 # O_DIRECT through a buffer io_uring keeps long-term pinned: on 6.1 those reads take FOLL_GET
 # references on pinned pages, which is correct and must stay quiet
 audit dio-into-longterm-pinned 0 64 -- "$PINHOLD" uring-dio "$EXT4/data" 64
+
+# FUSE: O_DIRECT reads of a file of the host's tree, which the guest mounts by virtiofs
+# (fs/fuse). fuse_get_user_pages() pins on 6.12 and 7.2, takes FOLL_GET on 5.10 and 6.1: the
+# census shows which
+fuse_file=$PWD/pinaudit
+check "$fuse_file is on virtiofs (FUSE)" [ "$(findmnt -n -o FSTYPE -T "$fuse_file")" = virtiofs ]
+audit fuse-dio-virtiofs 0 $min -- $FIO --name=fuse --filename="$fuse_file" --size=2M --readonly \
+	--rw=randread --direct=1 --ioengine=psync
+if pins_expected; then
+	fuse_kind=FOLL_PIN fuse_refs='.pins > 0 and .gets == 0'
+else
+	fuse_kind=FOLL_GET fuse_refs='.gets > 0 and .pins == 0'
+fi
+check "FUSE O_DIRECT: the census has fuse_direct_io's references, as $fuse_kind" jq -e \
+	"[.census[] | select(.path | startswith(\"fuse_direct_io\"))] |
+	 length == 1 and (.[0] | $fuse_refs)" "$T/fuse-dio-virtiofs.json"
 
 # a long-term pin taken before the audit and released during it: pre-existing, no finding
 "$PINHOLD" hold 32 >"$T/hold.out" 2>&1 &

@@ -8,6 +8,9 @@
  *   pinhold uring-dio FILE PAGES O_DIRECT reads of FILE into a buffer io_uring keeps pinned
  *   pinhold thp-dio FILE         O_DIRECT reads into a THP-backed (2 MiB folio) buffer
  *   pinhold vmsplice PAGES       vmsplice a buffer into a pipe and read it back
+ *   pinhold vmrw PAGES           process_vm_readv then process_vm_writev of PAGES pages of its
+ *                                own memory: FOLL_PIN of the remote pages each time
+ *                                (pin_user_pages_remote(), mm/process_vm_access.c, 5.8+)
  *
  * PINHOLD_COMM=NAME renames the task first (prctl PR_SET_NAME): hostile names for the tests.
  */
@@ -151,7 +154,21 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "vmrw")) {
+		size_t len = pages_arg(argv[2]) * PAGE;
+		char *remote = buffer(len, PAGE, MADV_NOHUGEPAGE);
+		char *local = buffer(len, PAGE, MADV_NOHUGEPAGE);
+		struct iovec l = { .iov_base = local, .iov_len = len };
+		struct iovec r = { .iov_base = remote, .iov_len = len };
+
+		/* this process as the remote one: its pages pinned, copied, unpinned */
+		if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) != (ssize_t)len)
+			die("process_vm_readv");
+		if (process_vm_writev(getpid(), &l, 1, &r, 1, 0) != (ssize_t)len)
+			die("process_vm_writev");
+		return 0;
+	}
 	fprintf(stderr, "usage: pinhold hold PAGES | hold-thp PAGES | uring-dio FILE PAGES | "
-		"thp-dio FILE | vmsplice PAGES\n");
+		"thp-dio FILE | vmsplice PAGES | vmrw PAGES\n");
 	return 2;
 }
