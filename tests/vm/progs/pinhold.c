@@ -10,7 +10,8 @@
  *   pinhold vmsplice PAGES       vmsplice a buffer into a pipe and read it back
  *   pinhold vmrw PAGES           process_vm_readv then process_vm_writev of PAGES pages of its
  *                                own memory: FOLL_PIN of the remote pages each time
- *                                (pin_user_pages_remote(), mm/process_vm_access.c, 5.8+)
+ *                                (pin_user_pages_remote(), mm/process_vm_access.c; all four
+ *                                kernels of the matrix)
  *
  * PINHOLD_COMM=NAME renames the task first (prctl PR_SET_NAME): hostile names for the tests.
  */
