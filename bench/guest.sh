@@ -10,7 +10,8 @@
 # of pinaudit (an earlier commit's), run as a configuration "before" in every round and
 # profiled beside this one: what a change bought, measured in the same boot; and its
 # --empty-hooks as "before-empty", the floor of its own attach points (a change of attach mode,
-# a kretprobe become a fexit, moves the floor too).
+# a kretprobe become a fexit, moves the floor too). BENCH_KEEP=DIR: the scale case's reports
+# (scale-hold.json, scale-hold-thp.json) are left in DIR (the test matrix checks them).
 set -u
 cd "$(dirname "$0")/.."
 PA=$PWD/pinaudit
@@ -111,6 +112,7 @@ for mode in hold hold-thp; do
 		join("|")' "$T/scale-$mode.json")|$post"
 	pkill -USR1 -x pinhold
 	for _ in $(seq 1 300); do pgrep -x pinhold >/dev/null || break; sleep 0.1; done
+	[ -n "${BENCH_KEEP:-}" ] && cp "$T/scale-$mode.json" "$BENCH_KEEP/"
 done
 rm -rf "$T"
 echo "BENCH|$KLABEL|done"

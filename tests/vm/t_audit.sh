@@ -48,23 +48,20 @@ check "--max-folios 4: reason says the ledger is full" jq -e \
 	"$T/ledger-full.json"
 
 # the end-of-audit walk at full size: 1 GiB of 4 KiB pages (262,144 folios) registered with
-# io_uring by a process that outlives the command, so every pin is still held at the end
+# io_uring by a process that outlives the command, so every pin is still held at the end. On
+# 6.12 make bench's scale case is this same run: t_bench.sh checks its report (held_1g) rather
+# than pinning the GiB twice.
 hold1g() {
 	"$PINHOLD" hold 262144 >"$T/hold1g.out" 2>&1 &
 	for _ in $(seq 1 1200); do grep -q held "$T/hold1g.out" && return 0; sleep 0.1; done
 	return 1
 }
-run_pa walk-1g --max-folios 300000 -- sh -c "$(declare -f hold1g); PINHOLD=$PINHOLD T=$T hold1g"
-check "1 GiB pinned and held at the end: 262144 leaked-pin pages, all long-term, exit 1" sh -c \
-	"[ $rc = 1 ] && jq -e '.complete and .totals.pins == 262144 and
-	([.findings[] | select(.class == \"leaked-pin\" and .longterm and .comm == \"pinhold\")
-	  | .pages] | add) == 262144 and all(.findings[]; .class == \"leaked-pin\")' '$T/walk-1g.json' >/dev/null"
-# its time is a benchmark figure (make bench, in instruction-counted time), not a check: in wall
-# time under TCG it follows the host's load (0.9-1.5 s with other guests on the same cores)
-check "the walk read all 262144 folios" jq -e '.walk.folios == 262144' "$T/walk-1g.json"
-echo "# walk of 262144 folios: $(jq -r .walk.seconds "$T/walk-1g.json") s"
-pkill -USR1 -x pinhold
-for _ in $(seq 1 300); do pgrep -x pinhold >/dev/null || break; sleep 0.1; done
+if [ "$KLABEL" != 6.12 ]; then
+	run_pa walk-1g --max-folios 300000 -- sh -c "$(declare -f hold1g); PINHOLD=$PINHOLD T=$T hold1g" &&
+		held_1g walk-1g
+	pkill -USR1 -x pinhold
+	for _ in $(seq 1 300); do pgrep -x pinhold >/dev/null || break; sleep 0.1; done
+fi
 
 # system-wide (no command), ended by SIGINT once the workload is done
 "$PA" -v -j -o "$T/sys.json" 2>"$T/sys.err" &

@@ -5,7 +5,8 @@
 # wall-clock time IOPS are noise (make bench counts instructions, tests/vm/run -i). In the 6.12
 # guest only (make bench's first kernel; the script is the same on the others).
 if [ "$KLABEL" = 6.12 ]; then
-	BENCH_ROUNDS=1 BENCH_SECS=1 KLABEL=$KLABEL bench/guest.sh >"$T/bench.log" 2>"$T/bench.err"
+	BENCH_ROUNDS=1 BENCH_SECS=1 BENCH_KEEP=$T KLABEL=$KLABEL bench/guest.sh >"$T/bench.log" \
+		2>"$T/bench.err"
 	brc=$?
 	check "bench/guest.sh: exit 0, its last line BENCH|$KLABEL|done" sh -c \
 		"[ $brc = 0 ] && tail -n 1 '$T/bench.log' | grep -qx 'BENCH|$KLABEL|done'" ||
@@ -28,4 +29,6 @@ if [ "$KLABEL" = 6.12 ]; then
 	# how many of its folios are THPs depends on the guest's free memory after the other tests
 	check "bench 1 GiB, THP: 262144 pins, complete" grep -qE \
 		"^\| $KLABEL \| THP \| 262144 \| [0-9]+ \| .*\| yes \| [0-9.]+ \|$" "$T/bench.md"
+	# the small-folio case is t_audit.sh's walk-1g run, there on the other kernels only
+	held_1g scale-hold
 fi
