@@ -13,6 +13,9 @@ T=$(mktemp -d /tmp/pinaudit-test.XXXXXX)
 pass=0
 fail=0
 . tests/vm/lib.sh
+# tests/vm/matrix's static fio (make deps), else Debian's
+[ -x "${PINAUDIT_FIO_DIR:-/nonexistent}/fio" ] && PATH=$PINAUDIT_FIO_DIR:$PATH
+echo "# $KLABEL: $(command -v fio), $(fio --version)"
 
 for t in ${PINAUDIT_TESTS:-workloads kmod reports audit hardening stress bench}; do
 	echo "# $KLABEL: tests/vm/t_$t.sh"
