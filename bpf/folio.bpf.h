@@ -21,16 +21,23 @@ struct page___v510 {
 	atomic_t hpage_pinned_refcount;
 } __attribute__((preserve_access_index));
 
-/*
- * 7.x: page->flags became memdesc_flags_t (a struct around the word), and compound_head
- * became compound_info (still the head's address with bit 0 set on tail pages).
- */
+/* 7.x: page->flags became memdesc_flags_t, a struct around the word */
 struct page___memdesc {
 	struct {
 		unsigned long f;
 	} flags;
-	unsigned long compound_info;
 } __attribute__((preserve_access_index));
+
+/*
+ * Offsets in struct page the loader reads from the kernel's BTF (src/kconsts.c): of the word
+ * that links a tail page to its head (compound_head; 7.x: compound_info) and of the flags word
+ * (7.x: memdesc_flags_t's). Not CO-RE relocations under bpf_core_field_exists(): clang 14 hoisted
+ * such a relocation out of its branch, to ahead of a put array's loop (LICM), where the
+ * instruction libbpf poisons on a kernel without that field ran on every kernel (5.10: "invalid
+ * CO-RE relocation", struct page___memdesc.compound_info, kp_put_array_open).
+ */
+const volatile __u32 page_compound_off = 8;
+const volatile __u32 page_flags_off = 0;
 
 /* struct folio (5.16+) with _pincount (6.2; backported to 6.1 stable, overlaying the above) */
 struct folio___pc {
@@ -39,13 +46,9 @@ struct folio___pc {
 
 static __always_inline __u64 compound_head(__u64 page)
 {
-	unsigned long head;
+	unsigned long head = 0;
 
-	if (bpf_core_field_exists(struct page___memdesc, compound_info))
-		head = BPF_CORE_READ((struct page___memdesc *)page, compound_info);
-	else
-		head = BPF_CORE_READ((struct page *)page, compound_head);
-
+	bpf_probe_read_kernel(&head, sizeof(head), (void *)(page + page_compound_off));
 	/* include/linux/page-flags.h: bit 0 set marks a tail page pointing at its head */
 	return head & 1 ? head - 1 : page;
 }
@@ -58,12 +61,9 @@ static __always_inline bool flags_large(unsigned long flags)
 
 static __always_inline bool folio_large(__u64 folio)
 {
-	unsigned long flags;
+	unsigned long flags = 0;
 
-	if (bpf_core_field_exists(struct page___memdesc, flags.f))
-		flags = BPF_CORE_READ((struct page___memdesc *)folio, flags.f);
-	else
-		flags = BPF_CORE_READ((struct page *)folio, flags);
+	bpf_probe_read_kernel(&flags, sizeof(flags), (void *)(folio + page_flags_off));
 	return flags_large(flags);
 }
 
@@ -112,10 +112,7 @@ static __always_inline bool page_head_read(__u64 folio, struct page_head *h)
 
 static __always_inline bool page_head_large(const struct page_head *h)
 {
-	__u32 off = bpf_core_field_exists(struct page___memdesc, flags.f) ?
-		    bpf_core_field_offset(struct page___memdesc, flags.f) :
-		    bpf_core_field_offset(struct page, flags);
-	return flags_large(PAGE_HEAD_FIELD(h, unsigned long, off & 63));
+	return flags_large(PAGE_HEAD_FIELD(h, unsigned long, page_flags_off & 63));
 }
 
 static __always_inline long page_head_refcount(const struct page_head *h)

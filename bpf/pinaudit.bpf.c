@@ -197,12 +197,20 @@ static __always_inline void outstanding_add(struct pa_folio *e, __s32 n)
 	__sync_fetch_and_add(&nr_outstanding, (__s64)n);
 }
 
+/*
+ * Kernel stacks, by id. A stack trace map keeps one stack per hash bucket and refuses a
+ * different stack whose hash lands in a taken bucket (-EEXIST, __bpf_get_stackid() in
+ * kernel/bpf/stackmap.c, every kernel since 4.6): with 8192 buckets, 100 distinct stacks meet
+ * in some bucket with odds of 45%. A stack the first map refuses goes to a second map of the
+ * same size, which holds only those, with id + PA_STACKS2_ID: a stack is lost when its bucket
+ * is taken in both. The loader sizes both (--max-stacks: half each).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 8192);
+	__uint(max_entries, 4096);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, PA_STACK_DEPTH * sizeof(__u64));
-} stacks SEC(".maps");
+} stacks SEC(".maps"), stacks2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -323,10 +331,22 @@ static __always_inline void count(__u32 id, __u64 n)
 		__sync_fetch_and_add(v, n);
 }
 
-static __always_inline long capture_stack(void *ctx)
+/*
+ * Where a stack goes: both maps, or the first alone (check_put() in 5.10's open loop over a put
+ * array, verified once per element: with the second map's branch that program went past the
+ * verifier's 1,000,000 instructions, "BPF program is too large").
+ */
+enum { NO_STACK, STACK, STACK_FIRST_MAP };
+
+static __always_inline long capture_stack(void *ctx, int where)
 {
 	long id = bpf_get_stackid(ctx, &stacks, 0);
 
+	if (id == -EEXIST && where != STACK_FIRST_MAP) {	/* its bucket holds another stack */
+		id = bpf_get_stackid(ctx, &stacks2, 0);
+		if (id >= 0)
+			id += PA_STACKS2_ID;
+	}
 	if (id < 0)
 		count(PA_STACKS_LOST, 1);
 	return id;
@@ -342,8 +362,11 @@ static __always_inline bool current_kthread(void)
 	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), flags) & PF_KTHREAD;
 }
 
-/* the current task as a release or pin site; ID: its bpf_get_current_pid_tgid(), NOW: the time */
-static __always_inline void task_ctx_at(void *ctx, struct pa_task_ctx *t, bool stack, __u64 id,
+/*
+ * The current task as a release or pin site; ID: its bpf_get_current_pid_tgid(), NOW: the time,
+ * STACK: whether its stack is captured, and into which map.
+ */
+static __always_inline void task_ctx_at(void *ctx, struct pa_task_ctx *t, int stack, __u64 id,
 					__u64 now)
 {
 	t->ts = now;
@@ -352,11 +375,11 @@ static __always_inline void task_ctx_at(void *ctx, struct pa_task_ctx *t, bool s
 	t->kthread = current_kthread();
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	t->stack_id = -1;
-	if (stack)
-		t->stack_id = capture_stack(ctx);
+	if (stack != NO_STACK)
+		t->stack_id = capture_stack(ctx, stack);
 }
 
-static __always_inline void task_ctx(void *ctx, struct pa_task_ctx *t, bool stack)
+static __always_inline void task_ctx(void *ctx, struct pa_task_ctx *t, int stack)
 {
 	task_ctx_at(ctx, t, stack, bpf_get_current_pid_tgid(), now_ns());
 }
@@ -419,10 +442,10 @@ static __always_inline long site_stack(void *ctx, struct stack_site *old, __u32 
 	__u32 fl;
 
 	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs) || !HAVE_TASK_BTF)
-		return capture_stack(ctx);
+		return capture_stack(ctx, STACK);
 	task = bpf_get_current_task_btf();
 	if (task->flags & PF_KTHREAD)
-		return capture_stack(ctx);
+		return capture_stack(ctx, STACK);
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	ip = regs->ip;		/* a typed pointer: plain loads */
 	nr = regs->orig_ax;
@@ -442,7 +465,7 @@ static __always_inline long site_stack(void *ctx, struct stack_site *old, __u32 
 		}
 	}
 	site = (struct stack_site){ .ip = ip, .nr = nr, .origin = *origin, .flags = fl,
-				    .stack_id = capture_stack(ctx), .tid = tid, .ts = now };
+				    .stack_id = capture_stack(ctx, STACK), .tid = tid, .ts = now };
 	if (old) {
 		*old = site;
 	} else {
@@ -609,11 +632,12 @@ static __always_inline void origin_add(__s32 slot, int what, __u32 n)
 
 /*
  * Sends a finding found on the spot. RELEASE: the misusing release when it happened earlier,
- * NULL for the current task; E: the ledger entry, for the bio its page went out in.
+ * NULL for the current task (its stack captured as STACK says); E: the ledger entry, for the bio
+ * its page went out in.
  */
 static __always_inline void emit(void *ctx, __u32 class, __u32 pages, __u64 folio,
 				 const struct pa_task_ctx *pin, const struct pa_task_ctx *release,
-				 const struct pa_folio *e, __u32 outstanding, bool large,
+				 int stack, const struct pa_folio *e, __u32 outstanding, bool large,
 				 long refcount, long pincount)
 {
 	struct pa_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
@@ -633,7 +657,7 @@ static __always_inline void emit(void *ctx, __u32 class, __u32 pages, __u64 foli
 	if (release)
 		ev->release = *release;
 	else
-		task_ctx(ctx, &ev->release, true);
+		task_ctx(ctx, &ev->release, stack);
 	if (e) {
 		ev->bio_flag = e->bio_flag;
 		ev->put_at_bio = e->put_at_bio;
@@ -728,7 +752,7 @@ static __always_inline __s32 ledger_pin(void *ctx, __u64 folio, __u32 refs, __u3
 		 */
 		if (e->pin.pid != (__u32)id || e->pin.stack_id != stack_id || stack_id < 0 ||
 		    now - e->pin.ts > PIN_CTX_TTL_NS)
-			task_ctx_at(ctx, &e->pin, false, id, now);
+			task_ctx_at(ctx, &e->pin, NO_STACK, id, now);
 		e->pin.ts = now;
 		e->pin.stack_id = stack_id;
 		e->put = (struct pa_task_ctx){ .stack_id = -1 };
@@ -873,7 +897,7 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 							  : NULL;
 		__u32 class = culprit || !pin ? PA_GET_THEN_UNPIN : PA_DOUBLE_UNPIN;
 
-		emit(ctx, class, refs - held, folio, pin, culprit, e,
+		emit(ctx, class, refs - held, folio, pin, culprit, STACK, e,
 		     e ? e->outstanding : 0, large, folio_refcount(folio), large ? held : 0);
 		if (culprit)
 			bpf_map_delete_elem(&suspects, &folio);
@@ -902,7 +926,7 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 		if (bpf_map_lookup_elem(&task_gets, &k)) {
 			struct pa_task_ctx t;
 
-			task_ctx(ctx, &t, true);
+			task_ctx(ctx, &t, STACK);
 			bpf_map_update_elem(&suspects, &folio, &t, BPF_ANY);
 			__sync_fetch_and_add(&nr_suspects, 1);
 			bpf_map_delete_elem(&task_gets, &k);
@@ -1014,9 +1038,9 @@ UNPIN_API(unpin_user_folio, A0, A1)
 /*
  * A hookable put (release_pages): a pinned folio losing one reference is no finding by itself
  * (others may hold references); it is when the refcount left cannot hold the mappings and the
- * pins outstanding: then the put took a pin's own reference.
+ * pins outstanding: then the put took a pin's own reference. STACK: where its stack goes.
  */
-static __always_inline void check_put(void *ctx, __u64 page)
+static __always_inline void check_put(void *ctx, __u64 page, int stack)
 {
 	__u64 folio = compound_head(page);
 	struct pa_folio *e = bpf_map_lookup_elem(&ledger, &folio);
@@ -1035,7 +1059,7 @@ static __always_inline void check_put(void *ctx, __u64 page)
 		 * may still cover it. Remember the site: if the walk at the end proves the
 		 * pin's reference gone, this put is the best witness.
 		 */
-		task_ctx(ctx, &e->put, true);
+		task_ctx(ctx, &e->put, stack);
 		return;
 	}
 	/*
@@ -1043,7 +1067,7 @@ static __always_inline void check_put(void *ctx, __u64 page)
 	 * site; this put (often an LRU batch's, lru_add_drain() -> release_pages()) only drops a
 	 * transient reference that covered the deficit.
 	 */
-	emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, e->put_at_bio ? &e->put : NULL, e,
+	emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, e->put_at_bio ? &e->put : NULL, stack, e,
 	     e->outstanding, large, ref + 1, large ? folio_pincount(folio) : 0);
 	/*
 	 * That pin is gone: the end-of-audit walk must not report it again. Only the entry's
@@ -1107,7 +1131,7 @@ static __always_inline void check_put_array(void *ctx, __u64 array, int nr)
 	for (i = 0; i < PA_PUT_HITS; i++) {
 		if (i >= w.n)
 			break;
-		check_put(ctx, w.hit[i]);
+		check_put(ctx, w.hit[i], STACK);
 	}
 }
 
@@ -1120,7 +1144,7 @@ static __always_inline void check_put_array_open(void *ctx, __u64 array, int nr)
 		__u64 page = put_array_page(array, i);
 
 		if (page)
-			check_put(ctx, page);
+			check_put(ctx, page, STACK_FIRST_MAP);
 	}
 }
 
@@ -1181,7 +1205,7 @@ static __always_inline void page_freed(void *ctx, __u32 slot, __u64 folio)
 	if (!e)
 		return;
 	if (e->outstanding)
-		emit(ctx, PA_FREED_WHILE_PINNED, e->outstanding, folio, &e->pin, NULL, e,
+		emit(ctx, PA_FREED_WHILE_PINNED, e->outstanding, folio, &e->pin, NULL, STACK, e,
 		     e->outstanding, folio_large(folio), folio_refcount(folio), 0);
 	if (e->short_out)
 		__sync_fetch_and_add(&nr_short_pins, -(__s64)e->short_out);
@@ -1422,14 +1446,14 @@ int BPF_PROG(fexit_bio_end, struct bio *bio)
 		ref = folio_refcount(folio);
 		if (e->unpins != chk->unpins[i] || ref >= chk->ref[i] || !e->outstanding)
 			continue;	/* unpinned as it should be, or nothing dropped */
-		task_ctx(ctx, &e->put, true);
+		task_ctx(ctx, &e->put, STACK);
 		e->put_at_bio = 1;
 		large = folio_large(folio);
 		need = large ? folio_pincount(folio) :
 			       folio_mapcount(folio) + (long)e->outstanding * GUP_PIN_COUNTING_BIAS;
 		if (ref >= need)
 			continue;
-		emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, &e->put, e, e->outstanding, large,
+		emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, &e->put, STACK, e, e->outstanding, large,
 		     ref, large ? folio_pincount(folio) : 0);
 		short_pins_released(e, 1);
 		outstanding_add(e, -1);

@@ -22,7 +22,7 @@ enum pa_counter {
 	PA_STASH_LOST,		/* kprobe entry/return pairs that could not be matched */
 	PA_LEDGER_FULL,		/* pins not tracked: the ledger had no room (--max-folios) */
 	PA_EVENTS_LOST,		/* findings the ring buffer had no room for */
-	PA_STACKS_LOST,		/* stacks the stack map had no room for */
+	PA_STACKS_LOST,		/* stacks not kept: their bucket taken in both stack maps */
 	PA_PREEXISTING_UNPINS,	/* unpins of pins taken before the audit started */
 	PA_ORIGINS_LOST,	/* page references the origins map had no room for */
 	PA_WALK_UNREADABLE,	/* pins of ledger folios whose struct page the walk could not read */
@@ -53,6 +53,8 @@ enum pa_class {
 
 #define PA_COMM_LEN		16
 #define PA_STACK_DEPTH		32
+/* a stack id from the second stack map (bpf/pinaudit.bpf.c: stacks2), above any bucket index */
+#define PA_STACKS2_ID		(1 << 24)
 
 /*
  * Where page references were taken. File I/O is known by the context hooks around the

@@ -58,7 +58,7 @@ static const char doc[] =
 static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 
 enum {
-	OPT_SKIP_HOOK = 0x100, OPT_MODE, OPT_MAX_FOLIOS, OPT_RINGBUF, OPT_USAGE, OPT_KTAP,
+	OPT_SKIP_HOOK = 0x100, OPT_MODE, OPT_MAX_FOLIOS, OPT_RINGBUF, OPT_MAX_STACKS, OPT_USAGE, OPT_KTAP,
 	OPT_CENSUS, OPT_TOP, OPT_PID, OPT_COMM, OPT_FS, OPT_EMPTY, OPT_CTX_SLOTS,
 };
 
@@ -94,6 +94,11 @@ static const struct argp_option opts[] = {
 	{ "ringbuf-kib", OPT_RINGBUF, "KIB", 0,
 	  "Size of the findings ring buffer in KiB, a power of two from 4 (default 256); "
 	  "findings it has no room for make the audit incomplete", 1 },
+	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
+	  "Distinct kernel stacks kept for findings, the census and the live view, a power of "
+	  "two from 2 (default 8192), in two stack maps of N/2 buckets: a stack whose bucket is "
+	  "taken in both is not kept (the report counts them; counts and verdict do not change)",
+	  1 },
 	{ NULL, 0, NULL, 0, "Hook selection (for testing pinaudit itself):", 2 },
 	{ "mode", OPT_MODE, "auto|fentry|kprobe", 0,
 	  "Attach with fentry/fexit or kprobes (default auto: fentry where it attaches, but "
@@ -325,6 +330,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (env->ringbuf_kib & (env->ringbuf_kib - 1))
 			return usage_error("invalid --ringbuf-kib '%s': expected a power of two", arg);
 		break;
+	case OPT_MAX_STACKS:
+		err = parse_long(arg, "--max-stacks", 2, PA_MAX_STACKS_LIMIT, "stacks",
+				 &env->max_stacks);
+		if (err)
+			return err;
+		/* two maps of N/2 buckets: a stack map has a power of two (stack_map_alloc()) */
+		if (env->max_stacks & (env->max_stacks - 1))
+			return usage_error("invalid --max-stacks '%s': expected a power of two", arg);
+		break;
 	case OPT_CTX_SLOTS:
 		err = parse_long(arg, "--ctx-slots", 1, PA_CTX_SLOTS, "elements", &env->ctx_slots);
 		if (err)
@@ -395,6 +409,7 @@ int env__parse_args(struct env *env, int argc, char **argv, const char **msg)
 	memset(env, 0, sizeof(*env));
 	env->max_folios = PA_MAX_FOLIOS_DEFAULT;
 	env->ringbuf_kib = PA_RINGBUF_KIB_DEFAULT;
+	env->max_stacks = PA_MAX_STACKS_DEFAULT;
 	env->ctx_slots = PA_CTX_SLOTS;
 	env->top = PA_TOP_DEFAULT;
 	usage_msg[0] = 0;

@@ -27,6 +27,9 @@ enum pa_mode { PA_MODE_AUTO, PA_MODE_FENTRY, PA_MODE_KPROBE };
 /* --ringbuf-kib: the findings ring buffer */
 #define PA_RINGBUF_KIB_DEFAULT	256L
 #define PA_RINGBUF_KIB_LIMIT	(1L << 20)
+/* --max-stacks: distinct kernel stacks, in two stack maps of half each (272 bytes a stack) */
+#define PA_MAX_STACKS_DEFAULT	8192L
+#define PA_MAX_STACKS_LIMIT	(1L << 18)
 
 /* All options; owned by env.c, filled once by env__parse(). */
 struct env {
@@ -42,6 +45,7 @@ struct env {
 	int nr_skip;
 	long max_folios;	/* --max-folios N: pin ledger entries, 1..PA_MAX_FOLIOS_LIMIT */
 	long ringbuf_kib;	/* --ringbuf-kib N: a power of two, 4..PA_RINGBUF_KIB_LIMIT */
+	long max_stacks;	/* --max-stacks N: a power of two, 2..PA_MAX_STACKS_LIMIT */
 	bool ktap;		/* --ktap: the report as KTAP version 1 */
 	bool census;		/* --census: FOLL_PIN vs FOLL_GET per file system and entry path */
 	long interval;		/* -i SECS: the live view every SECS, 0 = none */

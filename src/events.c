@@ -15,21 +15,27 @@ struct events {
 	struct ring_buffer *rb;
 	struct audit *audit;
 	struct origins *origins;
-	int stacks_fd;
+	struct stack_maps stacks;
 	int err;
 };
 
-void stack__read(int stacks_fd, int id, struct stack *s)
+struct stack_maps stack_maps(const struct pinaudit_bpf *skel)
+{
+	return (struct stack_maps){ { bpf_map__fd(skel->maps.stacks),
+				      bpf_map__fd(skel->maps.stacks2) } };
+}
+
+void stack__read(struct stack_maps maps, int id, struct stack *s)
 {
 	/* stack ids are stable for the audit (nothing deletes them): the walk repeats a few */
 	static struct stack last[2] = { { .id = -1 }, { .id = -1 } };
 	static int last_fd = -1;
 	__u64 ips[PA_STACK_DEPTH] = {};
-	int i;
+	int i, key = id >= PA_STACKS2_ID ? id - PA_STACKS2_ID : id;
 
-	if (stacks_fd != last_fd)
+	if (maps.fd[0] != last_fd)
 		last[0].id = last[1].id = -1;
-	last_fd = stacks_fd;
+	last_fd = maps.fd[0];
 	for (i = 0; id >= 0 && i < 2; i++) {
 		if (last[i].id == id) {
 			*s = last[i];
@@ -38,7 +44,7 @@ void stack__read(int stacks_fd, int id, struct stack *s)
 	}
 	s->id = id;
 	s->depth = 0;
-	if (id < 0 || bpf_map_lookup_elem(stacks_fd, &id, ips))
+	if (id < 0 || bpf_map_lookup_elem(maps.fd[id >= PA_STACKS2_ID], &key, ips))
 		return;
 	for (i = 0; i < PA_STACK_DEPTH && i < PA_MAX_FRAMES && ips[i]; i++)
 		s->ip[s->depth++] = ips[i];
@@ -86,7 +92,8 @@ static bool same_raw_group(const struct pa_event *x, const struct pa_event *y)
 	       !memcmp(&x->origin, &y->origin, sizeof(x->origin));
 }
 
-int events__add(struct audit *a, int stacks_fd, struct origins *origins, const struct pa_event *e)
+int events__add(struct audit *a, struct stack_maps stacks, struct origins *origins,
+		const struct pa_event *e)
 {
 	/*
 	 * The walk brings a group's folios in long runs (262,144 of one process's buffer): a
@@ -118,10 +125,10 @@ int events__add(struct audit *a, int stacks_fd, struct origins *origins, const s
 	f.at_end = e->at_end;
 	if (e->pin.tgid)
 		f.task_exited = !task_alive(e->pin.tgid, e->pin.pid, f.comm);
-	stack__read(stacks_fd, e->pin.tgid ? e->pin.stack_id : -1, &f.pin_stack);
+	stack__read(stacks, e->pin.tgid ? e->pin.stack_id : -1, &f.pin_stack);
 	f.release_pid = e->release.pid;
 	memcpy(f.release_comm, e->release.comm, sizeof(f.release_comm) - 1);
-	stack__read(stacks_fd, e->release.stack_id, &f.release_stack);
+	stack__read(stacks, e->release.stack_id, &f.release_stack);
 	f.refcount = e->refcount;
 	f.mapcount = e->mapcount;
 	f.pincount = e->pincount;
@@ -147,7 +154,7 @@ static int handle(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct pa_event))
 		return 0;
-	ev->err = events__add(ev->audit, ev->stacks_fd, ev->origins, data);
+	ev->err = events__add(ev->audit, ev->stacks, ev->origins, data);
 	return ev->err;
 }
 
@@ -159,7 +166,7 @@ struct events *events__new(struct pinaudit_bpf *skel, struct audit *a, struct or
 		return NULL;
 	ev->audit = a;
 	ev->origins = origins;
-	ev->stacks_fd = bpf_map__fd(skel->maps.stacks);
+	ev->stacks = stack_maps(skel);
 	ev->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle, ev, NULL);
 	if (!ev->rb) {
 		free(ev);

@@ -17,8 +17,13 @@ struct events *events__new(struct pinaudit_bpf *skel, struct audit *a, struct or
 int events__poll(struct events *ev, int timeout_ms);	/* events handled, or -errno */
 void events__free(struct events *ev);
 
-/* stack ID of the stack map STACKS_FD into S (depth 0 when lost or ID < 0) */
-void stack__read(int stacks_fd, int id, struct stack *s);
+/* the two stack maps of bpf/pinaudit.bpf.c (stacks, stacks2), by their fds */
+struct stack_maps {
+	int fd[2];
+};
+struct stack_maps stack_maps(const struct pinaudit_bpf *skel);
+/* stack ID (an id of either map: PA_STACKS2_ID and up, the second) into S (depth 0 when lost or ID < 0) */
+void stack__read(struct stack_maps maps, int id, struct stack *s);
 
 /* the folios a record covers: the walk merges a group's leaked folios into one (0: one) */
 static inline unsigned int event__folios(const struct pa_event *e)
@@ -27,7 +32,8 @@ static inline unsigned int event__folios(const struct pa_event *e)
 }
 
 /* one finding record (ring buffer or ledger walk) into the model, stacks resolved */
-int events__add(struct audit *a, int stacks_fd, struct origins *origins, const struct pa_event *e);
+int events__add(struct audit *a, struct stack_maps stacks, struct origins *origins,
+		const struct pa_event *e);
 
 /*
  * The walk over the ledger (BPF map iterator): one record per folio with pins outstanding

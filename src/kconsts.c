@@ -49,6 +49,42 @@ static unsigned long long tick_ns(void)
 	return res.tv_nsec;
 }
 
+/*
+ * Byte offset of member NAME of struct STRUCT_NAME in the kernel's BTF, looked for through the
+ * anonymous unions and structs it nests in (struct page's words are such overlays); -1 if none.
+ */
+static long member_offset_in(const struct btf *btf, __u32 id, const char *name, int depth)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, id));
+	const struct btf_member *m;
+	int i;
+
+	if (!t || !btf_is_composite(t) || depth > 8)
+		return -1;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const char *n = btf__name_by_offset(btf, m->name_off);
+		long off = btf_member_bit_offset(t, i) / 8, in;
+
+		if (n && *n) {
+			if (!strcmp(n, name))
+				return off;
+			continue;
+		}
+		in = member_offset_in(btf, m->type, name, depth + 1);
+		if (in >= 0)
+			return off + in;
+	}
+	return -1;
+}
+
+static long member_offset(const struct btf *btf, const char *struct_name, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, struct_name, BTF_KIND_STRUCT);
+
+	return id > 0 ? member_offset_in(btf, id, name, 0) : -1;
+}
+
 void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct ksyms *ks)
 {
 	long long v;
@@ -77,4 +113,18 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 		skel->rodata->zero_pfn_addr = 0;
 
 	skel->rodata->tick_ns = tick_ns();
+
+	/*
+	 * struct page (bpf/folio.bpf.h): the tail page's link to its head, compound_head (7.x:
+	 * compound_info), the second word on every kernel of the matrix; the flags word first
+	 * (7.x: inside memdesc_flags_t, its only member).
+	 */
+	v = member_offset(btf, "page", "compound_head");
+	if (v < 0)
+		v = member_offset(btf, "page", "compound_info");
+	if (v >= 0)
+		skel->rodata->page_compound_off = v;
+	v = member_offset(btf, "page", "flags");
+	if (v >= 0)
+		skel->rodata->page_flags_off = v;
 }

@@ -21,7 +21,7 @@ struct live {
 	FILE *out;
 	double interval, next, start;
 	long top;
-	int stacks_fd;
+	struct stack_maps stacks;
 	/* this view's groups */
 	struct outstanding *rows;
 	int nr, cap;
@@ -52,7 +52,7 @@ struct live *live__new(struct pinaudit_bpf *skel, struct origins *origins, const
 	l->top = top;
 	l->start = mono();
 	l->next = l->start + interval;
-	l->stacks_fd = bpf_map__fd(skel->maps.stacks);
+	l->stacks = stack_maps(skel);
 	return l;
 }
 
@@ -140,7 +140,7 @@ int live__tick(struct live *l)
 	for (i = 0; i < l->nr; i++) {
 		struct stack s;
 
-		stack__read(l->stacks_fd, l->rows[i].stack_id, &s);
+		stack__read(l->stacks, l->rows[i].stack_id, &s);
 		symbolize_caller(l->ks, &s, l->rows[i].site, sizeof(l->rows[i].site));
 	}
 	report__live(l->out, l->audit, l->rows, l->nr, t - l->start, l->top);

@@ -190,6 +190,8 @@ static int session__start(struct session *s, struct audit *audit)
 	s->skel->rodata->ctx_slot_mask = env.ctx_slots - 1;
 	bpf_map__set_max_entries(s->skel->maps.ledger, env.max_folios);
 	bpf_map__set_max_entries(s->skel->maps.events, env.ringbuf_kib * 1024);
+	bpf_map__set_max_entries(s->skel->maps.stacks, env.max_stacks / 2);
+	bpf_map__set_max_entries(s->skel->maps.stacks2, env.max_stacks / 2);
 	s->hooks = hooks__new(&env, s->ks, s->btf);
 	if (!s->hooks) {
 		fprintf(stderr, "pinaudit: out of memory\n");
@@ -209,7 +211,7 @@ static int session__start(struct session *s, struct audit *audit)
 	}
 	s->origins = origins__new(bpf_map__fd(s->skel->maps.origins),
 				  bpf_map__fd(s->skel->maps.origin_refs),
-				  bpf_map__fd(s->skel->maps.stacks), s->hooks, s->ks);
+				  stack_maps(s->skel), s->hooks, s->ks);
 	s->events = s->origins ? events__new(s->skel, audit, s->origins) : NULL;
 	if (!s->events) {
 		cannot_trace("ring buffer: %s", strerror(errno));

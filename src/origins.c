@@ -19,7 +19,8 @@ struct mount {
 };
 
 struct origins {
-	int origins_fd, refs_fd, stacks_fd;
+	int origins_fd, refs_fd;
+	struct stack_maps stacks;
 	const struct hooks *hooks;
 	const struct ksyms *ks;
 	struct mount *mounts;
@@ -117,8 +118,8 @@ static void bdev_name(unsigned int dev, char *out, size_t len)
 	snprintf(out, len, "%s", base ? base + 1 : target);
 }
 
-struct origins *origins__new(int origins_fd, int refs_fd, int stacks_fd, const struct hooks *h,
-			     const struct ksyms *ks)
+struct origins *origins__new(int origins_fd, int refs_fd, struct stack_maps stacks,
+			     const struct hooks *h, const struct ksyms *ks)
 {
 	struct origins *r = calloc(1, sizeof(*r));
 
@@ -126,7 +127,7 @@ struct origins *origins__new(int origins_fd, int refs_fd, int stacks_fd, const s
 		return NULL;
 	r->origins_fd = origins_fd;
 	r->refs_fd = refs_fd;
-	r->stacks_fd = stacks_fd;
+	r->stacks = stacks;
 	r->hooks = h;
 	r->ks = ks;
 	read_mounts(r);
@@ -183,7 +184,7 @@ void origins__resolve(struct origins *r, const struct pa_origin *key, struct ori
 	if (key->kind == PA_ORIGIN_FILE) {
 		resolve_file(r, key, out);
 	} else if (key->kind == PA_ORIGIN_CALLER) {
-		stack__read(r->stacks_fd, (int)key->where, &s);
+		stack__read(r->stacks, (int)key->where, &s);
 		symbolize_caller(r->ks, &s, out->path, sizeof(out->path));
 	}
 	r->last_key = *key;

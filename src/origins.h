@@ -2,6 +2,7 @@
 #ifndef __PA_ORIGINS_H
 #define __PA_ORIGINS_H
 
+#include "events.h"
 #include "model.h"
 
 struct origins;
@@ -14,10 +15,10 @@ struct pa_origin;
  * type and device name it recorded, the mount point from /proc/self/mountinfo, a raw block
  * device's name from /sys/dev/block, the context hook's function, or the caller of the GUP
  * API from the grab's stack. ORIGINS_FD: the origins map (origin -> slot); REFS_FD: the
- * origin_refs map (slot -> counts and names); STACKS_FD: the stack map.
+ * origin_refs map (slot -> counts and names); STACKS: the stack maps.
  */
-struct origins *origins__new(int origins_fd, int refs_fd, int stacks_fd, const struct hooks *h,
-			     const struct ksyms *ks);
+struct origins *origins__new(int origins_fd, int refs_fd, struct stack_maps stacks,
+			     const struct hooks *h, const struct ksyms *ks);
 void origins__free(struct origins *r);
 void origins__resolve(struct origins *r, const struct pa_origin *key, struct origin *out);
 /* the origins map's counts into the audit's census: 0 or -errno */

@@ -245,7 +245,8 @@ static void verdict_lines(FILE *f, const struct audit *a, int verbose)
 		fprintf(f, "%llu unpins of pins taken before the audit started (no finding)\n",
 			a->preexisting_unpins);
 	if (a->stacks_lost)
-		fprintf(f, "%llu stacks lost: the stack map was full\n", a->stacks_lost);
+		fprintf(f, "%llu stacks not kept: their bucket was taken in both stack maps "
+			"(--max-stacks)\n", a->stacks_lost);
 	if (a->origins_lost)
 		fprintf(f, "%llu page references not attributed: the origins map was full\n",
 			a->origins_lost);

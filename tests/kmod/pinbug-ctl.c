@@ -4,9 +4,11 @@
  * one pin/unpin case on it, prints one line saying what happened.
  * Exit: 0 done, 1 the module or the system refused, 2 usage.
  */
+#define _GNU_SOURCE	/* sched_setaffinity(), cpu_set_t */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,12 +89,13 @@ struct ctl_env {
 	const char *dev;
 	unsigned long ms;
 	int use_mm;
+	int other_cpu_exit;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pinbug-ctl CASE [-n PAGES] [-d DEV] [-t MS] [-m]\n"
+		"usage: pinbug-ctl CASE [-n PAGES] [-d DEV] [-t MS] [-m] [-x]\n"
 		"       pinbug-ctl list | release | heal | status\n"
 		"Maps and writes a buffer of PAGES small pages (default %d; thp-mix, thp-put:\n"
 		"one 2 MiB THP), asks %s to run CASE on it, prints one line.\n"
@@ -102,6 +105,9 @@ static void usage(FILE *f)
 		"  -t MS     longterm: hold the pins MS milliseconds (default %d)\n"
 		"  -m        kthread-*: kworker uses kthread_use_mm + pin_user_pages_fast\n"
 		"            (default: pin_user_pages_remote)\n"
+		"  -x        write the buffer on CPU 0, exit on CPU 1: its pages' reference\n"
+		"            from CPU 0's LRU batch outlives the process (exit_mmap() drains\n"
+		"            its own CPU's only)\n"
 		"Exit status: 0 done, 1 refused or failed, 2 usage.\n",
 		DEFAULT_PAGES, PINBUG_DEVICE, PINBUG_MAX_PAGES, DEFAULT_DEV, DEFAULT_MS);
 }
@@ -134,7 +140,7 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 	env->dev = DEFAULT_DEV;
 	env->ms = DEFAULT_MS;
 	/* glibc getopt permutes: options after CASE are found too */
-	while ((opt = getopt(argc, argv, "n:d:t:mh")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:t:mxh")) != -1) {
 		switch (opt) {
 		case 'n':
 			if (parse_ulong(optarg, PINBUG_MAX_PAGES, &env->pages)) {
@@ -159,6 +165,9 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 			break;
 		case 'm':
 			env->use_mm = 1;
+			break;
+		case 'x':
+			env->other_cpu_exit = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -274,6 +283,20 @@ static void report(const struct ctl_env *env, const struct pinbug_req *req)
 	printf("\n");
 }
 
+/* -x: run on CPU CPU from here on; 0, or 1 (message printed) */
+static int run_on(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (!sched_setaffinity(0, sizeof(set), &set))
+		return 0;
+	fprintf(stderr, "pinbug-ctl: -x: cannot run on CPU %d: %s (it needs CPUs 0 and 1)\n",
+		cpu, strerror(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct pinbug_req req = { 0 };
@@ -294,6 +317,10 @@ int main(int argc, char **argv)
 		err = errno;
 		fprintf(stderr, "pinbug-ctl: %s: %s%s\n", PINBUG_DEVICE, strerror(err),
 			err == ENOENT ? " (insmod pinbug.ko first)" : "");
+		return 1;
+	}
+	if (env.other_cpu_exit && run_on(0)) {
+		close(fd);
 		return 1;
 	}
 	if (env.c->buf != BUF_NONE) {
@@ -318,5 +345,5 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 	report(&env, &req);
-	return 0;
+	return env.other_cpu_exit ? run_on(1) : 0;
 }

@@ -140,6 +140,18 @@ static void parse_ok(void)
 		ASSERT_EQ(env.ringbuf_kib, 1048576L, "--ringbuf-kib 1048576, the largest");
 	}
 
+	if (test__start_subtest("parse_max_stacks")) {
+		argv = ARGS("-j");
+		parse(&env, argv);
+		ASSERT_EQ(env.max_stacks, 8192L, "default 8192");
+		argv = ARGS("--max-stacks", "2");
+		parse(&env, argv);
+		ASSERT_EQ(env.max_stacks, 2L, "--max-stacks 2, one bucket per map");
+		argv = ARGS("--max-stacks=262144");
+		parse(&env, argv);
+		ASSERT_EQ(env.max_stacks, 262144L, "--max-stacks 262144, the most");
+	}
+
 	if (test__start_subtest("parse_ctx_slots")) {
 		argv = ARGS("-j");
 		parse(&env, argv);
@@ -210,6 +222,9 @@ static void usage_errors(void)
 		{ "--ringbuf-kib 12", ARGS("--ringbuf-kib", "12"), "power of two" },
 		{ "--ringbuf-kib 2097152", ARGS("--ringbuf-kib", "2097152"), "'2097152'" },
 		{ "--ringbuf-kib x", ARGS("--ringbuf-kib", "x"), "'x'" },
+		{ "--max-stacks 1", ARGS("--max-stacks", "1"), "'1'" },
+		{ "--max-stacks 6", ARGS("--max-stacks", "6"), "power of two" },
+		{ "--max-stacks 524288", ARGS("--max-stacks", "524288"), "'524288'" },
 		{ "--ctx-slots 0", ARGS("--ctx-slots", "0"), "'0'" },
 		{ "--ctx-slots 3", ARGS("--ctx-slots", "3"), "power of two" },
 		{ "--ctx-slots 32768", ARGS("--ctx-slots", "32768"), "'32768'" },

@@ -303,9 +303,14 @@ static void text(void)
 	a.argc = 2;
 	a.status = 0;
 	a.vmstat_ok = true;
+	a.stacks_lost = 3;
 	out = RENDER(report__text(f, &a, NULL, 0, false));
-	if (ASSERT_OK_PTR(out, "rendered"))
+	if (ASSERT_OK_PTR(out, "rendered")) {
 		ASSERT_HAS_STR(out, "\nclean: no findings; audit complete", "a clean run's line");
+		/* stacks only name sites: a run that lost some says so and stays clean */
+		ASSERT_HAS_STR(out, "\n3 stacks not kept: their bucket was taken in both stack "
+			       "maps (--max-stacks)\n", "the stacks not kept, and which option");
+	}
 	free(out);
 	audit__free(&a);
 }

@@ -81,6 +81,25 @@ check "release_pages: seen at the put site" stack_has kmod-pin-release-pages rel
 check "release_pages: pinned by pinbug-ctl" pinned_by_ctl kmod-pin-release-pages
 "$CTL" heal >/dev/null
 
+# The pages' reference from an LRU batch outlives the process (-x: written on CPU 0, exit on
+# CPU 1, where exit_mmap() drains only CPU 1's batch): the walk must not take it for the pin's
+# reference. pinaudit drains every CPU's batches before the walk (without: leaked-pin 4, 6.1
+# and 6.12, 3 runs in 3, 2026-12-03).
+finding kmod-pin-release-batched pin-then-put 4 -- "$CTL" pin-release-pages -n 4 -x
+check "release_pages, exit on another CPU: seen at the put site" stack_has \
+	kmod-pin-release-batched release_stack '^release_pages\+'
+"$CTL" heal >/dev/null
+
+# Two stack maps of one bucket each: exec's get_arg_page takes one, the module's pin the other
+# (the first map refuses a second stack: it goes to the second map, its id offset); the puts'
+# stacks find both taken. Counts and the verdict stay exact; the report counts the stacks lost.
+finding kmod-max-stacks pin-then-put 16 -- --max-stacks 2 -- "$CTL" pin-release-pages -n 16
+check "--max-stacks 2: the pin stack kept (second map), the put stacks counted as lost" jq -e '
+	.lost.stacks > 0 and any(.by_fs[]; .caller == "get_arg_page") and
+	all(.findings[]; any(.pin_stack[]; test("\\[pinbug\\]$")) and .release_stack == [])' \
+	"$T/kmod-max-stacks.json"
+"$CTL" heal >/dev/null
+
 finding kmod-bio-put pin-then-put 8 -- "$CTL" bio-put -n 8 -d /dev/ram0
 # the bio check: the pages went out in a bio the pinning thread submitted, and its completion
 # (bi_end_io = the module's bio_put_end_io) dropped the pins' references
