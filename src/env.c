@@ -163,6 +163,17 @@ static int parse_long(const char *arg, const char *what, long min, long max, con
 	return 0;
 }
 
+/* the same, a power of two */
+static int parse_pow2(const char *arg, const char *what, long min, long max, const char *unit,
+		      long *out)
+{
+	int err = parse_long(arg, what, min, max, unit, out);
+
+	if (!err && (*out & (*out - 1)))
+		return usage_error("invalid %s '%s': expected a power of two", what, arg);
+	return err;
+}
+
 /* the long options and getopt's optstring for opts[], as argp builds them */
 static void getopt_table(struct option *longopts, char *shortopts)
 {
@@ -321,31 +332,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_MAX_FOLIOS:
 		return parse_long(arg, "--max-folios", 1, PA_MAX_FOLIOS_LIMIT, "folios",
 				  &env->max_folios);
-	case OPT_RINGBUF:
-		err = parse_long(arg, "--ringbuf-kib", 4, PA_RINGBUF_KIB_LIMIT, "KiB",
-				 &env->ringbuf_kib);
-		if (err)
-			return err;
-		/* BPF_MAP_TYPE_RINGBUF: a power-of-2 multiple of the page size */
-		if (env->ringbuf_kib & (env->ringbuf_kib - 1))
-			return usage_error("invalid --ringbuf-kib '%s': expected a power of two", arg);
-		break;
-	case OPT_MAX_STACKS:
-		err = parse_long(arg, "--max-stacks", 2, PA_MAX_STACKS_LIMIT, "stacks",
-				 &env->max_stacks);
-		if (err)
-			return err;
-		/* two maps of N/2 buckets: a stack map has a power of two (stack_map_alloc()) */
-		if (env->max_stacks & (env->max_stacks - 1))
-			return usage_error("invalid --max-stacks '%s': expected a power of two", arg);
-		break;
-	case OPT_CTX_SLOTS:
-		err = parse_long(arg, "--ctx-slots", 1, PA_CTX_SLOTS, "elements", &env->ctx_slots);
-		if (err)
-			return err;
-		if (env->ctx_slots & (env->ctx_slots - 1))	/* a thread id masked with N - 1 */
-			return usage_error("invalid --ctx-slots '%s': expected a power of two", arg);
-		break;
+	case OPT_RINGBUF:	/* BPF_MAP_TYPE_RINGBUF: a power-of-2 multiple of the page size */
+		return parse_pow2(arg, "--ringbuf-kib", 4, PA_RINGBUF_KIB_LIMIT, "KiB",
+				  &env->ringbuf_kib);
+	case OPT_MAX_STACKS:	/* two maps of N/2 buckets, a power of two (stack_map_alloc()) */
+		return parse_pow2(arg, "--max-stacks", 2, PA_MAX_STACKS_LIMIT, "stacks",
+				  &env->max_stacks);
+	case OPT_CTX_SLOTS:	/* a thread id masked with N - 1 */
+		return parse_pow2(arg, "--ctx-slots", 1, PA_CTX_SLOTS, "elements", &env->ctx_slots);
 	case OPT_MODE:
 		if (!strcmp(arg, "auto"))
 			env->mode = PA_MODE_AUTO;
