@@ -38,6 +38,8 @@ struct page___memdesc {
  */
 const volatile __u32 page_compound_off = 8;
 const volatile __u32 page_flags_off = 0;
+/* and of page->mapping, read in the 64-byte head below */
+const volatile __u32 page_mapping_off = 24;
 
 /* struct folio (5.16+) with _pincount (6.2; backported to 6.1 stable, overlaying the above) */
 struct folio___pc {
@@ -120,6 +122,18 @@ static __always_inline long page_head_refcount(const struct page_head *h)
 	__u32 off = bpf_core_field_offset(struct page, _refcount);
 
 	return PAGE_HEAD_FIELD(h, int, off & 63);
+}
+
+/*
+ * The reference the page cache holds on a small folio in it (filemap_add_folio(): one per
+ * page): page->mapping is then a file's address_space, its low bits clear (bit 0 marks an anon
+ * folio's anon_vma, bit 1 a movable page's ops: include/linux/page-flags.h).
+ */
+static __always_inline long page_head_cache_refs(const struct page_head *h)
+{
+	__u64 mapping = PAGE_HEAD_FIELD(h, __u64, page_mapping_off & 63);
+
+	return mapping && !(mapping & 3) ? 1 : 0;
 }
 
 static __always_inline long page_head_mapcount(const struct page_head *h)

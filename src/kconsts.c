@@ -117,7 +117,7 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 	/*
 	 * struct page (bpf/folio.bpf.h): the tail page's link to its head, compound_head (7.x:
 	 * compound_info), the second word on every kernel of the matrix; the flags word first
-	 * (7.x: inside memdesc_flags_t, its only member).
+	 * (7.x: inside memdesc_flags_t, its only member); mapping, the fourth.
 	 */
 	v = member_offset(btf, "page", "compound_head");
 	if (v < 0)
@@ -127,4 +127,7 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 	v = member_offset(btf, "page", "flags");
 	if (v >= 0)
 		skel->rodata->page_flags_off = v;
+	v = member_offset(btf, "page", "mapping");	/* the page cache's arm, the first */
+	if (v >= 0)
+		skel->rodata->page_mapping_off = v;
 }

@@ -90,12 +90,13 @@ struct ctl_env {
 	unsigned long ms;
 	int use_mm;
 	int other_cpu_exit;
+	const char *file;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pinbug-ctl CASE [-n PAGES] [-d DEV] [-t MS] [-m] [-x]\n"
+		"usage: pinbug-ctl CASE [-n PAGES] [-d DEV] [-t MS] [-m] [-x] [-f FILE]\n"
 		"       pinbug-ctl list | release | heal | status\n"
 		"Maps and writes a buffer of PAGES small pages (default %d; thp-mix, thp-put:\n"
 		"one 2 MiB THP), asks %s to run CASE on it, prints one line.\n"
@@ -108,6 +109,8 @@ static void usage(FILE *f)
 		"  -x        write the buffer on CPU 0, exit on CPU 1: its pages' reference\n"
 		"            from CPU 0's LRU batch outlives the process (exit_mmap() drains\n"
 		"            its own CPU's only)\n"
+		"  -f FILE   small pages: FILE's (created, PAGES long), mapped shared, in the\n"
+		"            page cache, instead of anonymous memory\n"
 		"Exit status: 0 done, 1 refused or failed, 2 usage.\n",
 		DEFAULT_PAGES, PINBUG_DEVICE, PINBUG_MAX_PAGES, DEFAULT_DEV, DEFAULT_MS);
 }
@@ -140,7 +143,7 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 	env->dev = DEFAULT_DEV;
 	env->ms = DEFAULT_MS;
 	/* glibc getopt permutes: options after CASE are found too */
-	while ((opt = getopt(argc, argv, "n:d:t:mxh")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:t:mxf:h")) != -1) {
 		switch (opt) {
 		case 'n':
 			if (parse_ulong(optarg, PINBUG_MAX_PAGES, &env->pages)) {
@@ -168,6 +171,13 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 			break;
 		case 'x':
 			env->other_cpu_exit = 1;
+			break;
+		case 'f':
+			if (!optarg[0]) {
+				fprintf(stderr, "pinbug-ctl: -f '': want a file name\n");
+				return 2;
+			}
+			env->file = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -200,14 +210,27 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
  * or one 2 MiB-aligned MADV_HUGEPAGE region for thp-mix and thp-put. Every page is written, so none
  * is the shared zero page (which FOLL_PIN does not count: is_zero_folio() in gup_put_folio()).
  */
-static void *map_buffer(enum buf_kind kind, unsigned long *pages)
+static void *map_buffer(enum buf_kind kind, unsigned long *pages, const char *file)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	size_t len = kind == BUF_THP ? 2 * THP_SIZE : *pages * psz;
 	char *p, *buf;
 	size_t i;
+	int fd = -1;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (file && kind == BUF_SMALL) {
+		fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || ftruncate(fd, len)) {
+			fprintf(stderr, "pinbug-ctl: -f %s: %s\n", file, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return NULL;
+		}
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 fd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS, fd, 0);
+	if (fd >= 0)
+		close(fd);
 	if (p == MAP_FAILED) {
 		fprintf(stderr, "pinbug-ctl: mmap of %zu bytes: %s\n", len, strerror(errno));
 		return NULL;
@@ -324,7 +347,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (env.c->buf != BUF_NONE) {
-		void *buf = map_buffer(env.c->buf, &env.pages);
+		void *buf = map_buffer(env.c->buf, &env.pages, env.file);
 
 		if (!buf) {
 			close(fd);

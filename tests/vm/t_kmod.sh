@@ -90,6 +90,16 @@ check "release_pages, exit on another CPU: seen at the put site" stack_has \
 	kmod-pin-release-batched release_stack '^release_pages\+'
 "$CTL" heal >/dev/null
 
+# A file's pages (-f: on the guest's tmpfs, mapped shared) hold the page cache's reference too:
+# the walk's bound counts it (without: leaked-pin 4, refcount 1024, 6.12, 2026-12-03), and a pin
+# really held on such a page stays a leaked pin.
+finding kmod-pin-release-file pin-then-put 4 -- "$CTL" pin-release-pages -n 4 -f "$T/pinbug-file"
+check "release_pages on a file's pages: seen at the put site" stack_has \
+	kmod-pin-release-file release_stack '^release_pages\+'
+"$CTL" heal >/dev/null
+finding kmod-pin-keep-file leaked-pin 4 -- "$CTL" pin-keep -n 4 -f "$T/pinbug-file"
+"$CTL" release >/dev/null
+
 # Two stack maps of one bucket each: exec's get_arg_page takes one, the module's pin the other
 # (the first map refuses a second stack: it goes to the second map, its id offset); the puts'
 # stacks find both taken. Counts and the verdict stay exact; the report counts the stacks lost.
