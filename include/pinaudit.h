@@ -97,7 +97,7 @@ struct pa_task_ctx {
 	__u64 ts;		/* CLOCK_MONOTONIC ns, to the tick (now_ns()) */
 	__u32 pid;		/* thread */
 	__u32 tgid;		/* process */
-	__s32 stack_id;		/* in the stacks map; < 0: not captured */
+	__s32 stack_id;		/* in the stack maps (PA_STACKS2_ID and up: the second); < 0: not captured */
 	__u8 kthread;		/* PF_KTHREAD: a kernel thread (workqueue, ...) */
 	__u8 longterm;		/* the pin was FOLL_LONGTERM */
 	__u8 pad[2];

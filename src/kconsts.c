@@ -50,12 +50,13 @@ static unsigned long long tick_ns(void)
 }
 
 /*
- * Byte offset of member NAME of struct STRUCT_NAME in the kernel's BTF, looked for through the
- * anonymous unions and structs it nests in (struct page's words are such overlays); -1 if none.
+ * Byte offset of member NAME of the struct or union of type ID in the kernel's BTF, looked for
+ * through the anonymous unions and structs it nests in (struct page's words are such overlays);
+ * -1 if none (or ID is not a struct or union: btf__find_by_name_kind()'s -ENOENT included).
  */
-static long member_offset_in(const struct btf *btf, __u32 id, const char *name, int depth)
+static long member_offset(const struct btf *btf, int id, const char *name, int depth)
 {
-	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, id));
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, btf__resolve_type(btf, id)) : NULL;
 	const struct btf_member *m;
 	int i;
 
@@ -71,22 +72,16 @@ static long member_offset_in(const struct btf *btf, __u32 id, const char *name, 
 				return off;
 			continue;
 		}
-		in = member_offset_in(btf, m->type, name, depth + 1);
+		in = member_offset(btf, m->type, name, depth + 1);
 		if (in >= 0)
 			return off + in;
 	}
 	return -1;
 }
 
-static long member_offset(const struct btf *btf, const char *struct_name, const char *name)
-{
-	int id = btf__find_by_name_kind(btf, struct_name, BTF_KIND_STRUCT);
-
-	return id > 0 ? member_offset_in(btf, id, name, 0) : -1;
-}
-
 void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct ksyms *ks)
 {
+	int page = btf__find_by_name_kind(btf, "page", BTF_KIND_STRUCT);	/* one scan of BTF */
 	long long v;
 
 	/*
@@ -119,15 +114,15 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 	 * compound_info), the second word on every kernel of the matrix; the flags word first
 	 * (7.x: inside memdesc_flags_t, its only member); mapping, the fourth.
 	 */
-	v = member_offset(btf, "page", "compound_head");
+	v = member_offset(btf, page, "compound_head", 0);
 	if (v < 0)
-		v = member_offset(btf, "page", "compound_info");
+		v = member_offset(btf, page, "compound_info", 0);
 	if (v >= 0)
 		skel->rodata->page_compound_off = v;
-	v = member_offset(btf, "page", "flags");
+	v = member_offset(btf, page, "flags", 0);
 	if (v >= 0)
 		skel->rodata->page_flags_off = v;
-	v = member_offset(btf, "page", "mapping");	/* the page cache's arm, the first */
+	v = member_offset(btf, page, "mapping", 0);	/* the page cache's arm, the first */
 	if (v >= 0)
 		skel->rodata->page_mapping_off = v;
 }
