@@ -124,16 +124,27 @@ static __always_inline long page_head_refcount(const struct page_head *h)
 	return PAGE_HEAD_FIELD(h, int, off & 63);
 }
 
+/* FLAGS has page flag BIT (enum pageflags, from the kernel's BTF) */
+#define PAGE_FLAG(flags, bit) (!!((flags) & (1UL << bpf_core_enum_value(enum pageflags, bit))))
+
 /*
- * The reference the page cache holds on a small folio in it (filemap_add_folio(): one per
- * page): page->mapping is then a file's address_space, its low bits clear (bit 0 marks an anon
- * folio's anon_vma, bit 1 a movable page's ops: include/linux/page-flags.h).
+ * The references a small folio holds besides its mappings and pins, as the kernel counts them
+ * (folio_expected_ref_count(), include/linux/mm.h, 6.12.y; folio_expected_refs(), mm/migrate.c,
+ * 6.1): the swap cache's (PG_swapcache, an alias of PG_owner_priv_1 that counts only with
+ * PG_swapbacked: folio_test_swapcache()); and for a file's folio, page->mapping its
+ * address_space (low bits clear: bit 0 marks an anon folio's anon_vma, bit 1 a movable page's
+ * ops, include/linux/page-flags.h), the page cache's (filemap_add_folio()) and one for
+ * fs-private data (PG_private: buffer heads, folio_attach_private()).
  */
 static __always_inline long page_head_cache_refs(const struct page_head *h)
 {
 	__u64 mapping = PAGE_HEAD_FIELD(h, __u64, page_mapping_off & 63);
+	unsigned long flags = PAGE_HEAD_FIELD(h, unsigned long, page_flags_off & 63);
+	long refs = PAGE_FLAG(flags, PG_swapbacked) && PAGE_FLAG(flags, PG_swapcache);
 
-	return mapping && !(mapping & 3) ? 1 : 0;
+	if (mapping && !(mapping & 3))
+		refs += 1 + PAGE_FLAG(flags, PG_private);
+	return refs;
 }
 
 static __always_inline long page_head_mapcount(const struct page_head *h)

@@ -1623,9 +1623,11 @@ static __always_inline bool same_walk_group(const struct pa_event *a, const stru
  * Each folio still holding pins the audit saw taken: either the pins are really held (the
  * state covers them: leaked-pin) or their references went away by a put the audit could not
  * see, put_page() being inline (pin-then-put). A small folio holds one reference per mapping,
- * one for the page cache when in it, and 1024 per pin; a large one one reference per pin at
- * least. (Without the page cache's, a pin-then-put of a file's page read as a leaked pin:
- * pinbug-ctl pin-release-pages -f, 6.12, refcount 1024 for one pin after the put.)
+ * those of the page or swap cache and of fs-private data (page_head_cache_refs()), and 1024 per
+ * pin; a large one one reference per pin at least. (Without the page cache's, a pin-then-put of
+ * a file's page read as a leaked pin: pinbug-ctl pin-release-pages -f, 6.12, refcount 1024 for
+ * one pin after the put; without the others, the same on ext4 (-f, buffer heads) and on a page
+ * back from swap (-s).)
  *
  * A record that does not fit the seq buffer is dropped and the element shown again on the
  * next read (kernel/bpf/bpf_iter.c, bpf_seq_read()): the merged state changes only once every

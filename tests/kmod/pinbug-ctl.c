@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pinbug.h"
@@ -23,6 +24,12 @@
 #define DEFAULT_PAGES	16
 #define DEFAULT_DEV	"/dev/ram0"
 #define DEFAULT_MS	1000
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21	/* include/uapi/asm-generic/mman-common.h, 5.4 */
+#endif
+/* /proc/kpageflags bits: include/uapi/linux/kernel-page-flags.h, include/linux/kernel-page-flags.h */
+#define KPF_SWAPCACHE	13
+#define KPF_PRIVATE	35
 
 enum buf_kind { BUF_NONE, BUF_SMALL, BUF_THP };
 
@@ -91,12 +98,22 @@ struct ctl_env {
 	int use_mm;
 	int other_cpu_exit;
 	const char *file;
+	int swap;
+	unsigned long wait_ms;
+};
+
+/* pages of the buffer in a state the kernel keeps a reference for (from /proc/kpageflags) */
+struct page_state {
+	int known;		/* the PFNs were readable (root) */
+	unsigned long swapcache;
+	unsigned long private;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pinbug-ctl CASE [-n PAGES] [-d DEV] [-t MS] [-m] [-x] [-f FILE]\n"
+		"usage: pinbug-ctl CASE [-n PAGES] [-d DEV] [-t MS] [-m] [-x] [-f FILE | -s]\n"
+		"                  [-w MS]\n"
 		"       pinbug-ctl list | release | heal | status\n"
 		"Maps and writes a buffer of PAGES small pages (default %d; thp-mix, thp-put:\n"
 		"one 2 MiB THP), asks %s to run CASE on it, prints one line.\n"
@@ -110,7 +127,15 @@ static void usage(FILE *f)
 		"            from CPU 0's LRU batch outlives the process (exit_mmap() drains\n"
 		"            its own CPU's only)\n"
 		"  -f FILE   small pages: FILE's (created, PAGES long), mapped shared, in the\n"
-		"            page cache, instead of anonymous memory\n"
+		"            page cache, instead of anonymous memory (on ext4 the write\n"
+		"            fault attaches buffer heads: fs-private data, a reference more)\n"
+		"  -s        small anonymous pages: out to swap (MADV_PAGEOUT) and back by a\n"
+		"            read, so each lies in the swap cache (a reference more); needs\n"
+		"            swap on a device that does not skip the swap cache (loop: yes;\n"
+		"            zram, brd: no, SWP_SYNCHRONOUS_IO)\n"
+		"  -w MS     after the result line, stay MS milliseconds with the buffer mapped\n"
+		"The result line counts the pages in the swap cache or with fs-private data\n"
+		"(/proc/kpageflags, as root) after the case.\n"
 		"Exit status: 0 done, 1 refused or failed, 2 usage.\n",
 		DEFAULT_PAGES, PINBUG_DEVICE, PINBUG_MAX_PAGES, DEFAULT_DEV, DEFAULT_MS);
 }
@@ -143,7 +168,7 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 	env->dev = DEFAULT_DEV;
 	env->ms = DEFAULT_MS;
 	/* glibc getopt permutes: options after CASE are found too */
-	while ((opt = getopt(argc, argv, "n:d:t:mxf:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:t:mxf:sw:h")) != -1) {
 		switch (opt) {
 		case 'n':
 			if (parse_ulong(optarg, PINBUG_MAX_PAGES, &env->pages)) {
@@ -179,6 +204,15 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 			}
 			env->file = optarg;
 			break;
+		case 's':
+			env->swap = 1;
+			break;
+		case 'w':
+			if (parse_ulong(optarg, 600000, &env->wait_ms)) {
+				fprintf(stderr, "pinbug-ctl: -w %s: want 1..600000 ms\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -202,6 +236,16 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 		fprintf(stderr, "pinbug-ctl: unknown case '%s' (pinbug-ctl list)\n", name);
 		return 2;
 	}
+	if ((env->file || env->swap) && env->c->buf != BUF_SMALL) {
+		fprintf(stderr, "pinbug-ctl: %s: -%c applies to small-page cases only\n", name,
+			env->file ? 'f' : 's');
+		return 2;
+	}
+	if (env->file && env->swap) {
+		fprintf(stderr, "pinbug-ctl: -f and -s: a file's pages go back to their file, not "
+			"to swap; one or the other\n");
+		return 2;
+	}
 	return 0;
 }
 
@@ -210,7 +254,7 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
  * or one 2 MiB-aligned MADV_HUGEPAGE region for thp-mix and thp-put. Every page is written, so none
  * is the shared zero page (which FOLL_PIN does not count: is_zero_folio() in gup_put_folio()).
  */
-static void *map_buffer(enum buf_kind kind, unsigned long *pages, const char *file)
+static void *map_buffer(enum buf_kind kind, unsigned long *pages, const char *file, int swap)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	size_t len = kind == BUF_THP ? 2 * THP_SIZE : *pages * psz;
@@ -248,7 +292,60 @@ static void *map_buffer(enum buf_kind kind, unsigned long *pages, const char *fi
 	}
 	for (i = 0; i < len; i += psz)
 		buf[i] = (char)(i / psz + 1);
+	if (!swap)
+		return buf;
+	/* -s: reclaim writes them to swap (madvise_pageout() drains this CPU's LRU batch first) */
+	if (madvise(buf, len, MADV_PAGEOUT)) {
+		fprintf(stderr, "pinbug-ctl: -s: madvise(MADV_PAGEOUT): %s\n", strerror(errno));
+		return NULL;
+	}
+	/* ... and a read fault maps each back from the swap cache (do_swap_page()) */
+	for (i = 0; i < len; i += psz)
+		if (((volatile char *)buf)[i] != (char)(i / psz + 1)) {
+			fprintf(stderr, "pinbug-ctl: -s: page %zu came back changed\n", i / psz);
+			return NULL;
+		}
 	return buf;
+}
+
+/* the kpageflags word of the page mapped at ADDR; -1 if not readable (no root, not present) */
+static int page_flags(int pagemap, int kflags, uintptr_t addr, uint64_t *flags)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	uint64_t ent, pfn;
+
+	if (pread(pagemap, &ent, sizeof(ent), addr / psz * sizeof(ent)) != sizeof(ent))
+		return -1;
+	pfn = ent & ((1ULL << 55) - 1);		/* Documentation/admin-guide/mm/pagemap.rst */
+	if (!(ent >> 63) || !pfn)		/* not present, or the PFN hidden (no CAP_SYS_ADMIN) */
+		return -1;
+	return pread(kflags, flags, sizeof(*flags), pfn * sizeof(*flags)) == sizeof(*flags) ? 0 : -1;
+}
+
+/* how many of the buffer's PAGES are in the swap cache or have fs-private data */
+static struct page_state page_state(const void *buf, unsigned long pages)
+{
+	struct page_state st = { 0 };
+	long psz = sysconf(_SC_PAGESIZE);
+	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int kflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	unsigned long i;
+	uint64_t f;
+
+	st.known = pagemap >= 0 && kflags >= 0;
+	for (i = 0; st.known && i < pages; i++) {
+		if (page_flags(pagemap, kflags, (uintptr_t)buf + i * psz, &f)) {
+			st.known = 0;
+			break;
+		}
+		st.swapcache += f >> KPF_SWAPCACHE & 1;
+		st.private += f >> KPF_PRIVATE & 1;
+	}
+	if (pagemap >= 0)
+		close(pagemap);
+	if (kflags >= 0)
+		close(kflags);
+	return st;
 }
 
 static void explain(const struct ctl_env *env, const struct pinbug_req *req, int err)
@@ -274,7 +371,8 @@ static void explain(const struct ctl_env *env, const struct pinbug_req *req, int
 		fprintf(stderr, "pinbug-ctl: %s: %s\n", name, strerror(err));
 }
 
-static void report(const struct ctl_env *env, const struct pinbug_req *req)
+static void report(const struct ctl_env *env, const struct pinbug_req *req,
+		   const struct page_state *st)
 {
 	const struct ctl_case *c = env->c;
 
@@ -295,6 +393,10 @@ static void report(const struct ctl_env *env, const struct pinbug_req *req)
 		       req->pincount);
 	else
 		printf("small folios, ");
+	if (st->swapcache)
+		printf("%lu in the swap cache, ", st->swapcache);
+	if (st->private)
+		printf("%lu with fs-private data, ", st->private);
 	printf("pid %u: %s", req->pid, c->did);
 	if (c->nr == PINBUG_LONGTERM)
 		printf(" after %u ms", req->hold_ms);
@@ -324,6 +426,8 @@ int main(int argc, char **argv)
 {
 	struct pinbug_req req = { 0 };
 	struct ctl_env env = { 0 };
+	struct page_state st = { 0 };
+	void *buf = NULL;
 	int fd, err;
 
 	err = parse_args(argc, argv, &env);
@@ -347,9 +451,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (env.c->buf != BUF_NONE) {
-		void *buf = map_buffer(env.c->buf, &env.pages, env.file);
-
+		buf = map_buffer(env.c->buf, &env.pages, env.file, env.swap);
 		if (!buf) {
+			close(fd);
+			return 1;
+		}
+		st = page_state(buf, env.pages);
+		if (env.swap && (!st.known || st.swapcache != env.pages)) {
+			fprintf(stderr, "pinbug-ctl: -s: %s; nothing was done\n", !st.known ?
+				"cannot read the pages' flags (/proc/kpageflags: run as root)" :
+				"not every page came back through the swap cache (swapon a "
+				"device that keeps it: a loop device, not zram or brd)");
 			close(fd);
 			return 1;
 		}
@@ -367,6 +479,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	close(fd);
-	report(&env, &req);
+	if (buf)
+		st = page_state(buf, env.pages);	/* the state the case left */
+	report(&env, &req, &st);
+	if (env.wait_ms) {
+		struct timespec ts = { env.wait_ms / 1000, env.wait_ms % 1000 * 1000000 };
+
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
 	return env.other_cpu_exit ? run_on(1) : 0;
 }
