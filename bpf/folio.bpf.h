@@ -21,20 +21,13 @@ struct page___v510 {
 	atomic_t hpage_pinned_refcount;
 } __attribute__((preserve_access_index));
 
-/* 7.x: page->flags became memdesc_flags_t, a struct around the word */
-struct page___memdesc {
-	struct {
-		unsigned long f;
-	} flags;
-} __attribute__((preserve_access_index));
-
 /*
  * Offsets in struct page the loader reads from the kernel's BTF (src/kconsts.c): of the word
  * that links a tail page to its head (compound_head; 7.x: compound_info) and of the flags word
  * (7.x: memdesc_flags_t's). Not CO-RE relocations under bpf_core_field_exists(): clang 14 hoisted
  * such a relocation out of its branch, to ahead of a put array's loop (LICM), where the
  * instruction libbpf poisons on a kernel without that field ran on every kernel (5.10: "invalid
- * CO-RE relocation", struct page___memdesc.compound_info, kp_put_array_open).
+ * CO-RE relocation", of 7.x's compound_info, in kp_put_array_open).
  */
 const volatile __u32 page_compound_off = 8;
 const volatile __u32 page_flags_off = 0;
@@ -175,13 +168,12 @@ static __always_inline long page_head_held_pins(const struct page_head *h, __u64
  */
 static __always_inline bool typed_folio_large(__u64 folio)
 {
-	unsigned long flags;
-
-	if (bpf_core_field_exists(struct page___memdesc, flags.f))
-		flags = ((struct page___memdesc *)folio)->flags.f;
-	else
-		flags = ((struct page *)folio)->flags;
-	return flags_large(flags);
+	/*
+	 * At the loader's offset of the flags word (page_flags_off: a constant to the verifier,
+	 * .rodata being frozen), which checks the load against the folio's BTF; not a CO-RE
+	 * relocation under bpf_core_field_exists() for 7.x's memdesc_flags_t, the hazard above.
+	 */
+	return flags_large(*(unsigned long *)(folio + page_flags_off));
 }
 
 /* LARGE: read the pin count (past the first page: a probe read); otherwise the refcount's */
