@@ -157,6 +157,15 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
 	return errno || end == s || *end || *v == 0 || *v > max || s[0] == '-' ? -1 : 0;
 }
 
+/* -OPT S: 1..600000 milliseconds; 0, or -1 (message printed) */
+static int parse_ms(char opt, const char *s, unsigned long *ms)
+{
+	if (!parse_ulong(s, 600000, ms))
+		return 0;
+	fprintf(stderr, "pinbug-ctl: -%c %s: want 1..600000 ms\n", opt, s);
+	return -1;
+}
+
 /* Returns 0, or 2 (usage error, message printed). CASE may come before or after the options. */
 static int parse_args(int argc, char **argv, struct ctl_env *env)
 {
@@ -186,10 +195,8 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 			env->dev = optarg;
 			break;
 		case 't':
-			if (parse_ulong(optarg, 600000, &env->ms)) {
-				fprintf(stderr, "pinbug-ctl: -t %s: want 1..600000 ms\n", optarg);
+			if (parse_ms('t', optarg, &env->ms))
 				return 2;
-			}
 			break;
 		case 'm':
 			env->use_mm = 1;
@@ -208,10 +215,8 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 			env->swap = 1;
 			break;
 		case 'w':
-			if (parse_ulong(optarg, 600000, &env->wait_ms)) {
-				fprintf(stderr, "pinbug-ctl: -w %s: want 1..600000 ms\n", optarg);
+			if (parse_ms('w', optarg, &env->wait_ms))
 				return 2;
-			}
 			break;
 		case 'h':
 			usage(stdout);

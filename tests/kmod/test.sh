@@ -317,6 +317,10 @@ t_errors()
 {
 	check "nothing left kept or damaged" 0 0 "keeps 0 pins, 0 damaged" -- "$ctl" status
 	expect_exit "unknown case is a usage error" 2 "unknown case" -- "$ctl" no-such-case
+	expect_exit "-f on a THP case is a usage error" 2 "small-page cases only" -- \
+		"$ctl" thp-put -f /tmp/pinbug-none
+	expect_exit "-f with -s is a usage error" 2 "one or the other" -- \
+		"$ctl" pin-put -f /tmp/pinbug-none -s
 	check "bio-put on a missing device pins nothing" 0 0 "" -- \
 		bash -c "! '$ctl' bio-put -n $N -d /dev/pinbug-none"
 }
