@@ -48,10 +48,13 @@ static __always_inline __u64 compound_head(__u64 page)
 	return head & 1 ? head - 1 : page;
 }
 
+/* FLAGS has page flag BIT (enum pageflags, from the kernel's BTF) */
+#define PAGE_FLAG(flags, bit) (!!((flags) & (1UL << bpf_core_enum_value(enum pageflags, bit))))
+
 /* a head page's flags: a large folio */
 static __always_inline bool flags_large(unsigned long flags)
 {
-	return flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
+	return PAGE_FLAG(flags, PG_head);
 }
 
 static __always_inline bool folio_large(__u64 folio)
@@ -105,9 +108,14 @@ static __always_inline bool page_head_read(__u64 folio, struct page_head *h)
 	return !bpf_probe_read_kernel(h, sizeof(*h), (void *)folio);
 }
 
+static __always_inline unsigned long page_head_flags(const struct page_head *h)
+{
+	return PAGE_HEAD_FIELD(h, unsigned long, page_flags_off & 63);
+}
+
 static __always_inline bool page_head_large(const struct page_head *h)
 {
-	return flags_large(PAGE_HEAD_FIELD(h, unsigned long, page_flags_off & 63));
+	return flags_large(page_head_flags(h));
 }
 
 static __always_inline long page_head_refcount(const struct page_head *h)
@@ -116,9 +124,6 @@ static __always_inline long page_head_refcount(const struct page_head *h)
 
 	return PAGE_HEAD_FIELD(h, int, off & 63);
 }
-
-/* FLAGS has page flag BIT (enum pageflags, from the kernel's BTF) */
-#define PAGE_FLAG(flags, bit) (!!((flags) & (1UL << bpf_core_enum_value(enum pageflags, bit))))
 
 /*
  * The references a small folio holds besides its mappings and pins, as the kernel counts them
@@ -132,7 +137,7 @@ static __always_inline long page_head_refcount(const struct page_head *h)
 static __always_inline long page_head_cache_refs(const struct page_head *h)
 {
 	__u64 mapping = PAGE_HEAD_FIELD(h, __u64, page_mapping_off & 63);
-	unsigned long flags = PAGE_HEAD_FIELD(h, unsigned long, page_flags_off & 63);
+	unsigned long flags = page_head_flags(h);
 	long refs = PAGE_FLAG(flags, PG_swapbacked) && PAGE_FLAG(flags, PG_swapcache);
 
 	if (mapping && !(mapping & 3))

@@ -461,7 +461,8 @@ int main(int argc, char **argv)
 			close(fd);
 			return 1;
 		}
-		st = page_state(buf, env.pages);
+		if (env.swap)	/* before the case: nothing is committed on pages not swapped in */
+			st = page_state(buf, env.pages);
 		if (env.swap && (!st.known || st.swapcache != env.pages)) {
 			fprintf(stderr, "pinbug-ctl: -s: %s; nothing was done\n", !st.known ?
 				"cannot read the pages' flags (/proc/kpageflags: run as root)" :

@@ -130,7 +130,7 @@ swap_loop=$(kmod_loops "$T/kmod-swap.img" 16M) && mkswap -q "$swap_loop" &&
 	swapon "$swap_loop" || not_ok kmod-swap "swap on a loop device: set-up failed"
 # the command ends once pinbug-ctl has printed its line; pinbug-ctl stays 5 s more (-w), its
 # pages mapped and in the swap cache while the walk reads them
-swapped() {	# NAME CASE: the audit of CASE on 4 swapped-in pages, pinbug-ctl alive at its end
+swapped() {	# NAME CASE CLASS: CASE on 4 swapped-in pages, found as CLASS, pinbug-ctl alive at its end
 	finding "$1" "$3" 4 -- sh -c "'$CTL' $2 -n 4 -s -w 5000 >'$T/$1.ctl' 2>&1 & c=\$!
 		until grep -q '^$2' '$T/$1.ctl' || ! kill -0 \$c 2>/dev/null; do sleep 0.1; done"
 	while pgrep -x pinbug-ctl >/dev/null; do sleep 0.2; done
