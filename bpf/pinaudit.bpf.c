@@ -1826,7 +1826,8 @@ static __always_inline void ctx_exit(void)
 	}
 }
 
-const volatile __u32 slot_ctx[4] = {};
+/* the hook slot of context program set N: one set per context hook (hooks.c) */
+const volatile __u32 slot_ctx[8] = {};
 
 /*
  * a context hook's entry: fentry_ctxN, kp_ctxN; without BPF atomics fentry_ctxhN, kp_ctxhN;
@@ -1880,7 +1881,7 @@ int BPF_PROG(fexit_ctx##n)						\
 	return 0;							\
 }
 
-CTX_HOOK(0) CTX_HOOK(1) CTX_HOOK(2) CTX_HOOK(3)
+CTX_HOOK(0) CTX_HOOK(1) CTX_HOOK(2) CTX_HOOK(3) CTX_HOOK(4) CTX_HOOK(5) CTX_HOOK(6) CTX_HOOK(7)
 
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_ctx_exit)

@@ -75,6 +75,19 @@ static const struct hook_def defs[] = {
 	{ "context", CTX_KIOCB, { "__blockdev_direct_IO" } },
 	{ "context", CTX_KIOCB, { "blkdev_read_iter" } },
 	{ "context", CTX_KIOCB, { "blkdev_write_iter" } },
+	/*
+	 * Network and FUSE file systems take their direct I/O's pages themselves: NFS in
+	 * nfs_direct_{read,write}_schedule_iovec() (FOLL_GET, 5.10 to 7.2), FUSE in
+	 * fuse_get_user_pages() (FOLL_PIN from 6.x's iov_iter_extract_pages(), FOLL_GET on 5.10
+	 * and 6.1). FUSE's O_DIRECT goes through ->direct_IO or, for a file opened
+	 * FOPEN_DIRECT_IO (virtiofs with cache=never), straight from read_iter/write_iter: those
+	 * see both. Functions of modules (nfs; fuse on 5.10 and 6.1) are hooked when the module is
+	 * loaded at the start, their prototypes read from its BTF.
+	 */
+	{ "context", CTX_KIOCB, { "nfs_file_direct_read" } },
+	{ "context", CTX_KIOCB, { "nfs_file_direct_write" } },
+	{ "context", CTX_KIOCB, { "fuse_file_read_iter" } },
+	{ "context", CTX_KIOCB, { "fuse_file_write_iter" } },
 };
 
 #define NR_DEFS (sizeof(defs) / sizeof(defs[0]))
@@ -84,6 +97,8 @@ enum attach_mode { MODE_NONE, MODE_FENTRY, MODE_KPROBE };
 struct hook {
 	const struct hook_def *def;
 	const char *func;	/* chosen kernel function, NULL if none fits */
+	const struct btf *btf;	/* the BTF with its prototype: vmlinux's or its module's */
+	int btf_fd;		/* a module's BTF object, which a probe load names; 0: vmlinux */
 	bool present;
 	enum attach_mode mode;
 	struct bpf_program *entry, *ret;	/* fentry/fexit or kprobe, and kretprobe */
@@ -95,8 +110,19 @@ struct hook {
 	char why[160];
 };
 
+/* a loaded module's BTF, split on vmlinux's */
+struct mod_btf {
+	char name[64];
+	struct btf *btf;	/* NULL: the module has none (5.10: no module BTF before 5.11) */
+	int fd;
+};
+
+#define MAX_MOD_BTFS 8
+
 struct hooks {
 	struct hook h[NR_DEFS];
+	struct mod_btf mods[MAX_MOD_BTFS];
+	int nr_mods;
 	const struct env *env;
 	const struct ksyms *ks;
 	const struct btf *btf;
@@ -147,7 +173,7 @@ static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
 	const struct btf_type *fn, *proto, *ret;
 	int id, n;
 
-	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	id = btf ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -ENOENT;
 	if (id < 0)
 		return -ENOENT;
 	fn = btf__type_by_id(btf, id);
@@ -201,18 +227,20 @@ static int nr_args(const struct btf *btf, const char *func)
  * not once more per probe (a 7.2 guest under TCG once died in a trampoline being patched while
  * exec ran through try_grab_folio).
  */
-static int fentry_probe(const struct btf *btf, const char *func, enum bpf_attach_type type,
-			char *why, size_t len)
+static int fentry_probe(const struct hook *k, enum bpf_attach_type type, char *why, size_t len)
 {
+	const struct btf *btf = k->btf;
+	const char *func = k->func;
 	struct bpf_insn insns[2] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type,
+		    .attach_btf_obj_fd = k->btf_fd);
 	const char *kind = type == BPF_TRACE_FEXIT ? "fexit" : "fentry";
 	int id, fd, lfd, err;
 
-	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	id = btf ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -ENOENT;
 	if (id < 0) {
 		snprintf(why, len, "%s of %s: no BTF for it", kind, func);
 		return -ENOENT;
@@ -387,15 +415,65 @@ static void hooks__detach(struct hooks *h)
 
 void hooks__free(struct hooks *h)
 {
+	int i;
+
 	if (!h)
 		return;
 	hooks__detach(h);
+	for (i = 0; i < h->nr_mods; i++) {
+		btf__free(h->mods[i].btf);
+		if (h->mods[i].fd >= 0)
+			close(h->mods[i].fd);
+	}
 	free(h);
+}
+
+/*
+ * The BTF of loaded module MOD (found among the kernel's BTF objects by name), loaded once; NULL
+ * where it has none. Its object stays open: a probe load names it (attach_btf_obj_fd).
+ */
+static struct mod_btf *module_btf(struct hooks *h, const char *mod)
+{
+	struct mod_btf *m;
+	__u32 id = 0;
+	int i, fd;
+
+	for (i = 0; i < h->nr_mods; i++)
+		if (!strcmp(h->mods[i].name, mod))
+			return h->mods[i].btf ? &h->mods[i] : NULL;
+	if (h->nr_mods == MAX_MOD_BTFS)
+		return NULL;
+	m = &h->mods[h->nr_mods++];
+	snprintf(m->name, sizeof(m->name), "%s", mod);
+	m->fd = -1;
+	while (!bpf_btf_get_next_id(id, &id)) {
+		struct bpf_btf_info info = {};
+		__u32 len = sizeof(info);
+		char name[64] = "";
+
+		fd = bpf_btf_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		info.name = (__u64)(unsigned long)name;
+		info.name_len = sizeof(name);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
+		    !strcmp(name, mod)) {
+			m->btf = btf__load_from_kernel_by_id_split(id, (struct btf *)h->btf);
+			if (m->btf) {
+				m->fd = fd;
+				return m;
+			}
+		}
+		close(fd);
+	}
+	return NULL;
 }
 
 /* The function this hook goes to on this kernel: the first present candidate that fits. */
 static void choose_function(struct hooks *h, struct hook *k)
 {
+	struct mod_btf *m;
+	const char *mod;
 	int i, fit;
 
 	for (i = 0; i < 3 && k->def->funcs[i]; i++) {
@@ -413,12 +491,19 @@ static void choose_function(struct hooks *h, struct hook *k)
 		}
 		if (!ksyms__is_func(h->ks, f))
 			continue;
-		fit = shape_fits(h->btf, f, k->def->shape);
+		mod = ksyms__func_module(h->ks, f);
+		m = mod && mod[0] ? module_btf(h, mod) : NULL;
+		k->btf = mod && mod[0] ? (m ? m->btf : NULL) : h->btf;
+		k->btf_fd = m ? m->fd : 0;
+		fit = shape_fits(k->btf, f, k->def->shape);
 		if (fit == 0)
 			continue;	/* another variant of this function: another hook's */
 		k->func = f;
 		k->present = true;
-		if (fit < 0)
+		if (fit < 0 && mod && mod[0] && !m)
+			snprintf(k->why, sizeof(k->why), "module %s has no BTF: no prototype to check "
+				 "its arguments", mod);
+		else if (fit < 0)
 			snprintf(k->why, sizeof(k->why), "no BTF prototype to check its arguments");
 		return;
 	}
@@ -467,7 +552,7 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 			snprintf(k->why, sizeof(k->why), "needs the bpf_loop helper (5.17+)");
 			return MODE_NONE;
 		}
-		if (fentry_probe(h->btf, k->func, BPF_TRACE_FEXIT, k->why, sizeof(k->why)))
+		if (fentry_probe(k, BPF_TRACE_FEXIT, k->why, sizeof(k->why)))
 			return MODE_NONE;
 		return MODE_FENTRY;
 	}
@@ -489,7 +574,7 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 	if (k->def->shape == CTX_KIOCB)
 		type = BPF_TRACE_FEXIT;
 	if (want != PA_MODE_KPROBE) {
-		if (!fentry_probe(h->btf, k->func, type, why, sizeof(why)))
+		if (!fentry_probe(k, type, why, sizeof(why)))
 			return MODE_FENTRY;
 		if (!h->fentry_err[0])
 			snprintf(h->fentry_err, sizeof(h->fentry_err), "%s", why);
@@ -625,6 +710,9 @@ static void bind_programs(struct hooks *h, struct hook *k, int slot, int nr_ctx)
 		skel->rodata->slot_bio_end = slot;
 		break;
 	case CTX_KIOCB:
+		/* a program set per context hook: bpf/pinaudit.bpf.c's CTX_HOOK(n) */
+		if (nr_ctx >= (int)(sizeof(skel->rodata->slot_ctx) / sizeof(skel->rodata->slot_ctx[0])))
+			break;
 		/*
 		 * without BPF atomics (5.10) the programs that keep every context in threads;
 		 * every kernel with bpf_rdonly_cast() (6.2) has them

@@ -329,6 +329,16 @@ bool ksyms__is_func(const struct ksyms *ks, const char *name)
 	return false;
 }
 
+const char *ksyms__func_module(const struct ksyms *ks, const char *name)
+{
+	const struct ksym *s;
+
+	for_each_named(ks, s, name)
+		if (s->type == 't' || s->type == 'T')
+			return s->module;
+	return NULL;
+}
+
 unsigned long ksyms__func_size(const struct ksyms *ks, const char *name)
 {
 	const struct ksym *s, *f = NULL;

@@ -16,6 +16,8 @@ void ksyms__free(struct ksyms *ks);
 unsigned long ksyms__addr(const struct ksyms *ks, const char *name);
 /* whether NAME is a function (t/T) of the running kernel */
 bool ksyms__is_func(const struct ksyms *ks, const char *name);
+/* the module of function NAME ("" for the kernel itself), NULL when NAME is no function */
+const char *ksyms__func_module(const struct ksyms *ks, const char *name);
 /*
  * The bytes from function NAME to the next function (its code and padding), 0 when NAME is
  * no function, is given twice, or ends its module

@@ -206,6 +206,12 @@ int origins__read(struct origins *r, struct audit *a)
 		prev = &key;
 		if (origin_refs(r, &key, &v))
 			continue;	/* deleted meanwhile: nothing deletes, but be safe */
+		/*
+		 * an origin is made when a context hook is entered: one whose calls took no page
+		 * (FUSE's read_iter in buffered reads) is no row; a finding's origin gets its own
+		 */
+		if (!v.pins && !v.unpins && !v.gets)
+			continue;
 		origins__resolve(r, &key, &o);
 		err = audit__add_refs(a, &o, v.pins, v.unpins, v.gets);
 		if (err)

@@ -44,5 +44,7 @@ void report__origin_label(const struct origin *o, char *buf, size_t len)
 		return;
 	}
 	origin__dev_name(o, dev, sizeof(dev));
-	snprintf(buf, len, "%s %s %s%s%s", fs, src, dev, o->mount[0] ? " " : "", mnt);
+	/* a file system on no device (NFS, FUSE...) has its anonymous device as s_id: once */
+	snprintf(buf, len, "%s %s%s%s%s%s", fs, strcmp(src, dev) ? src : "",
+		 strcmp(src, dev) ? " " : "", dev, o->mount[0] ? " " : "", mnt);
 }

@@ -95,6 +95,12 @@ static void lookups(void)
 	ASSERT_FALSE(ksyms__is_func(ks, "rodata_sym"), "r is not a function");
 	ASSERT_FALSE(ksyms__is_func(ks, "weak_sym"), "W is not t/T");
 
+	ASSERT_STREQ(ksyms__func_module(ks, "pinbug_ioctl"), "pinbug", "module t: its module");
+	ASSERT_STREQ(ksyms__func_module(ks, "gup_put_folio"), "", "kernel t: no module");
+	ASSERT_STREQ(ksyms__func_module(ks, "mixed"), "", "t and d: the function's module");
+	ASSERT_TRUE(ksyms__func_module(ks, "pinbug_data") == NULL, "module d: no function");
+	ASSERT_TRUE(ksyms__func_module(ks, "no_such_symbol") == NULL, "missing: no module");
+
 	ASSERT_EQ(ksyms__addr(ks, "no_such_symbol"), 0UL, "missing: address 0");
 	ASSERT_FALSE(ksyms__is_func(ks, "no_such_symbol"), "missing: not a function");
 	ASSERT_EQ(ksyms__addr(ks, "[pinbug]"), 0UL, "the module tag is no symbol");

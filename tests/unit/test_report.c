@@ -370,12 +370,27 @@ static void escaping(void)
 	ASSERT_STREQ(report__escape("abcdef\n", buf, 8), "abcdef", "no half escape at the end");
 }
 
+static void origin_label(void)
+{
+	struct origin nfs = file_origin("nfs", "0:60", 0, 60, "/mnt/nfs", "nfs_file_direct_read");
+	struct origin ext4 = file_origin("ext4", "ram0", 1, 0, "", "__iomap_dio_rw");
+	char buf[256];
+
+	if (!test__start_subtest("origin_label"))
+		return;
+	report__origin_label(&nfs, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "nfs 0:60 /mnt/nfs", "s_id the anonymous device: said once");
+	report__origin_label(&ext4, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "ext4 ram0 1:0", "a device's name and number; no mount point");
+}
+
 void test_report(void)
 {
 	by_fs();
 	filters();
 	ktap();
 	text();
+	origin_label();
 	live();
 	escaping();
 }
