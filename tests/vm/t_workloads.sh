@@ -174,8 +174,16 @@ elif ! nfs_start "$EXT4" "$NFS" >"$T/nfs-setup.log" 2>&1; then
 	not_ok fio-psync-dio-nfs "cannot export or mount NFS: $(tail -n 2 "$T/nfs-setup.log")"
 else
 	check "nfs mounted on $NFS" findmnt -n -t nfs "$NFS"
-	audit fio-psync-dio-nfs 0 0 -- $FIO --name=nfs --directory="$NFS" --ioengine=psync \
-		--rw=randrw --direct=1
+	# io_uring's O_DIRECT on NFS returns before the RPCs complete: its pages are put in rpciod
+	for engine in psync io_uring; do
+		audit fio-$engine-dio-nfs 0 0 -- $FIO --name=nfs-$engine --directory="$NFS" \
+			--ioengine=$engine --iodepth=16 --rw=randrw --direct=1
+	done
+	nfs_row='[.by_fs[] | select(.fs == "nfs" and .mount == $m) | .gets] | add // 0'
+	[ "$KLABEL" = 5.10 ] && nfs_row='[.by_fs[] | select(.caller // "" |
+		test("^nfs_direct_(read|write)_schedule_iovec")) | .gets] | add // 0'
+	check "NFS io_uring O_DIRECT: its references in the $([ "$KLABEL" = 5.10 ] && echo "callers'" || echo "nfs") row" \
+		jq -e --arg m "$NFS" "($nfs_row) > 100" "$T/fio-io_uring-dio-nfs.json"
 	j=$T/fio-psync-dio-nfs.json
 	check "census: NFS O_DIRECT is FOLL_GET" jq -e '[.census[] |
 		select(.fs == "nfs" or (.path | test("^nfs_")))] |
