@@ -1827,7 +1827,7 @@ static __always_inline void ctx_exit(void)
 }
 
 /* the hook slot of context program set N: one set per context hook (hooks.c) */
-const volatile __u32 slot_ctx[8] = {};
+const volatile __u32 slot_ctx[10] = {};
 
 /*
  * a context hook's entry: fentry_ctxN, kp_ctxN; without BPF atomics fentry_ctxhN, kp_ctxhN;
@@ -1882,6 +1882,7 @@ int BPF_PROG(fexit_ctx##n)						\
 }
 
 CTX_HOOK(0) CTX_HOOK(1) CTX_HOOK(2) CTX_HOOK(3) CTX_HOOK(4) CTX_HOOK(5) CTX_HOOK(6) CTX_HOOK(7)
+CTX_HOOK(8) CTX_HOOK(9)
 
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_ctx_exit)

@@ -88,6 +88,12 @@ static const struct hook_def defs[] = {
 	{ "context", CTX_KIOCB, { "nfs_file_direct_write" } },
 	{ "context", CTX_KIOCB, { "fuse_file_read_iter" } },
 	{ "context", CTX_KIOCB, { "fuse_file_write_iter" } },
+	/*
+	 * netfs (6.12, 7.2: the unbuffered I/O of cifs, 9p, afs) pins in netfs_extract_user_iter()
+	 * and unpins as the request is cleared, in the caller or a worker
+	 */
+	{ "context", CTX_KIOCB, { "netfs_unbuffered_read_iter" } },
+	{ "context", CTX_KIOCB, { "netfs_unbuffered_write_iter" } },
 };
 
 #define NR_DEFS (sizeof(defs) / sizeof(defs[0]))
