@@ -79,10 +79,11 @@ static const struct hook_def defs[] = {
 	 * Network and FUSE file systems take their direct I/O's pages themselves: NFS in
 	 * nfs_direct_{read,write}_schedule_iovec() (FOLL_GET on 5.10, 6.1, 6.12 and 7.2), FUSE in
 	 * fuse_get_user_pages() (FOLL_PIN on 6.12 and 7.2: iov_iter_extract_pages(); FOLL_GET on
-	 * 5.10 and 6.1; t_workloads.sh's census checks both). FUSE's O_DIRECT goes through ->direct_IO or, for a file opened
-	 * FOPEN_DIRECT_IO (virtiofs with cache=never), straight from read_iter/write_iter: those
-	 * see both. Functions of modules (nfs; fuse on 5.10 and 6.1) are hooked when the module is
-	 * loaded at the start, their prototypes read from its BTF.
+	 * 5.10 and 6.1; t_workloads.sh's census checks both). FUSE's O_DIRECT goes through
+	 * ->direct_IO or, for a file opened FOPEN_DIRECT_IO (virtiofs with cache=never), straight
+	 * from read_iter/write_iter: those see both. Functions of modules (nfs, netfs; fuse on 5.10
+	 * and 6.1) are hooked when the module is loaded at the start, their prototypes read from
+	 * its BTF.
 	 */
 	{ "context", CTX_KIOCB, { "nfs_file_direct_read" } },
 	{ "context", CTX_KIOCB, { "nfs_file_direct_write" } },

@@ -34,6 +34,7 @@ const char *report__escape(const char *s, char *buf, size_t len)
 void report__origin_label(const struct origin *o, char *buf, size_t len)
 {
 	char dev[32], fs[64], src[96], mnt[384], path[192];
+	bool anon;
 
 	report__escape(o->fs, fs, sizeof(fs));
 	report__escape(o->source, src, sizeof(src));
@@ -45,6 +46,7 @@ void report__origin_label(const struct origin *o, char *buf, size_t len)
 	}
 	origin__dev_name(o, dev, sizeof(dev));
 	/* a file system on no device (NFS, FUSE...) has its anonymous device as s_id: once */
-	snprintf(buf, len, "%s %s%s%s%s%s", fs, strcmp(src, dev) ? src : "",
-		 strcmp(src, dev) ? " " : "", dev, o->mount[0] ? " " : "", mnt);
+	anon = !strcmp(src, dev);
+	snprintf(buf, len, "%s%s%s %s%s%s", fs, anon ? "" : " ", anon ? "" : src, dev,
+		 o->mount[0] ? " " : "", mnt);
 }
