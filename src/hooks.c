@@ -112,6 +112,9 @@ struct hook {
 	struct bpf_link *links[2];
 	bool attached;
 	const char *counted_at;	/* an unpin API calling the central release: hooked there */
+	int ctx;		/* a context hook's program set (CTX_HOOK(n)), -1: none */
+	double since;		/* attached that many seconds into the audit (its module loaded
+				   then), 0: from the start */
 	bool marks;		/* an unpin API hooked whose code could not be read: it leaves
 				   marks for the central release (bpf: struct unpin_mark) */
 	char why[160];
@@ -134,6 +137,8 @@ struct hooks {
 	const struct ksyms *ks;
 	const struct btf *btf;
 	struct pinaudit_bpf *skel;
+	struct pinaudit_bpf *late[NR_DEFS];	/* the programs of hooks attached late */
+	int nr_late;
 	bool kprobes_ok;
 	char preempt[32];	/* the preemption model, when it preempts kernel code */
 	char fentry_err[160];
@@ -427,6 +432,8 @@ void hooks__free(struct hooks *h)
 	if (!h)
 		return;
 	hooks__detach(h);
+	for (i = 0; i < h->nr_late; i++)
+		pinaudit_bpf__destroy(h->late[i]);
 	for (i = 0; i < h->nr_mods; i++) {
 		btf__free(h->mods[i].btf);
 		if (h->mods[i].fd >= 0)
@@ -499,6 +506,9 @@ static void choose_function(struct hooks *h, struct hook *k)
 		if (!ksyms__is_func(h->ks, f))
 			continue;
 		mod = ksyms__func_module(h->ks, f);
+		/* still loading: hooked once Live, its BTF there (hooks__attach_new()) */
+		if (mod && mod[0] && !ksyms__module_live(h->ks, mod))
+			continue;
 		m = mod && mod[0] ? module_btf(h, mod) : NULL;
 		k->btf = mod && mod[0] ? (m ? m->btf : NULL) : h->btf;
 		k->btf_fd = m ? m->fd : 0;
@@ -660,10 +670,9 @@ static bool typed_kprobe(struct hooks *h, const struct hook *k)
 	return k->mode != MODE_FENTRY && has_rdonly_cast(h->btf);
 }
 
-/* The programs for a hook in a mode; context hooks get program set NR_CTX. */
-static void bind_programs(struct hooks *h, struct hook *k, int slot, int nr_ctx)
+/* The programs of SKEL for a hook in a mode; a context hook's are its set, k->ctx. */
+static void bind_programs(struct hooks *h, struct pinaudit_bpf *skel, struct hook *k, int slot)
 {
-	struct pinaudit_bpf *skel = h->skel;
 	bool fentry = k->mode == MODE_FENTRY;
 
 	switch (k->def->shape) {
@@ -718,22 +727,34 @@ static void bind_programs(struct hooks *h, struct hook *k, int slot, int nr_ctx)
 		break;
 	case CTX_KIOCB:
 		/* a program set per context hook: bpf/pinaudit.bpf.c's CTX_HOOK(n) */
-		if (nr_ctx >= (int)(sizeof(skel->rodata->slot_ctx) / sizeof(skel->rodata->slot_ctx[0])))
+		if (k->ctx < 0)
 			break;
 		/*
 		 * without BPF atomics (5.10) the programs that keep every context in threads;
 		 * every kernel with bpf_rdonly_cast() (6.2) has them
 		 */
 		k->entry = prog(skel, fentry ? "fentry_ctx%s%d" : "kp_ctx%s%d",
-				!has_cmpxchg() ? "h" : typed_kprobe(h, k) ? "t" : "", nr_ctx);
-		k->ret = fentry ? prog(skel, "fexit_ctx%d", nr_ctx) : skel->progs.krp_ctx_exit;
-		skel->rodata->slot_ctx[nr_ctx] = slot;
+				!has_cmpxchg() ? "h" : typed_kprobe(h, k) ? "t" : "", k->ctx);
+		k->ret = fentry ? prog(skel, "fexit_ctx%d", k->ctx) : skel->progs.krp_ctx_exit;
 		break;
 	}
 }
 
+/* autoload K's programs, and name their target where it is a trampoline's */
+static void load_programs_of(struct hook *k)
+{
+	bpf_program__set_autoload(k->entry, true);
+	if (k->ret)
+		bpf_program__set_autoload(k->ret, true);
+	if (k->mode == MODE_FENTRY && k->def->shape != TP_FREE)
+		bpf_program__set_attach_target(k->entry, 0, k->func);
+	if (k->mode == MODE_FENTRY && k->ret)
+		bpf_program__set_attach_target(k->ret, 0, k->func);
+}
+
 int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 {
+	const int max_ctx = sizeof(skel->rodata->slot_ctx) / sizeof(skel->rodata->slot_ctx[0]);
 	struct bpf_program *p;
 	int nr_ctx = 0, live_accounting = 0;
 	size_t i;
@@ -750,10 +771,16 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 	for (i = 0; i < NR_DEFS; i++) {
 		struct hook *k = &h->h[i];
 
-		/* context hooks use their program set whether or not they attach */
+		/*
+		 * context hooks have their program set whether or not they attach now: one whose
+		 * module is loaded during the audit gets it then (hooks__attach_new())
+		 */
+		k->ctx = -1;
+		if (k->def->shape == CTX_KIOCB && nr_ctx < max_ctx) {
+			k->ctx = nr_ctx++;
+			skel->rodata->slot_ctx[k->ctx] = i;
+		}
 		choose_function(h, k);
-		if (k->def->shape == CTX_KIOCB)
-			nr_ctx++;
 		if (!k->func || k->why[0])
 			continue;
 		/* before --skip-hook: such an API's hook is off either way, nothing is lost */
@@ -768,19 +795,13 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 			continue;
 		if (k->mode == MODE_FENTRY)
 			k->why[0] = 0;
-		bind_programs(h, k, i, nr_ctx - 1);
+		bind_programs(h, skel, k, i);
 		if (!k->entry) {
 			snprintf(k->why, sizeof(k->why), "no program for it (internal error)");
 			k->mode = MODE_NONE;
 			continue;
 		}
-		bpf_program__set_autoload(k->entry, true);
-		if (k->ret)
-			bpf_program__set_autoload(k->ret, true);
-		if (k->mode == MODE_FENTRY && k->def->shape != TP_FREE)
-			bpf_program__set_attach_target(k->entry, 0, k->func);
-		if (k->mode == MODE_FENTRY && k->ret)
-			bpf_program__set_attach_target(k->ret, 0, k->func);
+		load_programs_of(k);
 		if (is_accounting(k->def->shape))
 			live_accounting++;
 	}
@@ -859,6 +880,96 @@ int hooks__attach(struct hooks *h)
 	return 0;
 }
 
+/*
+ * An object of the programs of the NR hooks LATE alone, on the maps of the audit's own (the
+ * same ledger, counters, rodata: they see what the others see), loaded: a trampoline's program
+ * names its target function as it loads, so one for a function that came with a module needs
+ * a load of its own (about a second under TCG: one for all the hooks of a module). NULL, with
+ * errno, on failure.
+ */
+static struct pinaudit_bpf *late_object(struct hooks *h, struct hook **late, int nr)
+{
+	struct pinaudit_bpf *o = pinaudit_bpf__open();
+	struct bpf_program *p;
+	struct bpf_map *m;
+	int i, err = 0;
+
+	if (!o)
+		return NULL;
+	bpf_object__for_each_program(p, o->obj)
+		bpf_program__set_autoload(p, false);
+	bpf_object__for_each_map(m, o->obj) {
+		const struct bpf_map *was = bpf_object__find_map_by_name(h->skel->obj,
+									  bpf_map__name(m));
+
+		err = was ? bpf_map__reuse_fd(m, bpf_map__fd(was)) : -ENOENT;
+		if (err)
+			goto fail;
+	}
+	for (i = 0; i < nr; i++) {
+		bind_programs(h, o, late[i], late[i] - h->h);
+		if (!late[i]->entry) {
+			err = -ENOENT;
+			goto fail;
+		}
+		load_programs_of(late[i]);
+	}
+	err = pinaudit_bpf__load(o);
+	if (!err)
+		return o;
+fail:
+	pinaudit_bpf__destroy(o);
+	errno = err < 0 ? -err : EINVAL;
+	return NULL;
+}
+
+int hooks__attach_new(struct hooks *h, double (*clock)(void), double t0)
+{
+	struct hook *late[NR_DEFS];
+	struct pinaudit_bpf *o;
+	int i, nr = 0, n = 0;
+
+	for (i = 0; i < (int)NR_DEFS; i++) {
+		struct hook *k = &h->h[i];
+
+		/* a context hook whose function was not there at the start, and is now */
+		if (k->ctx < 0 || k->present)
+			continue;
+		choose_function(h, k);
+		if (!k->func || k->why[0])
+			continue;	/* absent still, or present and reported unhookable */
+		if (skipped(h->env, k->func)) {
+			snprintf(k->why, sizeof(k->why), "disabled by --skip-hook");
+			continue;
+		}
+		k->mode = choose_mode(h, k);
+		if (k->mode == MODE_FENTRY)
+			k->why[0] = 0;
+		if (k->mode != MODE_NONE)
+			late[nr++] = k;
+	}
+	if (!nr)
+		return 0;
+	o = late_object(h, late, nr);
+	if (o)
+		h->late[h->nr_late++] = o;
+	for (i = 0; i < nr; i++) {
+		struct hook *k = late[i];
+
+		if (!o) {
+			snprintf(k->why, sizeof(k->why), "loading its programs when its module came: "
+				 "%s", strerror(errno));
+			k->mode = MODE_NONE;
+			k->entry = k->ret = NULL;
+			continue;
+		}
+		k->attached = !attach_one(k);
+		k->since = clock() - t0;
+		n += k->attached;
+	}
+	return n;
+}
+
 const char *hooks__cause(const struct hooks *h)
 {
 	return h->cause;
@@ -926,5 +1037,6 @@ void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)
 			 k->why);
 		s->calls = counters ? counters[PA_HOOK_CALLS + i] : 0;
 		s->misses = counters && k->attached ? prog_misses(k->entry) + prog_misses(k->ret) : 0;
+		s->since = k->since;
 	}
 }

@@ -26,6 +26,11 @@ void hooks__free(struct hooks *h);	/* detaches everything it attached */
  */
 int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel);
 int hooks__attach(struct hooks *h);
+/*
+ * After a module was loaded: attaches the context hooks whose function came with it, each
+ * noted as attached CLOCK() - T0 seconds into the audit. Returns how many it attached.
+ */
+int hooks__attach_new(struct hooks *h, double (*clock)(void), double t0);
 const char *hooks__cause(const struct hooks *h);
 /* the kernel function of the hook in table slot SLOT (a context's entry path), NULL if none */
 const char *hooks__function(const struct hooks *h, unsigned int slot);

@@ -170,7 +170,7 @@ static int parse_line(char *line, struct ksym *s)
 int ksyms__load_modules(struct ksyms *ks, const char *path)
 {
 	/* "pinbug 16384 0 - Live 0xffffffffc0a3e000 (OE)" */
-	char line[512], name[64];
+	char line[512], name[64], state[16];
 	unsigned long size, addr;
 	FILE *f = fopen(path, "r");
 	int cap = 0;
@@ -178,7 +178,12 @@ int ksyms__load_modules(struct ksyms *ks, const char *path)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %lu %*s %*s %*s %lx", name, &size, &addr) != 3 || !addr)
+		/*
+		 * Live modules only: one still Loading may not have its BTF yet (registered as it
+		 * goes COMING, kernel/bpf/btf.c btf_module_notify()), one Unloading is going away
+		 */
+		if (sscanf(line, "%63s %lu %*s %*s %15s %lx", name, &size, state, &addr) != 4 ||
+		    !addr || strcmp(state, "Live"))
 			continue;
 		if (ks->nr_mods == cap) {
 			void *p = realloc(ks->mods, (cap = cap ? cap * 2 : 64) * sizeof(*ks->mods));
@@ -277,6 +282,36 @@ out:
 	return ks;
 }
 
+bool ksyms__modules_changed(const struct ksyms *ks, const char *path)
+{
+	struct ksyms now = {};
+	bool changed;
+	int i;
+
+	if (ksyms__load_modules(&now, path ? path : "/proc/modules"))
+		return false;
+	changed = now.nr_mods != ks->nr_mods;
+	for (i = 0; !changed && i < now.nr_mods; i++)
+		changed = strcmp(now.mods[i].name, ks->mods[i].name) ||
+			  now.mods[i].start != ks->mods[i].start;
+	free(now.mods);
+	return changed;
+}
+
+int ksyms__reload(struct ksyms *ks)
+{
+	struct ksyms *fresh = ksyms__load(NULL), old;
+
+	if (!fresh)
+		return -errno;
+	/* the arrays stay where they are: only the struct's fields trade places */
+	old = *ks;
+	*ks = *fresh;
+	*fresh = old;
+	ksyms__free(fresh);
+	return 0;
+}
+
 void ksyms__free(struct ksyms *ks)
 {
 	if (!ks)
@@ -337,6 +372,18 @@ const char *ksyms__func_module(const struct ksyms *ks, const char *name)
 		if (s->type == 't' || s->type == 'T')
 			return s->module;
 	return NULL;
+}
+
+bool ksyms__module_live(const struct ksyms *ks, const char *module)
+{
+	int i;
+
+	if (!ks->nr_mods)	/* /proc/modules not read (or empty): nothing to tell */
+		return true;
+	for (i = 0; i < ks->nr_mods; i++)
+		if (!strcmp(ks->mods[i].name, module))
+			return true;
+	return false;
 }
 
 unsigned long ksyms__func_size(const struct ksyms *ks, const char *name)

@@ -12,12 +12,27 @@ struct ksyms *ksyms__load(const char *path);
 /* reads a /proc/modules file: an address past a module's memory maps to no symbol of it */
 int ksyms__load_modules(struct ksyms *ks, const char *path);
 void ksyms__free(struct ksyms *ks);
+/*
+ * Whether the live modules of /proc/modules (PATH: another file in its format) differ from
+ * those KS holds, by name or address: one was loaded or unloaded since
+ */
+bool ksyms__modules_changed(const struct ksyms *ks, const char *path);
+/*
+ * /proc/kallsyms and /proc/modules read again into KS, whose users keep their pointer to it:
+ * 0, or -errno with KS as it was. Names it gave out before are gone.
+ */
+int ksyms__reload(struct ksyms *ks);
 /* address of the first symbol called NAME, 0 if none (or if kptr_restrict hides addresses) */
 unsigned long ksyms__addr(const struct ksyms *ks, const char *name);
 /* whether NAME is a function (t/T) of the running kernel */
 bool ksyms__is_func(const struct ksyms *ks, const char *name);
 /* the module of function NAME ("" for the kernel itself), NULL when NAME is no function */
 const char *ksyms__func_module(const struct ksyms *ks, const char *name);
+/*
+ * Whether MODULE was Live in /proc/modules as KS read it: kallsyms lists a module's symbols
+ * while it loads, before its BTF is there. True when no /proc/modules was read.
+ */
+bool ksyms__module_live(const struct ksyms *ks, const char *module);
 /*
  * The bytes from function NAME to the next function (its code and padding), 0 when NAME is
  * no function, is given twice, or ends its module

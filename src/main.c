@@ -81,6 +81,7 @@ struct session {
 	struct origins *origins;
 	struct events *events;
 	struct live *live;
+	double t0, modules_read;	/* the window's start; when /proc/modules was last read */
 };
 
 static void session__free(struct session *s)
@@ -94,12 +95,41 @@ static void session__free(struct session *s)
 	btf__free(s->btf);
 }
 
-/* the window's poll loop: findings from the ring buffer, and the live view when it is due */
+/*
+ * A module loaded or unloaded since the symbols were read (the command ran `mount -t nfs`):
+ * read them again, so that its frames are named in the report, and, while the window is open,
+ * attach the context hooks that came with it. /proc/modules is read once a second in the
+ * window (docs/performance.md: no cost to measure), and once at its end.
+ */
+static void modules_check(struct session *s, bool window_open)
+{
+	double t = now();
+	int err;
+
+	if (window_open && t - s->modules_read < 1)
+		return;
+	s->modules_read = t;
+	if (!ksyms__modules_changed(s->ks, NULL))
+		return;
+	err = ksyms__reload(s->ks);
+	if (err)
+		fprintf(stderr, "pinaudit: reading /proc/kallsyms again after a module came or "
+			"went: %s\n", strerror(-err));
+	else if (window_open && hooks__attach_new(s->hooks, now, s->t0) && env.verbose)
+		fprintf(stderr, "pinaudit: a module came %.1f s in: its context hooks attached "
+			"%.1f s in\n", t - s->t0, now() - s->t0);
+}
+
+/*
+ * the window's poll loop: findings from the ring buffer, the live view when it is due, and
+ * the hooks of a module just loaded
+ */
 static int poll_session(void *ctx, int timeout_ms)
 {
 	struct session *s = ctx;
 	int n = events__poll(s->events, timeout_ms);
 
+	modules_check(s, true);
 	if (n >= 0 && s->live) {
 		int err = live__tick(s->live);
 
@@ -259,7 +289,7 @@ static int session__audit(struct session *s, struct audit *audit)
 {
 	struct vmstat_pins v0 = {}, v1 = {};
 	__u64 c[PA_NR_COUNTERS];
-	double t0, cpu0;
+	double cpu0;
 	int err, vm0, vm1;
 
 	/*
@@ -277,13 +307,13 @@ static int session__audit(struct session *s, struct audit *audit)
 		if (!s->live)
 			fprintf(stderr, "pinaudit: out of memory: no live view\n");
 	}
-	t0 = now();
+	s->t0 = s->modules_read = now();
 	err = run__window(&env, &audit->status, poll_session, s);
 	if (err) {
 		fprintf(stderr, "pinaudit: running the command: %s\n", strerror(-err));
 		return PA_EXIT_CMD_FAILED;
 	}
-	audit->seconds = now() - t0;
+	audit->seconds = now() - s->t0;
 	vm1 = vmstat__read(&v1);
 	/*
 	 * Closed: nothing moves from here on, so the counters, the origins and the ledger read
@@ -300,6 +330,8 @@ static int session__audit(struct session *s, struct audit *audit)
 		usleep(20000);
 	audit->window_cpu_seconds = resources__cpu_seconds() - cpu0;
 	events__poll(s->events, 0);
+	/* a module the command loaded in its last half second: its frames named too */
+	modules_check(s, false);
 	if (audit->detector_off) {
 		audit__free(audit);	/* whatever the ring buffer said cannot be trusted */
 	} else {

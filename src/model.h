@@ -108,6 +108,8 @@ struct hook_state {
 	char programs[2][32];	/* attached: its BPF programs' names, entry then return ("": none) */
 	unsigned long long calls;
 	unsigned long long misses;	/* runs the kernel skipped (bpf_prog_info.recursion_misses) */
+	double since;	/* attached that many seconds into the audit (a module loaded then); 0:
+			   from the start */
 };
 
 struct audit {

@@ -47,6 +47,10 @@ static void hooks_json(struct json_writer *w, const struct audit *a)
 			jw_string_field(w, "error", h->why);
 		if (h->counted_at[0])
 			jw_string_field(w, "counted_at", h->counted_at);
+		if (h->since > 0) {
+			jw_name(w, "attached_after_s");
+			jw_float(w, h->since);
+		}
 		if (h->programs[0][0]) {
 			jw_name(w, "programs");
 			jw_start_array(w);

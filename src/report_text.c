@@ -55,12 +55,17 @@ static void hooks_lines(FILE *f, const struct audit *a)
 	for (i = 0; i < a->nr_hooks; i++) {
 		const struct hook_state *h = &a->hooks[i];
 
+		char late[64] = "";
+
+		if (h->since > 0)
+			snprintf(late, sizeof(late), "  attached %.1f s in, as its module came",
+				 h->since);
 		if (h->attached && h->misses)
-			fprintf(f, "  %-32s %-10s %-10s %12llu  %llu runs skipped by the kernel\n",
-				h->function, h->role, h->mode, h->calls, h->misses);
+			fprintf(f, "  %-32s %-10s %-10s %12llu  %llu runs skipped by the kernel%s\n",
+				h->function, h->role, h->mode, h->calls, h->misses, late);
 		else if (h->attached)
-			fprintf(f, "  %-32s %-10s %-10s %12llu%s%s\n", h->function, h->role, h->mode,
-				h->calls, h->why[0] ? "  " : "", h->why);
+			fprintf(f, "  %-32s %-10s %-10s %12llu%s%s%s\n", h->function, h->role,
+				h->mode, h->calls, h->why[0] ? "  " : "", h->why, late);
 		else
 			fprintf(f, "  %-32s %-10s %-10s %12s  %s\n", h->function, h->role,
 				"-", "-", h->why);

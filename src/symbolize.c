@@ -88,6 +88,7 @@ static bool gup_frame(const char *name)
 
 void symbolize_caller(const struct ksyms *ks, const struct stack *s, char *out, size_t len)
 {
+	bool in_gup = false;
 	int i;
 
 	if (len)
@@ -97,8 +98,24 @@ void symbolize_caller(const struct ksyms *ks, const struct stack *s, char *out, 
 		unsigned long off;
 
 		if (!ks || !ksyms__map_addr(ks, s->ip[i], &name, &off, &module) ||
-		    off >= PA_MAX_FUNC_OFF || own_frame(name) || gup_frame(name))
+		    off >= PA_MAX_FUNC_OFF) {
+			/*
+			 * Past the GUP API, a frame kallsyms does not name (a module unloaded
+			 * before the report) is the caller still: its address, not the next
+			 * frame's name (vfs_read for NFS's O_DIRECT)
+			 */
+			if (in_gup) {
+				snprintf(out, len, "0x%llx", s->ip[i]);
+				return;
+			}
+			continue;	/* pinaudit's own, unnamed */
+		}
+		if (own_frame(name))
 			continue;
+		if (gup_frame(name)) {
+			in_gup = true;
+			continue;
+		}
 		snprintf(out, len, "%s%s%s%s", name, *module ? " [" : "", module,
 			 *module ? "]" : "");
 		return;

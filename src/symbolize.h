@@ -18,7 +18,8 @@ void symbolize_addr(const struct ksyms *ks, unsigned long long addr, char *out, 
 
 /*
  * The caller of the GUP API in a grab's stack: its first frame past pinaudit's own and past
- * mm/gup.c and the iov_iter/bio wrappers, as "name [module]" without offset; "" if none.
+ * mm/gup.c and the iov_iter/bio wrappers, as "name [module]" without offset; "0x..." when
+ * kallsyms does not name it; "" if none.
  */
 void symbolize_caller(const struct ksyms *ks, const struct stack *s, char *out, size_t len);
 

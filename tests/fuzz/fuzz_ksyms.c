@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer: the kallsyms reader and the stack symbolizer. The input is a kallsyms file
- * (what a hostile or broken /proc/kallsyms could hold); every line is parsed, every name
- * looked up, and a stack of addresses taken from the input symbolized.
+ * (what a hostile or broken /proc/kallsyms could hold), and the same bytes as /proc/modules;
+ * every line is parsed, every name looked up, and a stack of addresses taken from the input
+ * symbolized.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +32,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(fd);
 	ks = ksyms__load(path);
+	/*
+	 * the same bytes as a /proc/modules: its modules read are those it is compared with
+	 * next, then their bounds used by the symbolizer below
+	 */
+	if (ks && ksyms__load_modules(ks, path) == 0 && ksyms__modules_changed(ks, path))
+		abort();
+	if (ks)
+		ksyms__module_live(ks, "nfs");
 	unlink(path);
 	if (!ks)
 		return 0;

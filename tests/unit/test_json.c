@@ -411,6 +411,14 @@ static void fill_audit(struct audit *a)
 	snprintf(h->counted_at, sizeof(h->counted_at), "gup_put_folio");
 	snprintf(h->why, sizeof(h->why), "calls gup_put_folio, whose hook counts its unpins");
 	h->misses = 2;	/* (serialized as is; no accounting hook: the audit stays as it is) */
+
+	/* a context hook attached when its module came, 1.25 s into the audit */
+	h = &a->hooks[a->nr_hooks++];
+	snprintf(h->function, sizeof(h->function), "nfs_file_direct_read");
+	h->role = "context";
+	h->mode = "fentry";
+	h->attached = h->present = true;
+	h->since = 1.25;
 }
 
 /* every key of docs/json.md version 1, with its type */
@@ -483,7 +491,7 @@ static void report_filled_case(bool pretty)
 		  "a reason with quotes");
 	ASSERT_EQ(jq(p, ".command == {\"argv\": [\"fio\", \"--name=\\\"x\\\"\", "
 		     "\"job\\n.fio\"], \"status\": 0}"), 0, "command argv and status");
-	ASSERT_EQ(jq(p, ".hooks | length == 3"), 0, "three hooks");
+	ASSERT_EQ(jq(p, ".hooks | length == 4"), 0, "four hooks");
 	ASSERT_EQ(jq(p, ".hooks[0] | .function == \"try_grab_folio_fast\" and "
 		     ".mode == \"fexit\" and .attached == true"), 0, "attached hook");
 	ASSERT_EQ(jq(p, ".hooks[1] | .function == \"gup_put_folio\" and "
@@ -495,6 +503,9 @@ static void report_filled_case(bool pretty)
 		  "an unpin API counted at the release it calls");
 	ASSERT_EQ(jq(p, ".hooks[0] | has(\"counted_at\") | not"), 0,
 		  "counted_at only where a release counts for the hook");
+	ASSERT_EQ(jq(p, ".hooks[3].attached_after_s == 1.25 and "
+		     "([.hooks[:3][] | has(\"attached_after_s\")] | any | not)"), 0,
+		  "attached_after_s only for a hook attached when its module came");
 	ASSERT_EQ(jq(p, ".hooks[2].skipped == 2 and (.hooks[0] | has(\"skipped\") | not)"), 0,
 		  "skipped: runs the kernel skipped, only where there were some");
 	ASSERT_EQ(jq(p, ".totals.pins == 10 and .totals.unpins == 9 and .totals.gets == 3"), 0,

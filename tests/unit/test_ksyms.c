@@ -296,6 +296,81 @@ out:
 	ksyms__free(ks);
 }
 
+/*
+ * The GUP API's caller: past pinaudit's frames and mm/gup.c's; a frame kallsyms does not name
+ * there (its module unloaded, or loaded after the symbols were read) is given by its address,
+ * not skipped for the next frame's name
+ */
+static void caller(void)
+{
+	struct stack st = { .id = 1, .depth = 5 };
+	struct ksyms *ks;
+	char out[96];
+
+	if (!test__start_subtest("caller"))
+		return;
+	ks = load("kallsyms-caller", "ffffffff81000000 T bpf_trampoline_6442\n"
+				     "ffffffff81100000 t try_grab_folio\n"
+				     "ffffffff81101000 t __get_user_pages\n"
+				     "ffffffff81200000 t vfs_read\n"
+				     "ffffffffc0001000 t nfs_direct_read_schedule_iovec\t[nfs]\n");
+	if (!ks)
+		return;
+	st.ip[0] = 0xffffffff81000040;	/* bpf_trampoline_*: ours */
+	st.ip[1] = 0xffffffff810fffff - 0x10;	/* no function that long: ours, unnamed */
+	st.ip[2] = 0xffffffff81101010;	/* __get_user_pages */
+	st.ip[3] = 0xffffffffc0001020;	/* the caller, in nfs */
+	st.ip[4] = 0xffffffff81200010;	/* vfs_read */
+	symbolize_caller(ks, &st, out, sizeof(out));
+	ASSERT_STREQ(out, "nfs_direct_read_schedule_iovec [nfs]", "the module's caller");
+	st.ip[3] = 0xffffffffc8000000;	/* far past every function: a module kallsyms lacks */
+	symbolize_caller(ks, &st, out, sizeof(out));
+	ASSERT_STREQ(out, "0xffffffffc8000000", "an unnamed caller by its address, not vfs_read");
+	st.depth = 2;	/* only pinaudit's frames */
+	symbolize_caller(ks, &st, out, sizeof(out));
+	ASSERT_STREQ(out, "", "no caller");
+	ksyms__free(ks);
+}
+
+/* a module loaded or unloaded: /proc/modules differs from what was read, by name or address */
+static void modules_changed(void)
+{
+	const char *before = "virtiofs 12288 1 - Live 0xffffffffc0000000\n"
+			     "nfs 12288 0 - Loading 0xffffffffc0200000\n";
+	const char *same = "virtiofs 12288 2 - Live 0xffffffffc0000000\n"
+			   "nfsd 12288 0 - Unloading 0xffffffffc0300000\n";
+	const char *loaded = "nfs 12288 0 - Live 0xffffffffc0200000\n"
+			     "virtiofs 12288 1 - Live 0xffffffffc0000000\n";
+	const char *moved = "virtiofs 12288 1 - Live 0xffffffffc0400000\n";
+	char *p0 = NULL, *p1 = NULL, *p2 = NULL, *p3 = NULL;
+	struct ksyms *ks;
+
+	if (!test__start_subtest("modules_changed"))
+		return;
+	ks = load("kallsyms-changed", "ffffffff81100000 t try_grab_folio\n");
+	p0 = test__write_file("modules-before", before, strlen(before));
+	p1 = test__write_file("modules-same", same, strlen(same));
+	p2 = test__write_file("modules-loaded", loaded, strlen(loaded));
+	p3 = test__write_file("modules-moved", moved, strlen(moved));
+	if (!ks || !ASSERT_OK_PTR(p3, "write") ||
+	    !ASSERT_EQ(ksyms__load_modules(ks, p0), 0, "load /proc/modules"))
+		goto out;
+	ASSERT_FALSE(ksyms__modules_changed(ks, p0), "the same file");
+	ASSERT_FALSE(ksyms__modules_changed(ks, p1),
+		     "a refcount moved, a module Unloading: the live ones are the same");
+	ASSERT_TRUE(ksyms__module_live(ks, "virtiofs"), "virtiofs Live");
+	ASSERT_FALSE(ksyms__module_live(ks, "nfs"), "nfs still Loading");
+	ASSERT_TRUE(ksyms__modules_changed(ks, p2), "nfs went Live");
+	ASSERT_TRUE(ksyms__modules_changed(ks, p3), "virtiofs reloaded elsewhere");
+	ASSERT_FALSE(ksyms__modules_changed(ks, "/nonexistent"), "unreadable: no change claimed");
+out:
+	free(p0);
+	free(p1);
+	free(p2);
+	free(p3);
+	ksyms__free(ks);
+}
+
 /* a function's size: up to the next function, 0 where the name is ambiguous or no function */
 static void func_sizes(void)
 {
@@ -321,6 +396,8 @@ static void func_sizes(void)
 void test_ksyms(void)
 {
 	module_bounds();
+	caller();
+	modules_changed();
 	func_sizes();
 	symbolized();
 	lookups();

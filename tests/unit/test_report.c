@@ -312,6 +312,19 @@ static void text(void)
 			       "maps (--max-stacks)\n", "the stacks not kept, and which option");
 	}
 	free(out);
+	/* -v lists the hooks: one attached when its module came says when */
+	snprintf(a.hooks[0].function, sizeof(a.hooks[0].function), "nfs_file_direct_read");
+	a.hooks[0].role = "context";
+	a.hooks[0].mode = "fentry";
+	a.hooks[0].attached = a.hooks[0].present = true;
+	a.hooks[0].calls = 7;
+	a.hooks[0].since = 1.5;
+	a.nr_hooks = 1;
+	out = RENDER(report__text(f, &a, NULL, 1, false));
+	if (ASSERT_OK_PTR(out, "rendered"))
+		ASSERT_HAS_STR(out, "\n  nfs_file_direct_read             context    fentry                7  "
+			       "attached 1.5 s in, as its module came\n", "a late hook's line");
+	free(out);
 	audit__free(&a);
 }
 

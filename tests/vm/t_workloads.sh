@@ -203,6 +203,42 @@ else
 			 add // 0) > 0 and
 			([.by_fs[] | select(.caller // "" | startswith("nfs_"))] | length == 0)' "$j"
 	fi
+	# The nfs client loaded during the audit, as `pinaudit -- sh -c 'mount -t nfs ...; fio'`
+	# does where nothing mounted NFS before: its context hooks attach as the module goes Live
+	# (6.1+; 5.10: reported unattached, no BTF), its frames are named (the symbols read again:
+	# they were vfs_read's and vfs_write's rows before), and the references it took before
+	# the attach are under nfs_direct_*'s rows. The attach takes a second or more under TCG:
+	# fio runs for 5.
+	umount "$NFS" && modprobe -r nfsv3 nfs 2>"$T/nfs-late.log"
+	if grep -qw '^nfs' /proc/modules; then
+		not_ok fio-psync-dio-nfs-late "cannot unload nfs: $(cat "$T/nfs-late.log")"
+	else
+		j=$T/fio-psync-dio-nfs-late.json
+		audit fio-psync-dio-nfs-late 0 0 -- sh -c "modprobe nfs && mount -t nfs -o \
+			vers=3,nolock 127.0.0.1:$EXT4 $NFS && $FIO --name=nfs-late --runtime=5 \
+			--directory=$NFS --ioengine=psync --rw=randrw --direct=1"
+		echo "# $KLABEL: nfs loaded in the audit: $(jq -c '{gets: .totals.gets,
+			hooks: [.hooks[] | select(.function | test("^(nfs|netfs)_")) |
+				{function, attached, attached_after_s, calls}],
+			rows: [.by_fs[] | select(.fs == "nfs" or (.caller // "" | test("^nfs_"))) |
+				{fs, caller, gets}]}' "$j")"
+		check "nfs loaded in the audit: its frames named, no vfs_* or 0x... row" jq -e '
+			([.by_fs[] | select(.caller // "" | test("^(vfs_|0x)"))] | length == 0) and
+			.totals.gets > 100' "$j"
+		if [ "$KLABEL" = 5.10 ]; then
+			check "nfs loaded in the audit: nfs_file_direct_read named unattached, no BTF" \
+				jq -e '[.hooks[] | select(.function == "nfs_file_direct_read")] |
+				length == 1 and (.[0] | (.attached | not) and
+				(.error // "" | test("module nfs has no BTF")))' "$j"
+		else
+			check "nfs loaded in the audit: its hooks attached then, its references under nfs" \
+				jq -e --arg m "$NFS" '([.hooks[] | select(.function |
+				test("^nfs_file_direct_(read|write)$"))] | length == 2 and
+				all(.attached and .attached_after_s > 0 and .calls > 0)) and
+				([.by_fs[] | select(.fs == "nfs" and .mount == $m) | .gets] |
+				add // 0) > 0' "$j"
+		fi
+	fi
 fi
 nfs_stop "$NFS"
 
