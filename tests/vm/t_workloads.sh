@@ -245,8 +245,13 @@ nfs_stop "$NFS"
 # CIFS over the loopback: the same ext4 shared by the kernel's SMB server (ksmbd, ksmbd-tools
 # run from the host's tree, their files under $T) and mounted SMB 3.0. On 6.12 the client's
 # O_DIRECT goes through netfs, which pins (netfs_extract_user_iter()) and unpins as the request
-# is cleared. 6.12 only: 6.1's and 7.2's ksmbd answered every tree connect with
-# BAD_NETWORK_NAME under bookworm's ksmbd-tools 3.4.7 (mount: ENOENT), not understood.
+# is cleared. 6.12 only: 6.1's and 7.2's ksmbd answer every tree connect with
+# BAD_NETWORK_NAME under bookworm's ksmbd-tools 3.4.7 (mount: ENOENT). The daemon leaves a share
+# config response's payload_sz 0 before ksmbd-tools 3.5.2; 6.1.192's ipc_validate_msg()
+# (fs/smb/server/transport_ipc.c) then rejects it (payload_sz <= veto_list_sz, or msg_sz
+# unequal), so the share is not found; 6.12.118 derives payload_sz from the message's size for
+# those releases (7.2's source was not read here). Debian 12 has no
+# ksmbd-tools 3.5.2.
 if [ "$KLABEL" = 6.12 ]; then
 	CIFS=$T/mnt-cifs
 	mkdir -p "$T/ksmbd" "$CIFS"
