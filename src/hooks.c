@@ -543,6 +543,10 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 	enum pa_mode want = h->env->mode;
 	char why[160] = "fentry not tried (--mode kprobe)";
 
+	if (skipped(h->env, k->func)) {
+		snprintf(k->why, sizeof(k->why), "disabled by --skip-hook");
+		return MODE_NONE;
+	}
 	if (k->def->shape == TP_FREE)	/* a tracepoint: tp_btf, whatever the mode */
 		return MODE_FENTRY;
 	/*
@@ -786,15 +790,9 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 		/* before --skip-hook: such an API's hook is off either way, nothing is lost */
 		if (k->def->shape == UNPIN_API && counted_at_release(h, k))
 			continue;
-		if (skipped(h->env, k->func)) {
-			snprintf(k->why, sizeof(k->why), "disabled by --skip-hook");
-			continue;
-		}
 		k->mode = choose_mode(h, k);
 		if (k->mode == MODE_NONE)
 			continue;
-		if (k->mode == MODE_FENTRY)
-			k->why[0] = 0;
 		bind_programs(h, skel, k, i);
 		if (!k->entry) {
 			snprintf(k->why, sizeof(k->why), "no program for it (internal error)");
@@ -938,13 +936,7 @@ int hooks__attach_new(struct hooks *h, double (*clock)(void), double t0)
 		choose_function(h, k);
 		if (!k->func || k->why[0])
 			continue;	/* absent still, or present and reported unhookable */
-		if (skipped(h->env, k->func)) {
-			snprintf(k->why, sizeof(k->why), "disabled by --skip-hook");
-			continue;
-		}
 		k->mode = choose_mode(h, k);
-		if (k->mode == MODE_FENTRY)
-			k->why[0] = 0;
 		if (k->mode != MODE_NONE)
 			late[nr++] = k;
 	}
