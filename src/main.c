@@ -330,7 +330,7 @@ static int session__audit(struct session *s, struct audit *audit)
 		usleep(20000);
 	audit->window_cpu_seconds = resources__cpu_seconds() - cpu0;
 	events__poll(s->events, 0);
-	/* a module the command loaded in its last half second: its frames named too */
+	/* a module the command loaded in its last second: its frames named too */
 	modules_check(s, false);
 	if (audit->detector_off) {
 		audit__free(audit);	/* whatever the ring buffer said cannot be trusted */

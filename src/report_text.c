@@ -54,7 +54,6 @@ static void hooks_lines(FILE *f, const struct audit *a)
 	fprintf(f, "  %-32s %-10s %-10s %12s\n", "FUNCTION", "ROLE", "MODE", "CALLS");
 	for (i = 0; i < a->nr_hooks; i++) {
 		const struct hook_state *h = &a->hooks[i];
-
 		char late[64] = "";
 
 		if (h->since > 0)
