@@ -140,6 +140,48 @@ static int poll_session(void *ctx, int timeout_ms)
 }
 
 /*
+ * The command is gone, but the kernel may still be releasing what it pinned: io_uring unpins a
+ * ring's registered buffers from a workqueue after the ring's last close (io_ring_exit_work()
+ * -> io_sqe_buffers_unregister()), just after the command was reaped. Closing the window there
+ * would call those pins leaked, or split their unpins across the last read of /proc/vmstat and
+ * the close (6.12, fio --fixedbufs: "unpins seen (16) differ from nr_foll_pin_released delta
+ * (0)", once in the test suite's last four runs). So while pins taken in the window are held,
+ * the window stays open: until none is, or SETTLE_QUIET_MS pass with no pin or unpin anywhere,
+ * or SETTLE_MAX_MS at most. An audit without a command (Ctrl-C, -d) has no such end to wait for.
+ */
+#define SETTLE_QUIET_MS 500
+#define SETTLE_MAX_MS 2000
+
+static double settle(struct session *s)
+{
+	double t0 = now(), quiet_since = t0, t;
+	__u64 c[PA_NR_COUNTERS], moves, last = 0;
+	bool waited = false;
+
+	if (!env.argv)
+		return 0;
+	for (;; waited = true) {
+		if (read_counters(s->skel, c))
+			break;
+		/* pins taken in the window and not yet unpinned (pre-existing ones aside) */
+		if ((long long)(c[PA_PINS] - c[PA_UNPINS] + c[PA_PREEXISTING_UNPINS]) <= 0)
+			break;
+		t = now();
+		moves = c[PA_PINS] + c[PA_UNPINS];
+		if (moves != last) {
+			last = moves;
+			quiet_since = t;
+		} else if (t - quiet_since >= SETTLE_QUIET_MS / 1e3) {
+			break;
+		}
+		if (t - t0 >= SETTLE_MAX_MS / 1e3)
+			break;
+		poll_session(s, 20);
+	}
+	return waited ? now() - t0 : 0;
+}
+
+/*
  * -o FILE is checked before anything touches the kernel (a usage error), but not truncated
  * until the report is written: a run that cannot trace leaves an older report alone.
  */
@@ -313,6 +355,10 @@ static int session__audit(struct session *s, struct audit *audit)
 		fprintf(stderr, "pinaudit: running the command: %s\n", strerror(-err));
 		return PA_EXIT_CMD_FAILED;
 	}
+	audit->settle_seconds = settle(s);
+	if (env.verbose && audit->settle_seconds)
+		fprintf(stderr, "pinaudit: the window stayed open %.2f s after the command for the "
+			"pins it still held\n", audit->settle_seconds);
 	audit->seconds = now() - s->t0;
 	vm1 = vmstat__read(&v1);
 	/*

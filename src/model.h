@@ -119,6 +119,7 @@ struct audit {
 	int argc;
 	int status;		/* exit code, 128+signal, or -1 if it did not run */
 	double seconds;
+	double settle_seconds;	/* of those, the wait after the command for pins still held */
 
 	unsigned long long pins, unpins, gets;	/* pages, as /proc/vmstat counts them */
 	unsigned long long zero_pins, zero_unpins, grab_failed, stash_lost;

@@ -238,6 +238,8 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 	command_json(w, a);
 	jw_name(w, "seconds");
 	jw_float(w, a->seconds);
+	jw_name(w, "settle_seconds");
+	jw_float(w, a->settle_seconds);
 	hooks_json(w, a);
 
 	jw_name(w, "totals");
