@@ -313,13 +313,14 @@ struct {
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #define TYPED(addr, type) ((type *)bpf_rdonly_cast((void *)(addr), bpf_core_type_id_kernel(type)))
 
-static __always_inline void count(__u32 id, __u64 n)
+/* true when counted: the window was open */
+static __always_inline bool count(__u32 id, __u64 n)
 {
 	__u64 *v;
 
 	/* an ID past PA_NR_COUNTERS finds no element: the array lookup checks its key */
 	if (!window_open)
-		return;
+		return false;
 	v = bpf_map_lookup_elem(&counters, &id);
 	/*
 	 * Atomic even per CPU: a tracing program runs preemptible where the kernel preempts
@@ -329,6 +330,7 @@ static __always_inline void count(__u32 id, __u64 n)
 	 */
 	if (v)
 		__sync_fetch_and_add(v, n);
+	return true;
 }
 
 /*
@@ -610,12 +612,17 @@ static __always_inline __s32 origin_slot(const struct pa_origin *o)
 	return have ? *have : -1;
 }
 
-/* N references of kind WHAT to the origin in SLOT */
-static __always_inline void origin_add(__s32 slot, int what, __u32 n)
+/*
+ * N references of kind WHAT to the origin in SLOT, when COUNTED in the totals: the window the
+ * totals' count() found open. Not read here again: the loader may open it in between, and the
+ * origins would then hold a reference the totals lack (gets count system-wide: another
+ * process's exec, get_arg_page, as the window opens).
+ */
+static __always_inline void origin_add(bool counted, __s32 slot, int what, __u32 n)
 {
 	struct pa_origin_refs *r;
 
-	if (!window_open)	/* counted with the totals: the same window */
+	if (!counted)
 		return;
 	r = bpf_map_lookup_elem(&origin_refs, &slot);	/* NO_SLOT (< 0) finds none */
 	if (!r) {
@@ -808,17 +815,18 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		struct ctx_slot *held;
 		bool looked = false;
 		struct pa_origin o = {};
+		bool counted;
 		__s32 slot;
 
-		count(PA_GETS, refs);
+		counted = count(PA_GETS, refs);
 		if (task_origin(tid, &held, &thr, &looked, &o, &slot)) {
-			origin_add(slot, REF_GET, refs);
+			origin_add(counted, slot, REF_GET, refs);
 		} else {
 			if (!looked)	/* for its stack site */
 				thr = bpf_map_lookup_elem(&threads, &tid);
 			caller_origin(&o, site_stack(ctx, thr ? &thr->site : NULL, tid, &o, flags,
 						     now_ns()));
-			origin_add(origin_slot(&o), REF_GET, refs);
+			origin_add(counted, origin_slot(&o), REF_GET, refs);
 		}
 		if (e && e->outstanding && detect) {
 			struct task_folio k = { .folio = folio, .tid = tid };
@@ -840,8 +848,8 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		struct pa_origin o = {};
 		__s32 slot = NO_SLOT;
 		bool file = task_origin(tid, &held, &thr, &looked, &o, &slot);
+		bool counted = count(PA_PINS, refs);
 
-		count(PA_PINS, refs);
 		if (detect) {
 			/* the thread's stack site, for the ledger's first pin of a folio */
 			struct stack_site *site = held ? &held->site : NULL;
@@ -855,7 +863,7 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		} else if (!file) {
 			slot = origin_slot(&o);
 		}
-		origin_add(slot, REF_PIN, refs);
+		origin_add(counted, slot, REF_PIN, refs);
 	}
 }
 
@@ -867,7 +875,8 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
  * (get-then-unpin). Otherwise the ledger's pins come back first, and the rest were pins taken
  * before the audit started: counted, never a finding.
  */
-static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, bool typed)
+static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, bool typed,
+					 bool counted)
 {
 	struct pa_folio *e;
 	bool large;
@@ -905,19 +914,19 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 	if (!e) {
 		struct pa_origin none = {};
 
-		if (held >= refs)
+		if (held >= refs && counted)
 			count(PA_PREEXISTING_UNPINS, refs);
-		origin_add(origin_slot(&none), REF_UNPIN, refs);
+		origin_add(counted, origin_slot(&none), REF_UNPIN, refs);
 		return;
 	}
 	covered = e->outstanding < refs ? e->outstanding : refs;
 	if (covered)
-		origin_add(e->origin_slot, REF_UNPIN, covered);
+		origin_add(counted, e->origin_slot, REF_UNPIN, covered);
 	if (refs > covered) {	/* pins older than the audit, or none at all (emitted above) */
 		struct pa_origin none = {};
 
-		origin_add(origin_slot(&none), REF_UNPIN, refs - covered);
-		if (held >= refs)
+		origin_add(counted, origin_slot(&none), REF_UNPIN, refs - covered);
+		if (held >= refs && counted)
 			count(PA_PREEXISTING_UNPINS, refs - covered);
 	}
 	if (held >= refs && e->gets) {
@@ -945,17 +954,19 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
  */
 static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs, bool typed)
 {
+	bool counted;
+
 	if (is_zero_page(folio)) {
 		count(PA_ZERO_UNPINS, refs);
 		return;
 	}
-	count(PA_UNPINS, refs);
+	counted = count(PA_UNPINS, refs);
 	if (detect) {
-		ledger_unpin(ctx, folio, refs, typed);
+		ledger_unpin(ctx, folio, refs, typed, counted);
 	} else {
 		struct pa_origin none = {};
 
-		origin_add(origin_slot(&none), REF_UNPIN, refs);
+		origin_add(counted, origin_slot(&none), REF_UNPIN, refs);
 	}
 }
 
