@@ -117,10 +117,6 @@ struct hook {
 				   then), 0: from the start */
 	bool marks;		/* an unpin API hooked whose code could not be read: it leaves
 				   marks for the central release (bpf: struct unpin_mark) */
-	/* a kprobe on a module's function: the module, and the function's address then */
-	char module[56];
-	unsigned long addr;
-	double gone;		/* its module went that many seconds into the audit, 0: never */
 	char why[160];
 };
 
@@ -868,17 +864,6 @@ fail:
 	return err;
 }
 
-/* a kprobe on a module's function: where it went, to know when the module has gone */
-static void note_module(struct hooks *h, struct hook *k)
-{
-	const char *mod = ksyms__func_module(h->ks, k->func);
-
-	if (!k->attached || k->mode != MODE_KPROBE || !mod || !mod[0])
-		return;
-	snprintf(k->module, sizeof(k->module), "%s", mod);
-	k->addr = ksyms__addr(h->ks, k->func);
-}
-
 int hooks__attach(struct hooks *h)
 {
 	size_t i;
@@ -889,55 +874,8 @@ int hooks__attach(struct hooks *h)
 		if (k->mode == MODE_NONE)
 			continue;
 		k->attached = !attach_one(k);
-		note_module(h, k);
 	}
 	return 0;
-}
-
-int hooks__modules_gone(struct hooks *h, double t)
-{
-	int i, n = 0;
-
-	for (i = 0; i < (int)NR_DEFS; i++) {
-		struct hook *k = &h->h[i];
-		const char *mod;
-
-		if (!k->attached || !k->module[0])
-			continue;
-		mod = ksyms__func_module(h->ks, k->func);
-		if (mod && !strcmp(mod, k->module) && ksyms__module_live(h->ks, mod) &&
-		    ksyms__addr(h->ks, k->func) == k->addr)
-			continue;	/* the same code: its kprobes still on it */
-		bpf_link__destroy(k->links[0]);
-		bpf_link__destroy(k->links[1]);
-		k->links[0] = k->links[1] = NULL;
-		k->attached = false;
-		k->gone = t;
-		n++;
-	}
-	return n;
-}
-
-/* a hook let go with its module: its kprobe programs, loaded, attach again to the new code */
-static int attach_again(struct hooks *h, double (*clock)(void), double t0)
-{
-	int i, n = 0;
-
-	for (i = 0; i < (int)NR_DEFS; i++) {
-		struct hook *k = &h->h[i];
-		const char *mod;
-
-		if (!k->gone || k->attached)
-			continue;
-		mod = ksyms__func_module(h->ks, k->func);
-		if (!mod || strcmp(mod, k->module) || !ksyms__module_live(h->ks, mod))
-			continue;
-		k->attached = !attach_one(k);
-		k->since = clock() - t0;
-		note_module(h, k);
-		n += k->attached;
-	}
-	return n;
 }
 
 /*
@@ -987,7 +925,7 @@ int hooks__attach_new(struct hooks *h, double (*clock)(void), double t0)
 {
 	struct hook *late[NR_DEFS];
 	struct pinaudit_bpf *o;
-	int i, nr = 0, n = attach_again(h, clock, t0);
+	int i, nr = 0, n = 0;
 
 	for (i = 0; i < (int)NR_DEFS; i++) {
 		struct hook *k = &h->h[i];
@@ -1019,7 +957,6 @@ int hooks__attach_new(struct hooks *h, double (*clock)(void), double t0)
 		}
 		k->attached = !attach_one(k);
 		k->since = clock() - t0;
-		note_module(h, k);
 		n += k->attached;
 	}
 	return n;
@@ -1088,12 +1025,8 @@ void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)
 			 k->attached && k->ret ? bpf_program__name(k->ret) : "");
 		s->present = true;
 		/* attached: why not fentry, where it is a kprobe */
-		if (k->gone && !k->attached)
-			snprintf(s->why, sizeof(s->why), "module %s unloaded %.1f s into the audit: "
-				 "its kprobes went with its code", k->module, k->gone);
-		else
-			snprintf(s->why, sizeof(s->why), "%s", k->attached && k->mode != MODE_KPROBE ?
-				 "" : k->why);
+		snprintf(s->why, sizeof(s->why), "%s", k->attached && k->mode != MODE_KPROBE ? "" :
+			 k->why);
 		s->calls = counters ? counters[PA_HOOK_CALLS + i] : 0;
 		s->misses = counters && k->attached ? prog_misses(k->entry) + prog_misses(k->ret) : 0;
 		s->since = k->since;

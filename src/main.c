@@ -97,10 +97,9 @@ static void session__free(struct session *s)
 
 /*
  * A module loaded or unloaded since the symbols were read (the command ran `mount -t nfs`):
- * read them again, so that its frames are named in the report; let go the kprobes that went
- * with a module's code; and, while the window is open, attach the context hooks that came
- * with a module. /proc/modules is read once a second in the window (docs/performance.md: no
- * cost to measure), and once at its end.
+ * read them again, so that its frames are named in the report, and, while the window is open,
+ * attach the context hooks that came with it. /proc/modules is read once a second in the
+ * window (docs/performance.md: no cost to measure), and once at its end.
  */
 static void modules_check(struct session *s, bool window_open)
 {
@@ -113,15 +112,10 @@ static void modules_check(struct session *s, bool window_open)
 	if (!ksyms__modules_changed(s->ks, NULL))
 		return;
 	err = ksyms__reload(s->ks);
-	if (err) {
+	if (err)
 		fprintf(stderr, "pinaudit: reading /proc/kallsyms again after a module came or "
 			"went: %s\n", strerror(-err));
-		return;
-	}
-	if (hooks__modules_gone(s->hooks, t - s->t0) && env.verbose)
-		fprintf(stderr, "pinaudit: a module went %.1f s in: its kprobes went with it\n",
-			t - s->t0);
-	if (window_open && hooks__attach_new(s->hooks, now, s->t0) && env.verbose)
+	else if (window_open && hooks__attach_new(s->hooks, now, s->t0) && env.verbose)
 		fprintf(stderr, "pinaudit: a module came %.1f s in: its context hooks attached "
 			"%.1f s in\n", t - s->t0, now() - s->t0);
 }
