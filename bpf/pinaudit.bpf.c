@@ -1243,6 +1243,41 @@ int BPF_PROG(tp_page_free_batched, struct page *page)
 	return 0;
 }
 
+/* --- modules: one unloaded while kprobes sit on its functions ---------------------------- */
+
+#define PA_MODULE_NAME_LEN 56	/* MODULE_NAME_LEN: 64 - sizeof(unsigned long) */
+
+struct module___pa {
+	char name[PA_MODULE_NAME_LEN];
+} __attribute__((preserve_access_index));
+
+/*
+ * The modules with a kprobe of the audit on one of their functions (the loader fills it): how
+ * many times each was freed. A module unloaded takes its kprobes with it (kprobes_module_callback()
+ * -> kill_kprobe() as it goes) and one loaded again may get the same address: /proc/modules can
+ * read the same before and after, where this count moves.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8);
+	__type(key, char[PA_MODULE_NAME_LEN]);
+	__type(value, __u64);
+} kprobed_modules SEC(".maps");
+
+/* free_module() (kernel/module/main.c; kernel/module.c before 5.19), after its kprobes went */
+SEC("tp_btf/module_free")
+int BPF_PROG(tp_module_free, struct module *mod)
+{
+	char name[PA_MODULE_NAME_LEN] = {};
+	__u64 *freed;
+
+	bpf_probe_read_kernel_str(name, sizeof(name), ((struct module___pa *)mod)->name);
+	freed = bpf_map_lookup_elem(&kprobed_modules, name);
+	if (freed)
+		__sync_fetch_and_add(freed, 1);
+	return 0;
+}
+
 /* --- bios: a pinned page sent in a bio, and what that bio's completion does to it ----------- */
 
 /* 5.10: the device of a bio is bi_disk + bi_partno (bi_bdev came in 5.12) */

@@ -117,6 +117,11 @@ struct hook {
 				   then), 0: from the start */
 	bool marks;		/* an unpin API hooked whose code could not be read: it leaves
 				   marks for the central release (bpf: struct unpin_mark) */
+	/* a kprobe on a module's function: the module, and the function's address then */
+	char module[56];
+	unsigned long addr;
+	__u64 freed;		/* the times it was freed then (kprobed_modules) */
+	double gone;		/* its module went that many seconds into the audit, 0: never */
 	char why[160];
 };
 
@@ -139,6 +144,7 @@ struct hooks {
 	struct pinaudit_bpf *skel;
 	struct pinaudit_bpf *late[NR_DEFS];	/* the programs of hooks attached late */
 	int nr_late;
+	struct bpf_link *module_free;	/* tp_module_free: counts the kprobed modules' unloads */
 	bool kprobes_ok;
 	char preempt[32];	/* the preemption model, when it preempts kernel code */
 	char fentry_err[160];
@@ -432,6 +438,7 @@ void hooks__free(struct hooks *h)
 	if (!h)
 		return;
 	hooks__detach(h);
+	bpf_link__destroy(h->module_free);
 	for (i = 0; i < h->nr_late; i++)
 		pinaudit_bpf__destroy(h->late[i]);
 	for (i = 0; i < h->nr_mods; i++) {
@@ -771,6 +778,9 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 		bpf_program__set_autoload(p, false);
 	/* the end-of-audit ledger walk is no hook: always loaded */
 	bpf_program__set_autoload(skel->progs.reconcile, true);
+	/* nor the count of modules unloaded under kprobes (module:module_free, every kernel here) */
+	if (btf__find_by_name_kind(h->btf, "btf_trace_module_free", BTF_KIND_TYPEDEF) > 0)
+		bpf_program__set_autoload(skel->progs.tp_module_free, true);
 
 	for (i = 0; i < NR_DEFS; i++) {
 		struct hook *k = &h->h[i];
@@ -864,18 +874,118 @@ fail:
 	return err;
 }
 
+/*
+ * A kprobe about to attach to a module's function: the module, the function's address and the
+ * module's unloads so far (kprobed_modules, which then counts its unloads), read before the
+ * attach: an unload in between shows as one more.
+ */
+static void watch_module(struct hooks *h, struct hook *k)
+{
+	const char *mod = ksyms__func_module(h->ks, k->func);
+	int fd = bpf_map__fd(h->skel->maps.kprobed_modules);
+	char key[sizeof(k->module)] = {};
+	__u64 zero = 0;
+
+	k->module[0] = 0;
+	if (k->mode != MODE_KPROBE || !mod || !mod[0])
+		return;
+	snprintf(k->module, sizeof(k->module), "%s", mod);
+	k->addr = ksyms__addr(h->ks, k->func);
+	snprintf(key, sizeof(key), "%s", mod);
+	/* full (8 modules): its unloads are seen by the address alone */
+	bpf_map_update_elem(fd, key, &zero, BPF_NOEXIST);
+	k->freed = 0;
+	bpf_map_lookup_elem(fd, key, &k->freed);
+}
+
+/* K's module was unloaded since K attached (tp_module_free counted it) */
+static bool module_freed(const struct hooks *h, const struct hook *k)
+{
+	char key[sizeof(k->module)] = {};
+	__u64 freed = 0;
+
+	snprintf(key, sizeof(key), "%s", k->module);
+	return !bpf_map_lookup_elem(bpf_map__fd(h->skel->maps.kprobed_modules), key, &freed) &&
+	       freed != k->freed;
+}
+
+/* attaches K, watching its module if it is a kprobe on a module's function */
+static void attach_watched(struct hooks *h, struct hook *k)
+{
+	watch_module(h, k);
+	k->attached = !attach_one(k);
+	if (!k->attached)
+		k->module[0] = 0;
+}
+
 int hooks__attach(struct hooks *h)
 {
 	size_t i;
 
+	/*
+	 * first, to count an unload as the kprobes attach; without it a module loaded again at
+	 * the same address goes unseen, its kprobes dead (hooks__modules_gone()'s address check)
+	 */
+	if (bpf_program__autoload(h->skel->progs.tp_module_free)) {
+		h->module_free = bpf_program__attach(h->skel->progs.tp_module_free);
+		if (!h->module_free && h->env->verbose)
+			fprintf(stderr, "pinaudit: module:module_free: %s: a module unloaded and "
+				"loaded again at the same address would keep its kprobes dead\n",
+				strerror(errno));
+	}
 	for (i = 0; i < NR_DEFS; i++) {
 		struct hook *k = &h->h[i];
 
 		if (k->mode == MODE_NONE)
 			continue;
-		k->attached = !attach_one(k);
+		attach_watched(h, k);
 	}
 	return 0;
+}
+
+int hooks__modules_gone(struct hooks *h, double t)
+{
+	int i, n = 0;
+
+	for (i = 0; i < (int)NR_DEFS; i++) {
+		struct hook *k = &h->h[i];
+		const char *mod;
+
+		if (!k->attached || !k->module[0])
+			continue;
+		mod = ksyms__func_module(h->ks, k->func);
+		if (!module_freed(h, k) && mod && !strcmp(mod, k->module) &&
+		    ksyms__module_live(h->ks, mod) && ksyms__addr(h->ks, k->func) == k->addr)
+			continue;	/* the same code: its kprobes still on it */
+		bpf_link__destroy(k->links[0]);
+		bpf_link__destroy(k->links[1]);
+		k->links[0] = k->links[1] = NULL;
+		k->attached = false;
+		k->gone = t;
+		n++;
+	}
+	return n;
+}
+
+/* a hook let go with its module: its kprobe programs, loaded, attach again to the new code */
+static int attach_again(struct hooks *h, double (*clock)(void), double t0)
+{
+	int i, n = 0;
+
+	for (i = 0; i < (int)NR_DEFS; i++) {
+		struct hook *k = &h->h[i];
+		const char *mod;
+
+		if (!k->gone || k->attached)
+			continue;
+		mod = ksyms__func_module(h->ks, k->func);
+		if (!mod || strcmp(mod, k->module) || !ksyms__module_live(h->ks, mod))
+			continue;
+		attach_watched(h, k);
+		k->since = clock() - t0;
+		n += k->attached;
+	}
+	return n;
 }
 
 /*
@@ -925,7 +1035,7 @@ int hooks__attach_new(struct hooks *h, double (*clock)(void), double t0)
 {
 	struct hook *late[NR_DEFS];
 	struct pinaudit_bpf *o;
-	int i, nr = 0, n = 0;
+	int i, nr = 0, n = attach_again(h, clock, t0);
 
 	for (i = 0; i < (int)NR_DEFS; i++) {
 		struct hook *k = &h->h[i];
@@ -955,7 +1065,7 @@ int hooks__attach_new(struct hooks *h, double (*clock)(void), double t0)
 			k->entry = k->ret = NULL;
 			continue;
 		}
-		k->attached = !attach_one(k);
+		attach_watched(h, k);
 		k->since = clock() - t0;
 		n += k->attached;
 	}
@@ -1025,8 +1135,12 @@ void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)
 			 k->attached && k->ret ? bpf_program__name(k->ret) : "");
 		s->present = true;
 		/* attached: why not fentry, where it is a kprobe */
-		snprintf(s->why, sizeof(s->why), "%s", k->attached && k->mode != MODE_KPROBE ? "" :
-			 k->why);
+		if (k->gone && !k->attached)
+			snprintf(s->why, sizeof(s->why), "module %s unloaded %.1f s into the audit: "
+				 "its kprobes went with its code", k->module, k->gone);
+		else
+			snprintf(s->why, sizeof(s->why), "%s", k->attached && k->mode != MODE_KPROBE ?
+				 "" : k->why);
 		s->calls = counters ? counters[PA_HOOK_CALLS + i] : 0;
 		s->misses = counters && k->attached ? prog_misses(k->entry) + prog_misses(k->ret) : 0;
 		s->since = k->since;

@@ -27,10 +27,22 @@ void hooks__free(struct hooks *h);	/* detaches everything it attached */
 int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel);
 int hooks__attach(struct hooks *h);
 /*
- * After a module was loaded: attaches the context hooks whose function came with it, each
- * noted as attached CLOCK() - T0 seconds into the audit. Returns how many it attached.
+ * After a module was loaded: attaches the context hooks whose function came with it, and those
+ * hooks__modules_gone() let go with it when it is back, each noted as attached CLOCK() - T0
+ * seconds into the audit. Returns how many it attached.
  */
 int hooks__attach_new(struct hooks *h, double (*clock)(void), double t0);
+/*
+ * Once a second or so: a kprobe on a module's function whose module was unloaded since it
+ * attached (module:module_free counted it; or, where that tracepoint is missing, the function
+ * is gone or moved in the symbols) went with the module's code (kernel/kprobes.c, kill_kprobe()
+ * as the module goes) and never comes back with it, even should the module be loaded again at
+ * the same address. Its links are let go and the hook reported unattached, the module unloaded
+ * T seconds into the audit, until hooks__attach_new() attaches it to the new code. (A fentry
+ * hook holds its module: the trampoline's reference, rmmod says "in use".) Returns the hooks
+ * let go.
+ */
+int hooks__modules_gone(struct hooks *h, double t);
 const char *hooks__cause(const struct hooks *h);
 /* the kernel function of the hook in table slot SLOT (a context's entry path), NULL if none */
 const char *hooks__function(const struct hooks *h, unsigned int slot);

@@ -97,25 +97,35 @@ static void session__free(struct session *s)
 
 /*
  * A module loaded or unloaded since the symbols were read (the command ran `mount -t nfs`):
- * read them again, so that its frames are named in the report, and, while the window is open,
- * attach the context hooks that came with it. /proc/modules is read once a second in the
- * window (docs/performance.md: no cost to measure), and once at its end.
+ * read them again, so that its frames are named in the report; let go the kprobes that went
+ * with a module's code; and, while the window is open, attach the context hooks that came
+ * with a module. /proc/modules is read once a second in the window (docs/performance.md: no
+ * cost to measure), and once at its end.
  */
 static void modules_check(struct session *s, bool window_open)
 {
 	double t = now();
-	int err;
+	bool changed;
+	int err, gone;
 
 	if (window_open && t - s->modules_read < 1)
 		return;
 	s->modules_read = t;
-	if (!ksyms__modules_changed(s->ks, NULL))
-		return;
-	err = ksyms__reload(s->ks);
-	if (err)
+	/* a module unloaded and loaded again at its old address leaves /proc/modules the same */
+	changed = ksyms__modules_changed(s->ks, NULL);
+	err = changed ? ksyms__reload(s->ks) : 0;
+	if (err) {
 		fprintf(stderr, "pinaudit: reading /proc/kallsyms again after a module came or "
 			"went: %s\n", strerror(-err));
-	else if (window_open && hooks__attach_new(s->hooks, now, s->t0) && env.verbose)
+		return;
+	}
+	gone = hooks__modules_gone(s->hooks, t - s->t0);
+	if (gone && env.verbose)
+		fprintf(stderr, "pinaudit: a module went %.1f s in: its kprobes went with it\n",
+			t - s->t0);
+	if (!changed && !gone)
+		return;
+	if (window_open && hooks__attach_new(s->hooks, now, s->t0) && env.verbose)
 		fprintf(stderr, "pinaudit: a module came %.1f s in: its context hooks attached "
 			"%.1f s in\n", t - s->t0, now() - s->t0);
 }

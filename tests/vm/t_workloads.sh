@@ -237,6 +237,36 @@ else
 				all(.attached and .attached_after_s > 0 and .calls > 0)) and
 				([.by_fs[] | select(.fs == "nfs" and .mount == $m) | .gets] |
 				add // 0) > 0' "$j"
+			# The command unloads nfs and loads it again (--mode kprobe: a fentry's
+			# trampoline holds the module, rmmod says "in use"): its kprobes went with
+			# the old code and are attached to the new one as it is Live, its references
+			# again under nfs. pinaudit is stopped (SIGSTOP) meanwhile: it never sees
+			# the module absent, and 6.12 loads it again at the same address, leaving
+			# /proc/modules as it was; only the module:module_free count tells. (Before:
+			# reported attached, never called again, the references under
+			# nfs_direct_*'s rows.)
+			j=$T/fio-psync-dio-nfs-reload.json
+			audit fio-psync-dio-nfs-reload 0 0 -- --mode kprobe -- sh -c "kill -STOP \$PPID
+				grep -w nfs_file_direct_read /proc/kallsyms >$T/nfs-addr-before
+				umount $NFS && modprobe -r nfsv3 nfs && modprobe nfs; r=\$?
+				grep -w nfs_file_direct_read /proc/kallsyms >$T/nfs-addr-after
+				kill -CONT \$PPID
+				[ \$r = 0 ] && mount -t nfs -o vers=3,nolock 127.0.0.1:$EXT4 $NFS &&
+				$FIO --name=nfs-reload --runtime=5 --directory=$NFS --ioengine=psync \
+				--rw=randrw --direct=1"
+			if cmp -s "$T/nfs-addr-before" "$T/nfs-addr-after"; then
+				echo "# $KLABEL: nfs loaded again at its old address: $(cut -d' ' -f1 \
+					"$T/nfs-addr-after")"
+			fi
+			echo "# $KLABEL: nfs unloaded and loaded again in the audit: $(jq -c '[.hooks[] |
+				select(.function | test("^nfs_file_direct_")) |
+				{function, mode, attached, attached_after_s, calls}]' "$j")"
+			check "nfs unloaded and loaded again: its kprobes attached to the new code, its references under nfs" \
+				jq -e --arg m "$NFS" '([.hooks[] | select(.function |
+				test("^nfs_file_direct_(read|write)$"))] | length == 2 and
+				all(.mode == "kprobe" and .attached and .attached_after_s > 0 and
+				.calls > 0)) and ([.by_fs[] | select(.fs == "nfs" and .mount == $m) |
+				.gets] | add // 0) > 0' "$j"
 		fi
 	fi
 fi
