@@ -33,7 +33,14 @@ struct ksyms {
 	int *buckets;		/* first symbol of each hash bucket, -1: none */
 	unsigned int nr_buckets;	/* a power of two */
 	char *names;	/* the file's text; every name and module points into it */
+	/*
+	 * the functions of modules unloaded (or loaded again elsewhere) since an earlier read,
+	 * newest first: a stack taken before names them still. Only by address: no buckets.
+	 */
+	struct ksyms *gone;
 };
+
+#define MAX_GONE 16	/* generations of unloaded modules kept */
 
 /* FNV-1a */
 static unsigned int name_hash(const char *s)
@@ -298,24 +305,124 @@ bool ksyms__modules_changed(const struct ksyms *ks, const char *path)
 	return changed;
 }
 
-int ksyms__reload(struct ksyms *ks)
+static const struct kmod *find_mod(const struct ksyms *ks, const char *name)
 {
-	struct ksyms *fresh = ksyms__load(NULL), old;
+	int i;
+
+	for (i = 0; i < ks->nr_mods; i++)
+		if (!strcmp(ks->mods[i].name, name))
+			return &ks->mods[i];
+	return NULL;
+}
+
+/* whether OLD's module M is not in NOW where it was: unloaded, or loaded again elsewhere */
+static bool mod_went(const struct kmod *m, const struct ksyms *now)
+{
+	const struct kmod *n = find_mod(now, m->name);
+
+	return !n || n->start != m->start;
+}
+
+/*
+ * The functions of OLD's modules that went by NOW, in a ksyms of their own (sorted by address,
+ * as OLD's are; their modules' bounds): NULL when none went, or out of memory (their frames are
+ * then addresses).
+ */
+static struct ksyms *modules_gone(const struct ksyms *old, const struct ksyms *now)
+{
+	struct ksyms *g = NULL;
+	size_t len = 0;
+	char *p;
+	int i, n = 0, nr_went = 0;
+
+	for (i = 0; i < old->nr_mods; i++)
+		nr_went += mod_went(&old->mods[i], now);
+	if (!nr_went)
+		return NULL;
+	g = calloc(1, sizeof(*g));
+	if (!g || !(g->mods = calloc(nr_went, sizeof(*g->mods))))
+		goto fail;
+	for (i = 0; i < old->nr_mods; i++)
+		if (mod_went(&old->mods[i], now))
+			g->mods[g->nr_mods++] = old->mods[i];
+	for (i = 0; i < old->nr_funcs; i++) {
+		const struct ksym *s = old->by_addr[i];
+
+		if (s->module[0] && find_mod(g, s->module)) {
+			n++;
+			len += strlen(s->name) + strlen(s->module) + 2;
+		}
+	}
+	g->syms = calloc(n ? n : 1, sizeof(*g->syms));
+	g->by_addr = calloc(n ? n : 1, sizeof(*g->by_addr));
+	g->names = p = malloc(len ? len : 1);
+	if (!g->syms || !g->by_addr || !p)
+		goto fail;
+	for (i = 0; i < old->nr_funcs; i++) {
+		const struct ksym *s = old->by_addr[i];
+		struct ksym *d = &g->syms[g->nr];
+
+		if (!s->module[0] || !find_mod(g, s->module))
+			continue;
+		*d = *s;
+		d->next = -1;
+		d->name = strcpy(p, s->name);
+		p += strlen(p) + 1;
+		d->module = strcpy(p, s->module);
+		p += strlen(p) + 1;
+		g->by_addr[g->nr_funcs++] = d;
+		g->nr++;
+	}
+	return g;
+fail:
+	ksyms__free(g);
+	return NULL;
+}
+
+int ksyms__reload_files(struct ksyms *ks, const char *kallsyms, const char *modules)
+{
+	struct ksyms *fresh = ksyms__load(kallsyms), old, *gone, **last;
+	int err, depth = 0;
 
 	if (!fresh)
 		return -errno;
+	err = modules ? ksyms__load_modules(fresh, modules) : 0;
+	if (err) {
+		ksyms__free(fresh);
+		return err;
+	}
+	gone = modules_gone(ks, fresh);
 	/* the arrays stay where they are: only the struct's fields trade places */
 	old = *ks;
 	*ks = *fresh;
 	*fresh = old;
+	/* the modules gone now, before those gone earlier; MAX_GONE generations */
+	ks->gone = fresh->gone;
+	fresh->gone = NULL;
+	if (gone) {
+		gone->gone = ks->gone;
+		ks->gone = gone;
+	}
+	for (last = &ks->gone; *last && ++depth < MAX_GONE; last = &(*last)->gone)
+		;
+	if (*last) {
+		ksyms__free((*last)->gone);
+		(*last)->gone = NULL;
+	}
 	ksyms__free(fresh);
 	return 0;
+}
+
+int ksyms__reload(struct ksyms *ks)
+{
+	return ksyms__reload_files(ks, NULL, NULL);
 }
 
 void ksyms__free(struct ksyms *ks)
 {
 	if (!ks)
 		return;
+	ksyms__free(ks->gone);
 	free(ks->mods);
 	free(ks->buckets);
 	free(ks->by_addr);
@@ -421,6 +528,7 @@ bool ksyms__map_addr(const struct ksyms *ks, unsigned long addr, const char **na
 		     unsigned long *off, const char **module)
 {
 	int lo = 0, hi = ks->nr_funcs - 1, found = -1;
+	bool near;
 
 	while (lo <= hi) {
 		int mid = lo + (hi - lo) / 2;
@@ -434,9 +542,14 @@ bool ksyms__map_addr(const struct ksyms *ks, unsigned long addr, const char **na
 	}
 	/*
 	 * BPF programs and trampolines live in the module area too, past some module's last
-	 * symbol, and are not in kallsyms on every kernel (6.1 trampolines)
+	 * symbol, and are not in kallsyms on every kernel (6.1 trampolines); an address there
+	 * may be of a module unloaded since
 	 */
-	if (found < 0 || past_module(ks, ks->by_addr[found], addr))
+	near = found >= 0 && !past_module(ks, ks->by_addr[found], addr);
+	if ((!near || addr - ks->by_addr[found]->addr >= PA_MAX_FUNC_OFF) && ks->gone &&
+	    ksyms__map_addr(ks->gone, addr, name, off, module) && *off < PA_MAX_FUNC_OFF)
+		return true;
+	if (!near)
 		return false;
 	*name = ks->by_addr[found]->name;
 	*off = addr - ks->by_addr[found]->addr;

@@ -3,12 +3,6 @@
 #include <string.h>
 #include "symbolize.h"
 
-/*
- * No kernel function is this long: an address that far past the nearest symbol is in no
- * function kallsyms lists (a BPF program or trampoline without bpf_jit_kallsyms).
- */
-#define PA_MAX_FUNC_OFF 0x100000
-
 /* the frames a BPF program's own call leaves on top of the traced function's stack */
 static bool own_frame(const char *name)
 {

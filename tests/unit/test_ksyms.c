@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ksyms: a fake /proc/kallsyms with module lines, duplicates and data symbols. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,6 +372,103 @@ out:
 	ksyms__free(ks);
 }
 
+/*
+ * A module unloaded (or loaded again elsewhere) after a stack was taken: read again, the
+ * symbols still name the stack's frames in it; a module at its old address again, and every
+ * module still loaded, name theirs as they are now; generations beyond 16 let go.
+ */
+static void modules_gone(void)
+{
+	const char *sym0 = "ffffffff81100000 t try_grab_folio\n"
+			   "ffffffffc0001000 t virtio_fs_exit\t[virtiofs]\n"
+			   "ffffffffc0200000 t nfs_direct_read_schedule_iovec\t[nfs]\n";
+	const char *mod0 = "virtiofs 12288 1 - Live 0xffffffffc0000000\n"
+			   "nfs 16384 0 - Live 0xffffffffc0200000\n";
+	const char *sym1 = "ffffffff81100000 t try_grab_folio\n"
+			   "ffffffffc0001000 t virtio_fs_exit\t[virtiofs]\n";
+	const char *mod1 = "virtiofs 12288 1 - Live 0xffffffffc0000000\n";
+	const char *sym2 = "ffffffff81100000 t try_grab_folio\n"
+			   "ffffffffc0001000 t virtio_fs_exit\t[virtiofs]\n"
+			   "ffffffffc0400000 t nfs_file_direct_read\t[nfs]\n";
+	const char *mod2 = "virtiofs 12288 1 - Live 0xffffffffc0000000\n"
+			   "nfs 16384 0 - Live 0xffffffffc0400000\n";
+	const char *sym3 = "ffffffff81100000 t try_grab_folio\n"
+			   "ffffffffc0200000 t pinbug_ioctl\t[pinbug]\n";
+	const char *mod3 = "pinbug 16384 0 - Live 0xffffffffc0200000\n";
+	char *k0 = NULL, *m0 = NULL, *k1 = NULL, *m1 = NULL, *k2 = NULL, *m2 = NULL;
+	char *k3 = NULL, *m3 = NULL;
+	const char *name, *module;
+	unsigned long off;
+	struct ksyms *ks;
+	int i;
+
+	if (!test__start_subtest("modules_gone"))
+		return;
+	ks = load("kallsyms-gone0", sym0);
+	k0 = test__write_file("kallsyms-gone0", sym0, strlen(sym0));
+	m0 = test__write_file("modules-gone0", mod0, strlen(mod0));
+	k1 = test__write_file("kallsyms-gone1", sym1, strlen(sym1));
+	m1 = test__write_file("modules-gone1", mod1, strlen(mod1));
+	k2 = test__write_file("kallsyms-gone2", sym2, strlen(sym2));
+	m2 = test__write_file("modules-gone2", mod2, strlen(mod2));
+	k3 = test__write_file("kallsyms-gone3", sym3, strlen(sym3));
+	m3 = test__write_file("modules-gone3", mod3, strlen(mod3));
+	if (!ks || !ASSERT_OK_PTR(m3, "write") ||
+	    !ASSERT_EQ(ksyms__load_modules(ks, m0), 0, "load /proc/modules"))
+		goto out;
+	/* nfs unloaded */
+	if (!ASSERT_EQ(ksyms__reload_files(ks, k1, m1), 0, "reload: nfs gone"))
+		goto out;
+	ASSERT_EQ(ksyms__addr(ks, "nfs_direct_read_schedule_iovec"), 0UL, "no longer by name");
+	if (ASSERT_TRUE(ksyms__map_addr(ks, 0xffffffffc0200040, &name, &off, &module),
+			"an address in the unloaded nfs: named")) {
+		ASSERT_STREQ(name, "nfs_direct_read_schedule_iovec", "its function");
+		ASSERT_EQ(off, 0x40UL, "its offset");
+		ASSERT_STREQ(module, "nfs", "its module");
+	}
+	ASSERT_FALSE(ksyms__map_addr(ks, 0xffffffffc0204000, &name, &off, &module),
+		     "past the unloaded nfs's 16 KiB: nothing");
+	if (ASSERT_TRUE(ksyms__map_addr(ks, 0xffffffffc0001010, &name, &off, &module),
+			"virtiofs, still loaded"))
+		ASSERT_STREQ(name, "virtio_fs_exit", "its function");
+	/* nfs loaded again elsewhere: both its old and its new code named */
+	if (!ASSERT_EQ(ksyms__reload_files(ks, k2, m2), 0, "reload: nfs back elsewhere"))
+		goto out;
+	if (ASSERT_TRUE(ksyms__map_addr(ks, 0xffffffffc0400008, &name, &off, &module),
+			"the new nfs"))
+		ASSERT_STREQ(name, "nfs_file_direct_read", "its function now");
+	if (ASSERT_TRUE(ksyms__map_addr(ks, 0xffffffffc0200040, &name, &off, &module),
+			"the old nfs, two reads ago"))
+		ASSERT_STREQ(name, "nfs_direct_read_schedule_iovec", "its function then");
+	/* another module where nfs was: the loaded one names it */
+	if (!ASSERT_EQ(ksyms__reload_files(ks, k3, m3), 0, "reload: pinbug at nfs's old address"))
+		goto out;
+	if (ASSERT_TRUE(ksyms__map_addr(ks, 0xffffffffc0200040, &name, &off, &module),
+			"pinbug's address"))
+		ASSERT_STREQ(name, "pinbug_ioctl", "the module loaded now");
+	/* twenty unload-and-load rounds: the oldest generations let go (ASan: no leak) */
+	for (i = 0; i < 20; i++)
+		if (!ASSERT_EQ(ksyms__reload_files(ks, i % 2 ? k2 : k0, i % 2 ? m2 : m0), 0,
+			       "reload"))
+			goto out;
+	if (ASSERT_TRUE(ksyms__map_addr(ks, 0xffffffffc0400008, &name, &off, &module),
+			"nfs at its other address, in a generation kept"))
+		ASSERT_STREQ(name, "nfs_file_direct_read", "its function then");
+	ASSERT_EQ(ksyms__reload_files(ks, "/nonexistent", NULL), -ENOENT,
+		  "unreadable: an error, the symbols as they were");
+	ASSERT_EQ(ksyms__addr(ks, "nfs_file_direct_read"), 0xffffffffc0400000UL, "as they were");
+out:
+	free(k0);
+	free(m0);
+	free(k1);
+	free(m1);
+	free(k2);
+	free(m2);
+	free(k3);
+	free(m3);
+	ksyms__free(ks);
+}
+
 /* a function's size: up to the next function, 0 where the name is ambiguous or no function */
 static void func_sizes(void)
 {
@@ -398,6 +496,7 @@ void test_ksyms(void)
 	module_bounds();
 	caller();
 	modules_changed();
+	modules_gone();
 	func_sizes();
 	symbolized();
 	lookups();
