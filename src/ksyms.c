@@ -210,17 +210,29 @@ int ksyms__load_modules(struct ksyms *ks, const char *path)
 	return 0;
 }
 
-/* whether ADDR, found past symbol S of a module, is outside that module's memory */
-static bool past_module(const struct ksyms *ks, const struct ksym *s, unsigned long addr)
+static const struct kmod *find_mod(const struct ksyms *ks, const char *name)
 {
 	int i;
 
-	if (!s->module[0])
-		return false;
 	for (i = 0; i < ks->nr_mods; i++)
-		if (!strcmp(ks->mods[i].name, s->module))
-			return addr < ks->mods[i].start || addr >= ks->mods[i].end;
-	return false;	/* not listed: trust the nearest symbol */
+		if (!strcmp(ks->mods[i].name, name))
+			return &ks->mods[i];
+	return NULL;
+}
+
+/* whether S is of a "module" /proc/modules does not list ([bpf], [__builtin__ftrace]) */
+static bool unbounded(const struct ksyms *ks, const struct ksym *s)
+{
+	return s->module[0] && !find_mod(ks, s->module);
+}
+
+/* whether ADDR, found past symbol S of a module, is outside that module's memory */
+static bool past_module(const struct ksyms *ks, const struct ksym *s, unsigned long addr)
+{
+	const struct kmod *m = s->module[0] ? find_mod(ks, s->module) : NULL;
+
+	/* not listed: trust the nearest symbol */
+	return m && (addr < m->start || addr >= m->end);
 }
 
 struct ksyms *ksyms__load(const char *path)
@@ -303,16 +315,6 @@ bool ksyms__modules_changed(const struct ksyms *ks, const char *path)
 			  now.mods[i].start != ks->mods[i].start;
 	free(now.mods);
 	return changed;
-}
-
-static const struct kmod *find_mod(const struct ksyms *ks, const char *name)
-{
-	int i;
-
-	for (i = 0; i < ks->nr_mods; i++)
-		if (!strcmp(ks->mods[i].name, name))
-			return &ks->mods[i];
-	return NULL;
 }
 
 /* whether OLD's module M is not in NOW where it was: unloaded, or loaded again elsewhere */
@@ -528,6 +530,8 @@ bool ksyms__map_addr(const struct ksyms *ks, unsigned long addr, const char **na
 		     unsigned long *off, const char **module)
 {
 	int lo = 0, hi = ks->nr_funcs - 1, found = -1;
+	const char *g_name, *g_module;
+	unsigned long cur_off, g_off;
 	bool near;
 
 	while (lo <= hi) {
@@ -542,13 +546,23 @@ bool ksyms__map_addr(const struct ksyms *ks, unsigned long addr, const char **na
 	}
 	/*
 	 * BPF programs and trampolines live in the module area too, past some module's last
-	 * symbol, and are not in kallsyms on every kernel (6.1 trampolines); an address there
-	 * may be of a module unloaded since
+	 * symbol, and are not in kallsyms on every kernel (6.1 trampolines)
 	 */
 	near = found >= 0 && !past_module(ks, ks->by_addr[found], addr);
-	if ((!near || addr - ks->by_addr[found]->addr >= PA_MAX_FUNC_OFF) && ks->gone &&
-	    ksyms__map_addr(ks->gone, addr, name, off, module) && *off < PA_MAX_FUNC_OFF)
+	cur_off = near ? addr - ks->by_addr[found]->addr : ~0UL;
+	/*
+	 * An address there may be of a module unloaded since: its function is the answer where
+	 * nothing loaded now is near, or where the nearest is a symbol no module's bounds hold
+	 * ("[bpf]": 5.10 names its trampolines, bpf_trampoline_*) farther than that function
+	 */
+	if (ks->gone && (cur_off >= PA_MAX_FUNC_OFF || unbounded(ks, ks->by_addr[found])) &&
+	    ksyms__map_addr(ks->gone, addr, &g_name, &g_off, &g_module) && g_off < cur_off &&
+	    g_off < PA_MAX_FUNC_OFF) {
+		*name = g_name;
+		*off = g_off;
+		*module = g_module;
 		return true;
+	}
 	if (!near)
 		return false;
 	*name = ks->by_addr[found]->name;

@@ -385,7 +385,8 @@ static void modules_gone(void)
 	const char *mod0 = "virtiofs 12288 1 - Live 0xffffffffc0000000\n"
 			   "nfs 16384 0 - Live 0xffffffffc0200000\n";
 	const char *sym1 = "ffffffff81100000 t try_grab_folio\n"
-			   "ffffffffc0001000 t virtio_fs_exit\t[virtiofs]\n";
+			   "ffffffffc0001000 t virtio_fs_exit\t[virtiofs]\n"
+			   "ffffffffc01ff000 t bpf_trampoline_6442\t[bpf]\n";
 	const char *mod1 = "virtiofs 12288 1 - Live 0xffffffffc0000000\n";
 	const char *sym2 = "ffffffff81100000 t try_grab_folio\n"
 			   "ffffffffc0001000 t virtio_fs_exit\t[virtiofs]\n"
@@ -426,8 +427,12 @@ static void modules_gone(void)
 		ASSERT_EQ(off, 0x40UL, "its offset");
 		ASSERT_STREQ(module, "nfs", "its module");
 	}
-	ASSERT_FALSE(ksyms__map_addr(ks, 0xffffffffc0204000, &name, &off, &module),
-		     "past the unloaded nfs's 16 KiB: nothing");
+	if (ASSERT_TRUE(ksyms__map_addr(ks, 0xffffffffc0204000, &name, &off, &module),
+			"past the unloaded nfs's 16 KiB"))
+		ASSERT_STREQ(name, "bpf_trampoline_6442", "the [bpf] symbol below, all there is");
+	if (ASSERT_TRUE(ksyms__map_addr(ks, 0xffffffffc01ff010, &name, &off, &module),
+			"in the trampoline, below where nfs was"))
+		ASSERT_STREQ(name, "bpf_trampoline_6442", "the trampoline (nearer)");
 	if (ASSERT_TRUE(ksyms__map_addr(ks, 0xffffffffc0001010, &name, &off, &module),
 			"virtiofs, still loaded"))
 		ASSERT_STREQ(name, "virtio_fs_exit", "its function");
