@@ -220,12 +220,6 @@ static const struct kmod *find_mod(const struct ksyms *ks, const char *name)
 	return NULL;
 }
 
-/* whether S is of a "module" /proc/modules does not list ([bpf], [__builtin__ftrace]) */
-static bool unbounded(const struct ksyms *ks, const struct ksym *s)
-{
-	return s->module[0] && !find_mod(ks, s->module);
-}
-
 /* whether ADDR, found past symbol S of a module, is outside that module's memory */
 static bool past_module(const struct ksyms *ks, const struct ksym *s, unsigned long addr)
 {
@@ -551,13 +545,15 @@ bool ksyms__map_addr(const struct ksyms *ks, unsigned long addr, const char **na
 	near = found >= 0 && !past_module(ks, ks->by_addr[found], addr);
 	cur_off = near ? addr - ks->by_addr[found]->addr : ~0UL;
 	/*
-	 * An address there may be of a module unloaded since: its function is the answer where
-	 * nothing loaded now is near, or where the nearest is a symbol no module's bounds hold
-	 * ("[bpf]": 5.10 names its trampolines, bpf_trampoline_*) farther than that function
+	 * An address there may be of a module unloaded since: its function is the answer where it
+	 * is nearer than anything loaded now. The nearest may be a symbol no module's bounds hold
+	 * ("[bpf]": 5.10 names its trampolines, bpf_trampoline_*), or a module whose bounds
+	 * overreach (6.4+ allocates a module's text, data and rodata apart; /proc/modules gives
+	 * the text's address and the sum of their sizes: 7.2, nfs's old code fell in xfs's). A
+	 * module loaded again at the same address ties, and is named as it is now.
 	 */
-	if (ks->gone && (cur_off >= PA_MAX_FUNC_OFF || unbounded(ks, ks->by_addr[found])) &&
-	    ksyms__map_addr(ks->gone, addr, &g_name, &g_off, &g_module) && g_off < cur_off &&
-	    g_off < PA_MAX_FUNC_OFF) {
+	if (ks->gone && ksyms__map_addr(ks->gone, addr, &g_name, &g_off, &g_module) &&
+	    g_off < cur_off && g_off < PA_MAX_FUNC_OFF) {
 		*name = g_name;
 		*off = g_off;
 		*module = g_module;

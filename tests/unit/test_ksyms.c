@@ -474,6 +474,47 @@ out:
 	ksyms__free(ks);
 }
 
+/*
+ * 6.4+: /proc/modules gives a module's text address and the size of its text, data and
+ * rodata together, which lie apart: its bounds can cover where an unloaded module's code was
+ * (7.2: nfs's old callers named "cleanup_module [xfs]"). The nearer function names it.
+ */
+static void modules_gone_overreach(void)
+{
+	const char *sym0 = "ffffffffc0100000 t cleanup_module\t[xfs]\n"
+			   "ffffffffc0110000 t nfs_direct_read_schedule_iovec\t[nfs]\n";
+	const char *mod0 = "xfs 65536 0 - Live 0xffffffffc0100000\n"
+			   "nfs 16384 0 - Live 0xffffffffc0110000\n";
+	const char *sym1 = "ffffffffc0100000 t cleanup_module\t[xfs]\n";
+	const char *mod1 = "xfs 1048576 0 - Live 0xffffffffc0100000\n";
+	char *m0, *k1, *m1;
+	const char *name, *module;
+	unsigned long off;
+	struct ksyms *ks;
+
+	if (!test__start_subtest("modules_gone_overreach"))
+		return;
+	ks = load("kallsyms-over0", sym0);
+	m0 = test__write_file("modules-over0", mod0, strlen(mod0));
+	k1 = test__write_file("kallsyms-over1", sym1, strlen(sym1));
+	m1 = test__write_file("modules-over1", mod1, strlen(mod1));
+	if (ks && ASSERT_OK_PTR(m1, "write") &&
+	    ASSERT_EQ(ksyms__load_modules(ks, m0), 0, "load /proc/modules") &&
+	    ASSERT_EQ(ksyms__reload_files(ks, k1, m1), 0, "reload: nfs gone, xfs's size all of it") &&
+	    ASSERT_TRUE(ksyms__map_addr(ks, 0xffffffffc0110010, &name, &off, &module),
+			"in xfs's bounds, where nfs was")) {
+		ASSERT_STREQ(name, "nfs_direct_read_schedule_iovec", "the unloaded nfs's function");
+		ASSERT_EQ(off, 0x10UL, "its offset");
+	}
+	if (ks && ASSERT_TRUE(ksyms__map_addr(ks, 0xffffffffc0100010, &name, &off, &module),
+			      "below where nfs was"))
+		ASSERT_STREQ(name, "cleanup_module", "xfs's own");
+	free(m0);
+	free(k1);
+	free(m1);
+	ksyms__free(ks);
+}
+
 /* a function's size: up to the next function, 0 where the name is ambiguous or no function */
 static void func_sizes(void)
 {
@@ -502,6 +543,7 @@ void test_ksyms(void)
 	caller();
 	modules_changed();
 	modules_gone();
+	modules_gone_overreach();
 	func_sizes();
 	symbolized();
 	lookups();
