@@ -1245,8 +1245,6 @@ int BPF_PROG(tp_page_free_batched, struct page *page)
 
 /* --- modules: one unloaded while kprobes sit on its functions ---------------------------- */
 
-#define PA_MODULE_NAME_LEN 56	/* MODULE_NAME_LEN: 64 - sizeof(unsigned long) */
-
 struct module___pa {
 	char name[PA_MODULE_NAME_LEN];
 } __attribute__((preserve_access_index));

@@ -53,6 +53,8 @@ enum pa_class {
 
 #define PA_COMM_LEN		16
 #define PA_STACK_DEPTH		32
+/* a module's name, a kprobed_modules key: MODULE_NAME_LEN, 64 - sizeof(unsigned long) */
+#define PA_MODULE_NAME_LEN	56
 /* a stack id from the second stack map (bpf/pinaudit.bpf.c: stacks2), above any bucket index */
 #define PA_STACKS2_ID		(1 << 24)
 

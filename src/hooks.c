@@ -118,7 +118,7 @@ struct hook {
 	bool marks;		/* an unpin API hooked whose code could not be read: it leaves
 				   marks for the central release (bpf: struct unpin_mark) */
 	/* a kprobe on a module's function: the module, and the function's address then */
-	char module[56];
+	char module[PA_MODULE_NAME_LEN];
 	unsigned long addr;
 	__u64 freed;		/* the times it was freed then (kprobed_modules) */
 	double gone;		/* its module went that many seconds into the audit, 0: never */
