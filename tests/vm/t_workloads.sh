@@ -272,8 +272,8 @@ else
 		# context hooks skipped, as on 5.10, which has none) are in code gone from
 		# kallsyms, still named. (Before: rows "0xffffffffc0...".) --mode kprobe lets
 		# rmmod go (no trampoline holds nfs) but for 5.10, whose nfs has no hook to hold
-		# it, and where --mode kprobe names no caller (seen: all 2,062 references' caller
-		# null; its kretprobe's stack, not looked into).
+		# it, and where --mode kprobe takes no stack at the grab (pinaudit.8: all 2,062
+		# references' caller null).
 		j=$T/fio-psync-dio-nfs-unload.json
 		mode=--mode=kprobe
 		[ "$KLABEL" = 5.10 ] && mode=--mode=auto
