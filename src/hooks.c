@@ -957,9 +957,7 @@ int hooks__modules_gone(struct hooks *h, double t)
 		if (!module_freed(h, k) && mod && !strcmp(mod, k->module) &&
 		    ksyms__module_live(h->ks, mod) && ksyms__addr(h->ks, k->func) == k->addr)
 			continue;	/* the same code: its kprobes still on it */
-		bpf_link__destroy(k->links[0]);
-		bpf_link__destroy(k->links[1]);
-		k->links[0] = k->links[1] = NULL;
+		detach_one(k);
 		k->attached = false;
 		k->gone = t;
 		n++;
