@@ -868,9 +868,7 @@ fail:
 		snprintf(k->why, sizeof(k->why), "%s%skprobe attach to %s: %s", fentry_why,
 			 fentry_why[0] ? "; " : "", k->func, errstr(err));
 	}
-	bpf_link__destroy(k->links[0]);
-	bpf_link__destroy(k->links[1]);
-	k->links[0] = k->links[1] = NULL;
+	detach_one(k);
 	return err;
 }
 

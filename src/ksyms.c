@@ -295,6 +295,14 @@ out:
 	return ks;
 }
 
+/* whether OLD's module M is not in NOW where it was: unloaded, or loaded again elsewhere */
+static bool mod_went(const struct kmod *m, const struct ksyms *now)
+{
+	const struct kmod *n = find_mod(now, m->name);
+
+	return !n || n->start != m->start;
+}
+
 bool ksyms__modules_changed(const struct ksyms *ks, const char *path)
 {
 	struct ksyms now = {};
@@ -304,19 +312,10 @@ bool ksyms__modules_changed(const struct ksyms *ks, const char *path)
 	if (ksyms__load_modules(&now, path ? path : "/proc/modules"))
 		return false;
 	changed = now.nr_mods != ks->nr_mods;
-	for (i = 0; !changed && i < now.nr_mods; i++)
-		changed = strcmp(now.mods[i].name, ks->mods[i].name) ||
-			  now.mods[i].start != ks->mods[i].start;
+	for (i = 0; !changed && i < ks->nr_mods; i++)
+		changed = mod_went(&ks->mods[i], &now);
 	free(now.mods);
 	return changed;
-}
-
-/* whether OLD's module M is not in NOW where it was: unloaded, or loaded again elsewhere */
-static bool mod_went(const struct kmod *m, const struct ksyms *now)
-{
-	const struct kmod *n = find_mod(now, m->name);
-
-	return !n || n->start != m->start;
 }
 
 /*
