@@ -32,9 +32,9 @@ const volatile bool detect = true;
 /* --empty-hooks: every program returns at once (the cost of attaching alone, for make bench) */
 const volatile bool empty_hooks = false;
 /*
- * is_zero_page() compares pfns with the global zero_pfn (include/linux/pgtable.h); the pfn of
- * a struct page is its offset from vmemmap_base (x86-64 SPARSEMEM_VMEMMAP). Their addresses
- * come from kallsyms; their values are read once.
+ * is_zero_page() compares pfns with the global zero_pfn (zero_page_pfn from 7.x,
+ * include/linux/pgtable.h); the pfn of a struct page is its offset from vmemmap_base (x86-64
+ * SPARSEMEM_VMEMMAP). Their addresses come from kallsyms; their values are read once.
  */
 const volatile __u64 zero_pfn_addr = 0;
 const volatile __u64 vmemmap_base_addr = 0;
@@ -59,11 +59,33 @@ __u32 unknown_zero = 0;
  */
 bool window_open = false;
 bool window_closed = false;
+/*
+ * The ledger follows pins and unpins from here on, set once every hook is attached: hooks
+ * attach one by one, and a grab hook live before the release hooks would enter the pins of
+ * I/O going on meanwhile (another process's) without their unpins, to be judged pin-then-put
+ * at the end.
+ */
+bool tracking = false;
+/*
+ * The drain: from the close until the loader walks the ledger, the release programs still give
+ * back the ledger's pins (never counting: window_open is false), so that a pin taken in the
+ * window and unpinned just after the close (I/O in flight, io_uring's deferred unpins, another
+ * process's O_DIRECT) is not judged leaked. Grabs are idle from the close: a pin taken after it
+ * is neither counted nor judged.
+ */
+bool release_closed = false;
+__u64 drained_unpins = 0;	/* ledger pins given back during the drain */
 
 /* nothing to do: the window is closed, or the programs are --empty-hooks */
 static __always_inline bool idle(void)
 {
-	return empty_hooks || window_closed;
+	return empty_hooks || window_closed || !tracking;
+}
+
+/* the release programs: idle once the drain is over */
+static __always_inline bool idle_release(void)
+{
+	return empty_hooks || release_closed || !tracking;
 }
 
 /*
@@ -365,6 +387,61 @@ static __always_inline bool current_kthread(void)
 }
 
 /*
+ * The command's process tree, by process id: the loader puts the command in before it execs,
+ * tp_fork() each process it forks, and their children. Only with a command (have_command).
+ */
+const volatile bool have_command = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} cmd_tasks SEC(".maps");
+
+__u64 cmd_tasks_lost = 0;	/* processes of the command the map had no room for */
+
+/* copy_process() -> kernel_clone(): trace_sched_process_fork(current, p), threads too */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tp_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (ptgid == ctgid || !bpf_map_lookup_elem(&cmd_tasks, &ptgid))
+		return 0;
+	if (bpf_map_update_elem(&cmd_tasks, &ctgid, &one, BPF_ANY))
+		__sync_fetch_and_add(&cmd_tasks_lost, 1);
+	return 0;
+}
+
+/* enum pa_owner of the current task */
+static __always_inline __u8 current_owner(void)
+{
+	struct task_struct *task;
+	__u32 tgid;
+
+	if (!have_command)
+		return PA_OWNER_NONE;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (bpf_map_lookup_elem(&cmd_tasks, &tgid))
+		return PA_OWNER_COMMAND;
+	if (!current_kthread())
+		return PA_OWNER_OTHER;
+	/*
+	 * A kernel thread in a process's mm (kthread_use_mm()) works for that process: its
+	 * mm->owner (CONFIG_MEMCG, every kernel of the matrix), 0 when it has no mm.
+	 */
+	if (!bpf_core_field_exists(((struct mm_struct *)0)->owner))
+		return PA_OWNER_KERNEL;
+	task = (struct task_struct *)bpf_get_current_task();
+	tgid = BPF_CORE_READ(task, mm, owner, tgid);
+	if (!tgid)
+		return PA_OWNER_KERNEL;
+	return bpf_map_lookup_elem(&cmd_tasks, &tgid) ? PA_OWNER_COMMAND : PA_OWNER_OTHER;
+}
+
+/*
  * The current task as a release or pin site; ID: its bpf_get_current_pid_tgid(), NOW: the time,
  * STACK: whether its stack is captured, and into which map.
  */
@@ -375,6 +452,7 @@ static __always_inline void task_ctx_at(void *ctx, struct pa_task_ctx *t, int st
 	t->pid = (__u32)id;
 	t->tgid = id >> 32;
 	t->kthread = current_kthread();
+	t->owner = current_owner();
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	t->stack_id = -1;
 	if (stack != NO_STACK)
@@ -556,12 +634,13 @@ static __always_inline bool task_origin(__u32 tid, struct ctx_slot **held, struc
 	return true;
 }
 
-/* no context hook around it: the grab's stack names the caller */
-static __always_inline void caller_origin(struct pa_origin *o, long stack_id)
+/* no context hook around it: the grab's stack names the caller; OWNER: whose (enum pa_owner) */
+static __always_inline void caller_origin(struct pa_origin *o, long stack_id, __u8 owner)
 {
 	if (stack_id < 0)
 		return;	/* kind stays PA_ORIGIN_NONE */
 	o->kind = PA_ORIGIN_CALLER;
+	o->owner = owner;
 	o->where = stack_id;
 }
 
@@ -578,7 +657,7 @@ static __always_inline __s32 origin_slot(const struct pa_origin *o)
 	if (have)
 		return *have;
 	h = (__u32)(o->where ^ (o->where >> 29)) * 2654435761u ^ o->dev ^
-	    ((__u32)o->hook << 24) ^ ((__u32)o->kind << 28);
+	    ((__u32)o->hook << 24) ^ ((__u32)o->kind << 28) ^ ((__u32)o->owner << 30);
 	for (i = 0; i < ORIGIN_PROBES; i++) {
 		__u32 c = (h + i) & (PA_MAX_ORIGINS - 1);
 
@@ -768,7 +847,7 @@ static __always_inline __s32 ledger_pin(void *ctx, __u64 folio, __u32 refs, __u3
 		e->bio_flag = PA_BIO_NONE;
 		e->put_at_bio = 0;
 		if (!file)
-			caller_origin(o, e->pin.stack_id);
+			caller_origin(o, e->pin.stack_id, e->pin.owner);
 		e->origin = *o;
 		e->origin_slot = file ? ctx_slot : origin_slot(o);
 	} else if (!file) {
@@ -825,7 +904,7 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 			if (!looked)	/* for its stack site */
 				thr = bpf_map_lookup_elem(&threads, &tid);
 			caller_origin(&o, site_stack(ctx, thr ? &thr->site : NULL, tid, &o, flags,
-						     now_ns()));
+						     now_ns()), current_owner());
 			origin_add(counted, origin_slot(&o), REF_GET, refs);
 		}
 		if (e && e->outstanding && detect) {
@@ -883,6 +962,23 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 	long held;
 	__u32 covered = 0;
 
+	/*
+	 * The drain: give back what the ledger holds, judge nothing. An unpin still counted (the
+	 * loader closes the grabs a moment before the counting) takes the path below: its
+	 * origin must count it too.
+	 */
+	if (window_closed && !counted) {
+		__u64 key = folio;	/* FOLIO itself stays off the stack: see below */
+
+		e = bpf_map_lookup_elem(&ledger, &key);
+		if (e && e->outstanding) {
+			covered = e->outstanding < refs ? e->outstanding : refs;
+			short_pins_released(e, covered);
+			outstanding_add(e, -covered);
+			__sync_fetch_and_add(&drained_unpins, covered);
+		}
+		return;
+	}
 	/*
 	 * Read before FOLIO goes on the stack as a map key: 6.1's verifier reads it back from
 	 * there as a number, no longer the typed pointer ("R1 invalid mem access 'scalar'").
@@ -1016,21 +1112,21 @@ const volatile __u32 slot_##name = 0;					\
 SEC("fentry/" #name)							\
 int fe_##name(__u64 *ctx)						\
 {									\
-	if (!idle())							\
+	if (!idle_release())						\
 		unpin_api(ctx, slot_##name, folio, refs, false);	\
 	return 0;							\
 }									\
 SEC("kprobe")								\
 int kp_##name(struct pt_regs *ctx)					\
 {									\
-	if (!idle())							\
+	if (!idle_release())						\
 		unpin_api(ctx, slot_##name, folio, refs, false);	\
 	return 0;							\
 }									\
 SEC("kprobe")								\
 int kpt_##name(struct pt_regs *ctx)					\
 {									\
-	if (!idle())							\
+	if (!idle_release())						\
 		unpin_api(ctx, slot_##name,				\
 			  (__u64)TYPED(folio, struct page), refs, true);	\
 	return 0;							\
@@ -1194,7 +1290,7 @@ int BPF_PROG(fexit_grab_bool, void *page, unsigned int flags, bool ret)
 SEC("fentry/gup_put_folio")
 int BPF_PROG(fentry_release, void *folio, int refs, unsigned int flags)
 {
-	if (idle())
+	if (idle_release())
 		return 0;
 	account_release(ctx, (__u64)folio, refs, flags, true);
 	return 0;
@@ -1228,7 +1324,7 @@ static __always_inline void page_freed(void *ctx, __u32 slot, __u64 folio)
 SEC("tp_btf/mm_page_free")
 int BPF_PROG(tp_page_free, struct page *page, unsigned int order)
 {
-	if (!idle())
+	if (!idle_release())
 		page_freed(ctx, slot_free, (__u64)page);
 	return 0;
 }
@@ -1238,7 +1334,7 @@ const volatile __u32 slot_free_batched = 0;
 SEC("tp_btf/mm_page_free_batched")
 int BPF_PROG(tp_page_free_batched, struct page *page)
 {
-	if (!idle())
+	if (!idle_release())
 		page_freed(ctx, slot_free_batched, (__u64)page);
 	return 0;
 }
@@ -1597,7 +1693,7 @@ int BPF_KRETPROBE(krp_grab_bool, long ret)
 SEC("kprobe")
 int BPF_KPROBE(kp_release, void *folio, int refs, unsigned int flags)
 {
-	if (idle())
+	if (idle_release())
 		return 0;
 	account_release(ctx, (__u64)folio, refs, flags, false);
 	return 0;
@@ -1606,7 +1702,7 @@ int BPF_KPROBE(kp_release, void *folio, int refs, unsigned int flags)
 SEC("kprobe")
 int BPF_KPROBE(kpt_release, void *folio, int refs, unsigned int flags)
 {
-	if (idle())
+	if (idle_release())
 		return 0;
 	account_release(ctx, (__u64)TYPED(folio, struct page), refs, flags, true);
 	return 0;
@@ -1659,6 +1755,7 @@ static __always_inline bool same_walk_group(const struct pa_event *a, const stru
 	       *(__u64 *)&a->pin.comm[8] == *(__u64 *)&b->pin.comm[8] &&
 	       a->origin.where == b->origin.where && a->origin.dev == b->origin.dev &&
 	       a->origin.hook == b->origin.hook && a->origin.kind == b->origin.kind &&
+	       a->origin.owner == b->origin.owner && a->pin.owner == b->pin.owner &&
 	       a->large == b->large && a->bio_flag == b->bio_flag && a->dev == b->dev &&
 	       a->end_io == b->end_io;
 }
@@ -1811,12 +1908,14 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 
 	count(PA_HOOK_CALLS + slot, 1);
 	o->kind = PA_ORIGIN_FILE;
+	o->owner = current_owner();
 	o->hook = slot;
 	/* held already: its return was not seen (a run the kernel skipped) */
 	if (c && (c->tid == tid || !__sync_val_compare_and_swap(&c->tid, 0, (__u64)tid))) {
 		/* the same file system as the element's last I/O keeps its origin slot */
 		if (c->origin_slot < 0 || c->ctx.kind != PA_ORIGIN_FILE ||
-		    c->ctx.where != o->where || c->ctx.dev != o->dev || c->ctx.hook != o->hook) {
+		    c->ctx.where != o->where || c->ctx.dev != o->dev || c->ctx.hook != o->hook ||
+		    c->ctx.owner != o->owner) {
 			c->ctx = *o;
 			/*
 			 * Hashed from the map's copy: a fentry's O holds the super block as a
@@ -1843,7 +1942,7 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 	}
 	__sync_fetch_and_add(&nr_ctx_spilled, 1);
 	if (t->ctx_slot >= 0 && t->ctx.where == o->where && t->ctx.dev == o->dev &&
-	    t->ctx.hook == o->hook) {
+	    t->ctx.hook == o->hook && t->ctx.owner == o->owner) {
 		t->ctx.kind = PA_ORIGIN_FILE;
 		return;
 	}

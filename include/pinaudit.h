@@ -71,11 +71,24 @@ enum pa_origin_kind {
 	PA_ORIGIN_CALLER,	/* no file: the grab's stack */
 };
 
+/*
+ * Whose references, in an audit with a command: the command's process tree (its processes and
+ * threads, io_uring's workers among them) or another's. A kernel thread working in a process's
+ * mm (kthread_use_mm(): 5.10's io-wq, a driver's worker) is that process's.
+ */
+enum pa_owner {
+	PA_OWNER_NONE,		/* a system-wide audit, or no task (unattributed unpins) */
+	PA_OWNER_COMMAND,	/* the command's */
+	PA_OWNER_OTHER,		/* another process's */
+	PA_OWNER_KERNEL,	/* a kernel thread in no process's mm: cannot tell */
+};
+
 struct pa_origin {
 	__u64 where;		/* FILE: struct super_block *; CALLER: stack id */
 	__u32 dev;		/* FILE: kernel dev_t (major << 20 | minor) of the device */
 	__u16 hook;		/* FILE: slot of the context hook (the entry path) */
-	__u16 kind;		/* enum pa_origin_kind */
+	__u8 kind;		/* enum pa_origin_kind */
+	__u8 owner;		/* enum pa_owner of the task that took the references */
 };
 
 /*
@@ -102,7 +115,8 @@ struct pa_task_ctx {
 	__s32 stack_id;		/* in the stack maps (PA_STACKS2_ID and up: the second); < 0: not captured */
 	__u8 kthread;		/* PF_KTHREAD: a kernel thread (workqueue, ...) */
 	__u8 longterm;		/* the pin was FOLL_LONGTERM */
-	__u8 pad[2];
+	__u8 owner;		/* enum pa_owner */
+	__u8 pad;
 	char comm[PA_COMM_LEN];
 };
 

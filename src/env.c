@@ -59,7 +59,7 @@ static const char args_doc[] = "[-- COMMAND [ARGS...]]";
 
 enum {
 	OPT_SKIP_HOOK = 0x100, OPT_MODE, OPT_MAX_FOLIOS, OPT_RINGBUF, OPT_MAX_STACKS, OPT_USAGE, OPT_KTAP,
-	OPT_CENSUS, OPT_TOP, OPT_PID, OPT_COMM, OPT_FS, OPT_EMPTY, OPT_CTX_SLOTS,
+	OPT_CENSUS, OPT_TOP, OPT_PID, OPT_COMM, OPT_FS, OPT_EMPTY, OPT_CTX_SLOTS, OPT_SCOPE,
 };
 
 static const struct argp_option opts[] = {
@@ -72,6 +72,10 @@ static const struct argp_option opts[] = {
 	  "Add the conversion census: FOLL_PIN and FOLL_GET references per file system and "
 	  "entry path (always in JSON)", 0 },
 	{ "output", 'o', "FILE", 0, "Write the report to FILE instead of stdout", 0 },
+	{ "scope", OPT_SCOPE, "all|command", 0,
+	  "Whose findings decide the exit status: everyone's (all, the default: a kernel bug "
+	  "is a kernel bug), or only those of COMMAND's tasks (command: a CI job on a shared "
+	  "runner); other processes' findings are reported either way", 0 },
 	{ "duration", 'd', "SECS", 0, "Stop the audit after SECS seconds", 0 },
 	{ "verbose", 'v', NULL, 0, "More detail (hooks; -vvv: libbpf debug)", 0 },
 	{ NULL, 0, NULL, 0, "Live view:", 3 },
@@ -305,6 +309,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_EMPTY:
 		env->empty_hooks = true;
 		break;
+	case OPT_SCOPE:
+		if (!strcmp(arg, "all"))
+			env->scope_command = false;
+		else if (!strcmp(arg, "command"))
+			env->scope_command = true;
+		else
+			return usage_error("invalid scope '%s': expected all or command", arg);
+		break;
 	case OPT_CENSUS:
 		env->census = true;
 		break;
@@ -377,6 +389,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		/* state->quoted: the index after a "--" that ended the options */
 		if (state->quoted && !env->argv)
 			return usage_error("'--' must be followed by a command to run");
+		if (env->scope_command && !env->argv)
+			return usage_error("--scope command needs a command: -- COMMAND [ARGS...]");
 		if (env->ktap && env->json)
 			return usage_error("--ktap and -j/--json are two report formats: choose one");
 		/* the live view is text on stdout: a JSON or KTAP report there would mix with it */

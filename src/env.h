@@ -48,6 +48,7 @@ struct env {
 	long max_stacks;	/* --max-stacks N: a power of two, 2..PA_MAX_STACKS_LIMIT */
 	bool ktap;		/* --ktap: the report as KTAP version 1 */
 	bool census;		/* --census: FOLL_PIN vs FOLL_GET per file system and entry path */
+	bool scope_command;	/* --scope command: the verdict from the command's findings */
 	long interval;		/* -i SECS: the live view every SECS, 0 = none */
 	long top;		/* --top N: rows per live-view table */
 	/* view filters: narrow what is shown, never what is audited */

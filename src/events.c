@@ -123,6 +123,8 @@ int events__add(struct audit *a, struct stack_maps stacks, struct origins *origi
 	f.longterm = e->pin.longterm;
 	f.large = e->large;
 	f.at_end = e->at_end;
+	/* whose: the pinning task's, or without a pin seen the unpinning one's */
+	f.owner = e->pin.tgid ? e->pin.owner : e->release.owner;
 	if (e->pin.tgid)
 		f.task_exited = !task_alive(e->pin.tgid, e->pin.pid, f.comm);
 	stack__read(stacks, e->pin.tgid ? e->pin.stack_id : -1, &f.pin_stack);

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "command.h"
 #include "env.h"
 #include "events.h"
 #include "hooks.h"
@@ -81,6 +82,7 @@ struct session {
 	struct origins *origins;
 	struct events *events;
 	struct live *live;
+	struct bpf_link *fork_link;	/* tp_fork: the command's process tree */
 	double t0, modules_read;	/* the window's start; when /proc/modules was last read */
 };
 
@@ -88,6 +90,7 @@ static void session__free(struct session *s)
 {
 	live__free(s->live);
 	events__free(s->events);
+	bpf_link__destroy(s->fork_link);
 	hooks__free(s->hooks);	/* detaches */
 	origins__free(s->origins);
 	pinaudit_bpf__destroy(s->skel);
@@ -147,6 +150,17 @@ static int poll_session(void *ctx, int timeout_ms)
 			fprintf(stderr, "pinaudit: live view: %s\n", strerror(-err));
 	}
 	return n;
+}
+
+/* the command's first process, before it execs: the root of its tree */
+static void command_started(void *ctx, pid_t pid)
+{
+	struct session *s = ctx;
+	int err = command__add(s->skel, pid);
+
+	if (err)
+		fprintf(stderr, "pinaudit: the command's pid in the BPF map: %s: its references "
+			"look another process's\n", strerror(-err));
 }
 
 /*
@@ -286,6 +300,7 @@ static int session__start(struct session *s, struct audit *audit)
 			     ld ? ld : "");
 		return PA_EXIT_NOTRACE;
 	}
+	command__prepare(s->skel, env.argv != NULL);
 	if (pinaudit_bpf__load(s->skel)) {
 		cannot_trace("loading the BPF programs: %s (-vvv shows the verifier log)",
 			     strerror(errno));
@@ -301,6 +316,13 @@ static int session__start(struct session *s, struct audit *audit)
 	}
 	hooks__attach(s->hooks);
 	hooks__fill(s->hooks, audit, NULL);
+	if (env.argv) {
+		s->fork_link = command__follow(s->skel);
+		audit->forks_unfollowed = !s->fork_link;
+		if (!s->fork_link && env.verbose)
+			fprintf(stderr, "pinaudit: sched:sched_process_fork: %s: the command's "
+				"children's references look another process's\n", strerror(errno));
+	}
 	if (!audit__live_hooks(audit, true)) {
 		cannot_trace("no pin accounting hook attached (-v lists why)");
 		if (env.verbose)
@@ -334,23 +356,62 @@ static void audit_counters(struct audit *a, const __u64 *c)
 
 
 /*
+ * The drain, after the close: the release programs still give back the ledger's pins, uncounted
+ * (bpf/pinaudit.bpf.c, release_closed), so that a pin taken in the window and released just
+ * after it is not judged leaked: I/O in flight at the close, another process's O_DIRECT. It
+ * lasts until the ledger holds no pin, or DRAIN_QUIET_MS pass with none given back, or
+ * DRAIN_MAX_MS at most; a pin still held then is judged by the walk (a leak, or a long-term
+ * pin the window outlived).
+ */
+#define DRAIN_QUIET_MS 500
+#define DRAIN_MAX_MS 2000
+
+static double drain(struct session *s)
+{
+	double t0 = now(), quiet_since = t0, t;
+	__s64 held, last = -1;
+
+	for (;;) {
+		/* nr_outstanding errs high, never low: a folio's pins it counts are in the ledger */
+		held = *(volatile __s64 *)&s->skel->bss->nr_outstanding;
+		if (held <= 0)
+			break;
+		t = now();
+		if (held != last) {
+			last = held;
+			quiet_since = t;
+		} else if (t - quiet_since >= DRAIN_QUIET_MS / 1e3) {
+			break;
+		}
+		if (t - t0 >= DRAIN_MAX_MS / 1e3)
+			break;
+		events__poll(s->events, 20);
+	}
+	s->skel->bss->release_closed = true;
+	return now() - t0;
+}
+
+/*
  * The audit window and what it left: counters, the ledger walk, the census, the referee's
  * deltas. Returns 0, or the exit status when the window itself failed.
  */
 static int session__audit(struct session *s, struct audit *audit)
 {
-	struct vmstat_pins v0 = {}, v1 = {};
+	/* the referee read before and after the window opens, before and after it closes */
+	struct vmstat_pins v[4] = {};
 	__u64 c[PA_NR_COUNTERS];
 	double cpu0;
-	int err, vm0, vm1;
+	int err, vm[4];
 
 	/*
-	 * The window: the BPF side counts only while it is open, opened and closed right after
-	 * each read of /proc/vmstat. The ledger tracks pins from the attach on, so that unpins in
-	 * the window of pins taken just before it are known; they count as pre-existing.
+	 * The window: the BPF side counts only while it is open. The ledger follows pins from
+	 * just before it opens (every hook attached by then), so that unpins in the window of
+	 * pins taken just before it are known; they count as pre-existing.
 	 */
-	vm0 = vmstat__read(&v0);
+	s->skel->bss->tracking = true;
+	vm[0] = vmstat__read(&v[0]);
 	s->skel->bss->window_open = true;
+	vm[1] = vmstat__read(&v[1]);
 	cpu0 = resources__cpu_seconds();
 	/* the live view's clock starts with the window */
 	if (env.interval) {
@@ -360,7 +421,7 @@ static int session__audit(struct session *s, struct audit *audit)
 			fprintf(stderr, "pinaudit: out of memory: no live view\n");
 	}
 	s->t0 = s->modules_read = now();
-	err = run__window(&env, &audit->status, poll_session, s);
+	err = run__window(&env, &audit->status, poll_session, command_started, s);
 	if (err) {
 		fprintf(stderr, "pinaudit: running the command: %s\n", strerror(-err));
 		return PA_EXIT_CMD_FAILED;
@@ -370,13 +431,15 @@ static int session__audit(struct session *s, struct audit *audit)
 		fprintf(stderr, "pinaudit: the window stayed open %.2f s after the command for the "
 			"pins it still held\n", audit->settle_seconds);
 	audit->seconds = now() - s->t0;
-	vm1 = vmstat__read(&v1);
+	vm[2] = vmstat__read(&v[2]);
 	/*
-	 * Closed: nothing moves from here on, so the counters, the origins and the ledger read
-	 * next agree with each other. Detaching (an RCU grace period per hook) waits until the
-	 * report is out.
+	 * Closed: the grabs first, then the counting (the release programs go on, uncounted,
+	 * for the drain). Nothing counted moves from here on, so the counters and the origins
+	 * read next agree with each other. Detaching (an RCU grace period per hook) waits until
+	 * the report is out.
 	 */
 	s->skel->bss->window_closed = true;
+	s->skel->bss->window_open = false;
 	/*
 	 * Programs already past their check when it closed may still be counting: they run
 	 * under RCU (preemption or migration disabled), so one grace period sees them out.
@@ -384,6 +447,12 @@ static int session__audit(struct session *s, struct audit *audit)
 	 */
 	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
 		usleep(20000);
+	vm[3] = vmstat__read(&v[3]);
+	audit->drain_seconds = drain(s);
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		usleep(20000);
+	audit->drained_unpins = s->skel->bss->drained_unpins;
+	audit->cmd_tasks_lost = s->skel->bss->cmd_tasks_lost;
 	audit->window_cpu_seconds = resources__cpu_seconds() - cpu0;
 	events__poll(s->events, 0);
 	/* a module the command loaded in its last second: its frames named too */
@@ -408,9 +477,11 @@ static int session__audit(struct session *s, struct audit *audit)
 		audit__incomplete(audit, "reading the origins of page references: %s",
 				  strerror(-err));
 	resources__read(s->skel, audit);
-	audit->vmstat_ok = !vm0 && !vm1;
-	audit->vm_acquired = v1.acquired - v0.acquired;
-	audit->vm_released = v1.released - v0.released;
+	audit__set_vmstat(audit, !vm[0] && !vm[1] && !vm[2] && !vm[3],
+			  (long long[4]){ v[0].acquired, v[1].acquired, v[2].acquired,
+					  v[3].acquired },
+			  (long long[4]){ v[0].released, v[1].released, v[2].released,
+					  v[3].released });
 	audit__reconcile(audit);
 	audit__withhold_if_unreliable(audit);
 	return 0;
@@ -450,6 +521,7 @@ int main(int argc, char **argv)
 	audit.max_folios = env.max_folios;
 	audit.filter = (struct view_filter){ .pid = env.pid, .comm = env.comm, .fs = env.fs };
 	audit.empty_hooks = env.empty_hooks;
+	audit.scope_command = env.scope_command;
 
 	err = session__start(&s, &audit);
 	if (!err)

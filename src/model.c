@@ -65,8 +65,8 @@ const char *class__name(int class)
 
 static bool same_origin(const struct origin *x, const struct origin *y)
 {
-	return x->dev == y->dev && !strcmp(x->fs, y->fs) && !strcmp(x->source, y->source) &&
-	       !strcmp(x->path, y->path);
+	return x->dev == y->dev && x->owner == y->owner && !strcmp(x->fs, y->fs) &&
+	       !strcmp(x->source, y->source) && !strcmp(x->path, y->path);
 }
 
 static bool same_group(const struct finding *x, const struct finding *y)
@@ -75,6 +75,7 @@ static bool same_group(const struct finding *x, const struct finding *y)
 	       same_origin(&x->origin, &y->origin) &&
 	       x->pin_stack.id == y->pin_stack.id && x->release_stack.id == y->release_stack.id &&
 	       x->at_end == y->at_end && x->task_exited == y->task_exited &&
+	       x->owner == y->owner &&
 	       x->end_io == y->end_io && x->bio_dev == y->bio_dev &&
 	       x->put_at_bio == y->put_at_bio && x->bio_flag == y->bio_flag;
 }
@@ -140,6 +141,8 @@ void origin__dev_name(const struct origin *o, char *buf, size_t len)
 /* a by-fs row: the file system and device, or the caller for references with no file */
 static bool same_fs(const struct origin *x, const struct origin *y)
 {
+	if (x->owner != y->owner)
+		return false;
 	if (x->fs[0] || y->fs[0])
 		return x->dev == y->dev && !strcmp(x->fs, y->fs) && !strcmp(x->source, y->source);
 	return !strcmp(x->path, y->path);
@@ -280,6 +283,54 @@ bool audit__accounting_missing(const struct audit *a)
 	return false;
 }
 
+/*
+ * What happened in the window lies between what surely happened inside it (from the read after
+ * the opening to the read before the close) and what may have (from the read before the opening
+ * to the read after the close). A read folds every CPU's pending deltas first (vmstat.c), and
+ * the kernel moves the counter in the grab or release the hooks see, with preemption off around
+ * the grab.
+ */
+void audit__set_vmstat(struct audit *a, bool vmstat_ok, const long long acquired[4],
+		       const long long released[4])
+{
+	a->vmstat_ok = vmstat_ok;
+	a->vm_acquired = acquired[2] - acquired[0];
+	a->vm_released = released[2] - released[0];
+	a->vm_acquired_min = acquired[2] - acquired[1];
+	a->vm_acquired_max = acquired[3] - acquired[0];
+	a->vm_released_min = released[2] - released[1];
+	a->vm_released_max = released[3] - released[0];
+}
+
+bool audit__vmstat_quiet(const struct audit *a)
+{
+	return a->vm_acquired_min == a->vm_acquired_max &&
+	       a->vm_released_min == a->vm_released_max;
+}
+
+static bool within(unsigned long long seen, long long min, long long max)
+{
+	return (long long)seen >= min && (long long)seen <= max;
+}
+
+/*
+ * The count seen against the referee: equal to its delta when the edges were quiet, else
+ * within the bounds the reads around each edge give. A count within them is as exact as the
+ * referee can tell: other CPUs' pins across an edge are no loss of pinaudit's.
+ */
+static void check_bounds(struct audit *a, const char *what, unsigned long long seen,
+			 const char *counter, long long min, long long max)
+{
+	if (within(seen, min, max))
+		return;
+	if (min == max)
+		audit__incomplete(a, "%s seen (%llu) differ from %s delta (%lld)", what, seen,
+				  counter, min);
+	else
+		audit__incomplete(a, "%s seen (%llu) outside the %s delta's bounds [%lld, %lld]",
+				  what, seen, counter, min, max);
+}
+
 void audit__reconcile(struct audit *a)
 {
 	int i;
@@ -320,6 +371,13 @@ void audit__reconcile(struct audit *a)
 				  a->ledger_full, a->max_folios);
 	if (a->events_lost)
 		audit__incomplete(a, "%llu findings lost: the ring buffer was full", a->events_lost);
+	if (a->scope_command && a->forks_unfollowed)
+		audit__incomplete(a, "--scope command: the command's forks were not followed "
+				  "(sched:sched_process_fork did not attach): its children's references "
+				  "cannot be told from another process's");
+	if (a->scope_command && a->cmd_tasks_lost)
+		audit__incomplete(a, "--scope command: %llu of the command's processes not "
+				  "followed (too many)", a->cmd_tasks_lost);
 	if (a->walk_unreadable)
 		audit__incomplete(a, "%llu pins not checked at the end: their struct page could not "
 				  "be read", a->walk_unreadable);
@@ -327,31 +385,64 @@ void audit__reconcile(struct audit *a)
 		audit__incomplete(a, "/proc/vmstat nr_foll_pin_* unreadable: counts not cross-checked");
 		return;
 	}
-	if ((long long)a->pins != a->vm_acquired)
-		audit__incomplete(a, "pins seen (%llu) differ from nr_foll_pin_acquired delta (%lld)",
-				  a->pins, a->vm_acquired);
-	if ((long long)a->unpins != a->vm_released)
-		audit__incomplete(a, "unpins seen (%llu) differ from nr_foll_pin_released delta (%lld)",
-				  a->unpins, a->vm_released);
+	check_bounds(a, "pins", a->pins, "nr_foll_pin_acquired", a->vm_acquired_min,
+		     a->vm_acquired_max);
+	check_bounds(a, "unpins", a->unpins, "nr_foll_pin_released", a->vm_released_min,
+		     a->vm_released_max);
 }
 
 /*
- * A ledger that missed unpins sees every such pin as leaked or put: its findings would be
- * false. Whatever it found is then withheld, and the audit says so (exit 3, never 1 or 0).
+ * A ledger that missed unpins sees each such pin as leaked, put, or freed while pinned; one
+ * that holds pins the kernel did not count (counted twice) does the same: those findings
+ * would be false, and are withheld (the audit says so). A double-unpin or get-then-unpin is
+ * proven from the folio's state at the unpin (its refcount or pin count cannot cover it),
+ * which no loss of the audit's can produce: it stays, and the exit status is 1. Missed
+ * unpins: fewer than the referee's lower bound, or runs of a release-side accounting hook
+ * the kernel skipped (pinaudit's own count of a loss, exact even where the bounds are wide).
+ * Missed pins make findings of none of these classes: a pin unseen is no ledger balance.
  * The references per origin (by_fs, census) stay: counted where the totals are, they still
  * add up to them (7.x preempt=lazy: both short of vmstat by the runs the kernel skipped).
  */
+static bool balance_class(int class)
+{
+	return class == PA_PIN_THEN_PUT || class == PA_LEAKED_PIN ||
+	       class == PA_FREED_WHILE_PINNED;
+}
+
+static bool release_runs_skipped(const struct audit *a)
+{
+	int i;
+
+	for (i = 0; i < a->nr_hooks; i++)
+		if (a->hooks[i].accounting && a->hooks[i].misses && a->hooks[i].role &&
+		    strcmp(a->hooks[i].role, "grab"))
+			return true;
+	return false;
+}
+
 void audit__withhold_if_unreliable(struct audit *a)
 {
-	bool missed = a->vmstat_ok && (long long)a->unpins != a->vm_released;
+	int i, n = 0, withheld = 0;
 
-	if (!missed || a->detector_off)
+	if (a->detector_off)
 		return;
-	a->detector_off = true;
-	if (a->nr_findings)
-		audit__incomplete(a, "%d finding groups withheld: the ledger missed unpins",
-				  a->nr_findings);
-	free_findings(a);
+	if ((a->vmstat_ok && (long long)a->unpins < a->vm_released_min) ||
+	    release_runs_skipped(a))
+		a->balance_why = "the ledger missed unpins";
+	else if (a->vmstat_ok && (long long)a->pins > a->vm_acquired_max)
+		a->balance_why = "the ledger holds pins the kernel did not count";
+	else
+		return;
+	a->balance_off = true;
+	for (i = 0; i < a->nr_findings; i++) {
+		if (balance_class(a->findings[i].class))
+			withheld++;
+		else
+			a->findings[n++] = a->findings[i];
+	}
+	a->nr_findings = n;
+	if (withheld)
+		audit__incomplete(a, "%d finding groups withheld: %s", withheld, a->balance_why);
 }
 
 bool audit__complete(const struct audit *a)
@@ -364,9 +455,32 @@ bool audit__complete(const struct audit *a)
  * as meant, so the audit covered something else), then an incomplete audit. Never 0 unless
  * the audit is complete.
  */
+const char *owner__name(int owner)
+{
+	return owner == PA_OWNER_COMMAND ? "command" : owner == PA_OWNER_OTHER ? "other" : NULL;
+}
+
+/*
+ * --scope command: another process's finding is reported, not judged. One whose task cannot
+ * be told (a kernel thread in no process's mm, which may work for the command) is judged.
+ */
+bool audit__in_verdict(const struct audit *a, const struct finding *f)
+{
+	return !a->scope_command || f->owner != PA_OWNER_OTHER;
+}
+
+static int findings_in_verdict(const struct audit *a)
+{
+	int i, n = 0;
+
+	for (i = 0; i < a->nr_findings; i++)
+		n += audit__in_verdict(a, &a->findings[i]);
+	return n;
+}
+
 int audit__exit_status(const struct audit *a)
 {
-	if (a->nr_findings)
+	if (findings_in_verdict(a))
 		return PA_EXIT_FINDINGS;
 	if (a->argv && a->status != 0)
 		return PA_EXIT_CMD_FAILED;
@@ -401,6 +515,10 @@ bool audit__class_available(const struct audit *a, int class, const char **how)
 
 	if (a->detector_off) {
 		*how = "detector off: a pin accounting hook is missing";
+		return false;
+	}
+	if (a->balance_off && balance_class(class)) {
+		*how = "withheld: the ledger's balance is off (see incomplete)";
 		return false;
 	}
 	switch (class) {

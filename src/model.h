@@ -33,6 +33,7 @@ struct origin {
 	unsigned int dev;	/* kernel dev_t (major << 20 | minor), 0 if no file */
 	char mount[128];	/* mount point of that device when known, else "" */
 	char path[64];		/* entry path: the context hook's function, or the caller's */
+	int owner;		/* enum pa_owner: whose task took the references */
 };
 
 /* references per origin: one row of the census */
@@ -68,6 +69,7 @@ struct finding {
 	bool task_exited;	/* the pinning process is gone ("outlives its process") */
 	bool large;		/* a large folio (THP) */
 	bool at_end;		/* proven by the end-of-audit walk, not at the release site */
+	int owner;		/* enum pa_owner of the pinning task (no pin seen: the releasing one) */
 	struct stack pin_stack;
 	/* the release site, when seen */
 	unsigned int release_pid;
@@ -126,6 +128,15 @@ struct audit {
 
 	bool vmstat_ok;
 	long long vm_acquired, vm_released;	/* deltas over the audit window */
+	/*
+	 * Bounds on the window's true deltas: /proc/vmstat is read before and after the window
+	 * opens, and again before and after it closes (other CPUs pin meanwhile). min == max
+	 * when nothing moved across either edge: a quiet machine, where the check is exact.
+	 */
+	long long vm_acquired_min, vm_acquired_max, vm_released_min, vm_released_max;
+	/* after the close: how long the drain waited, and the ledger's pins it saw given back */
+	double drain_seconds;
+	unsigned long long drained_unpins;
 
 	struct hook_state hooks[PA_MAX_REPORT_HOOKS];
 	int nr_hooks;
@@ -143,6 +154,14 @@ struct audit {
 	unsigned long long walk_folios, walk_unreadable;
 	double walk_seconds;
 	bool detector_off;	/* an accounting hook is missing: no finding can be trusted */
+	/*
+	 * The ledger's balance cannot be trusted (it missed unpins, or holds pins the kernel
+	 * did not count): the classes proven from it (pin-then-put, leaked-pin,
+	 * freed-while-pinned) are withheld; those proven from the folio's state at the unpin
+	 * stay.
+	 */
+	bool balance_off;
+	const char *balance_why;	/* why, when balance_off */
 
 	/* references per origin (the census), and those the origins map had no room for */
 	struct origin_refs *refs;
@@ -150,6 +169,11 @@ struct audit {
 	unsigned long long origins_lost;
 	struct view_filter filter;
 	bool empty_hooks;	/* --empty-hooks: the programs did nothing */
+	/* --scope command: the verdict counts the findings of the command's tasks only */
+	bool scope_command;
+	/* the command's forks were not followed: its children's references look another's */
+	bool forks_unfollowed;
+	unsigned long long cmd_tasks_lost;	/* the command's processes not followed (map full) */
 
 	/* what the audit itself cost (resources__read()) */
 	double cpu_seconds;	/* pinaudit's user + system time */
@@ -172,12 +196,28 @@ const char *class__name(int class);	/* "pin-then-put", ... */
 bool audit__class_available(const struct audit *a, int class, const char **how);
 void audit__incomplete(struct audit *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The referee over the window, VMSTAT_OK when it was read: ACQUIRED and RELEASED hold
+ * nr_foll_pin_acquired/released read before and after the window opens, then before and after
+ * it closes. Sets the deltas (before the opening to before the close) and their bounds.
+ */
+void audit__set_vmstat(struct audit *a, bool vmstat_ok, const long long acquired[4],
+		       const long long released[4]);
 /* compares the counts with the vmstat deltas and the hooks' health; adds reasons */
 void audit__reconcile(struct audit *a);
 bool audit__complete(const struct audit *a);
-/* after audit__reconcile(): drops findings a ledger that missed unpins cannot back */
+/*
+ * after audit__reconcile(): drops the findings a ledger that missed unpins (or saw pins the
+ * kernel did not count) cannot back
+ */
 void audit__withhold_if_unreliable(struct audit *a);
+/* whether the referee's bounds coincide: nothing moved across the window's edges */
+bool audit__vmstat_quiet(const struct audit *a);
 int audit__exit_status(const struct audit *a);
+/* whether finding F counts in the verdict (--scope command: not another process's) */
+bool audit__in_verdict(const struct audit *a, const struct finding *f);
+/* "command", "other" or NULL (a system-wide audit; a kernel thread in no process's mm) */
+const char *owner__name(int owner);
 int audit__live_hooks(const struct audit *a, bool accounting_only);
 /* whether a pin accounting hook of this kernel is not attached */
 bool audit__accounting_missing(const struct audit *a);

@@ -181,6 +181,7 @@ void origins__resolve(struct origins *r, const struct pa_origin *key, struct ori
 		return;
 	}
 	memset(out, 0, sizeof(*out));
+	out->owner = key->owner;
 	if (key->kind == PA_ORIGIN_FILE) {
 		resolve_file(r, key, out);
 	} else if (key->kind == PA_ORIGIN_CALLER) {

@@ -131,6 +131,22 @@ static void origin_fields(struct json_writer *w, const struct origin *o, bool pa
 		string_or_null(w, "caller", o->fs[0] ? "" : o->path);
 }
 
+/*
+ * "command_task": whether the task that took the references was the command's (its process
+ * tree, and kernel threads in its mm); null without a command, or for a kernel thread in no
+ * process's mm
+ */
+static void owner_field(struct json_writer *w, int owner)
+{
+	const char *name = owner__name(owner);
+
+	jw_name(w, "command_task");
+	if (name)
+		jw_bool(w, owner == PA_OWNER_COMMAND);
+	else
+		jw_null(w);
+}
+
 static void by_fs_json(struct json_writer *w, const struct audit *a)
 {
 	struct fs_row *rows;
@@ -141,6 +157,7 @@ static void by_fs_json(struct json_writer *w, const struct audit *a)
 	for (i = 0; i < n; i++) {
 		jw_start_object(w);
 		origin_fields(w, &rows[i].o, false);
+		owner_field(w, rows[i].o.owner);
 		jw_uint_field(w, "pins", rows[i].pins);
 		jw_uint_field(w, "unpins", rows[i].unpins);
 		jw_uint_field(w, "gets", rows[i].gets);
@@ -165,6 +182,7 @@ static void census_json(struct json_writer *w, const struct audit *a)
 	for (i = 0; i < n; i++) {
 		jw_start_object(w);
 		origin_fields(w, &rows[i].o, true);
+		owner_field(w, rows[i].o.owner);
 		jw_uint_field(w, "pins", rows[i].pins);
 		jw_uint_field(w, "unpins", rows[i].unpins);
 		jw_uint_field(w, "gets", rows[i].gets);
@@ -184,6 +202,7 @@ static void finding_json(struct json_writer *w, const struct finding *f, const s
 	jw_uint_field(w, "pid", f->tgid);
 	jw_uint_field(w, "tid", f->pid);
 	jw_bool_field(w, "kthread", f->kthread);
+	owner_field(w, f->owner);
 	jw_bool_field(w, "longterm", f->longterm);
 	jw_bool_field(w, "large", f->large);
 	jw_bool_field(w, "task_exited", f->task_exited);
@@ -236,6 +255,7 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 		jw_string(w, a->incomplete[i]);
 	jw_end_array(w);
 	command_json(w, a);
+	jw_string_field(w, "scope", a->scope_command ? "command" : "all");
 	jw_name(w, "seconds");
 	jw_float(w, a->seconds);
 	jw_name(w, "settle_seconds");
@@ -259,6 +279,12 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 	jw_uint_field(w, "stacks", a->stacks_lost);
 	jw_uint_field(w, "ledger_full", a->ledger_full);
 	jw_uint_field(w, "origins", a->origins_lost);
+	jw_end_object(w);
+	jw_name(w, "drain");
+	jw_start_object(w);
+	jw_name(w, "seconds");
+	jw_float(w, a->drain_seconds);
+	jw_uint_field(w, "unpins", a->drained_unpins);
 	jw_end_object(w);
 	jw_int_field(w, "max_folios", a->max_folios);
 	jw_name(w, "walk");
@@ -284,6 +310,10 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 		jw_start_object(w);
 		jw_int_field(w, "acquired", a->vm_acquired);
 		jw_int_field(w, "released", a->vm_released);
+		jw_int_field(w, "acquired_min", a->vm_acquired_min);
+		jw_int_field(w, "acquired_max", a->vm_acquired_max);
+		jw_int_field(w, "released_min", a->vm_released_min);
+		jw_int_field(w, "released_max", a->vm_released_max);
 		jw_end_object(w);
 	} else {
 		jw_null(w);

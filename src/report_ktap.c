@@ -26,13 +26,16 @@ static void class_diagnostics(FILE *f, const struct audit *a, int class, unsigne
 
 		if (x->class != class)
 			continue;
-		*pages += x->pages;
+		/* --scope command: another process's finding is a diagnostic, not a failure */
+		if (audit__in_verdict(a, x))
+			*pages += x->pages;
 		report__escape(x->tgid ? x->comm : x->release_comm, comm, sizeof(comm));
 		report__origin_label(&x->origin, label, sizeof(label));
-		fprintf(f, "# %s: %llu page%s in %llu folio%s, %s by %s (pid %u), %s\n",
+		fprintf(f, "# %s: %llu page%s in %llu folio%s, %s by %s (pid %u), %s%s\n",
 			class__name(class), x->pages, x->pages == 1 ? "" : "s", x->folios,
 			x->folios == 1 ? "" : "s", x->tgid ? "pinned" : "unpinned", comm,
-			x->tgid ? x->tgid : x->release_pid, label);
+			x->tgid ? x->tgid : x->release_pid, label,
+			audit__in_verdict(a, x) ? "" : " (another process's: --scope command)");
 	}
 }
 
@@ -48,8 +51,14 @@ void report__ktap(FILE *f, const struct audit *a)
 	for (i = 0; i < a->nr_incomplete; i++)
 		fprintf(f, "# incomplete: %s\n", report__escape(a->incomplete[i], (char[256]){},
 								  256));
-	fprintf(f, "# pins %llu = nr_foll_pin_acquired %lld, unpins %llu = nr_foll_pin_released "
-		"%lld\n", a->pins, a->vm_acquired, a->unpins, a->vm_released);
+	if (audit__vmstat_quiet(a))
+		fprintf(f, "# pins %llu = nr_foll_pin_acquired %lld, unpins %llu = "
+			"nr_foll_pin_released %lld\n", a->pins, a->vm_acquired, a->unpins,
+			a->vm_released);
+	else
+		fprintf(f, "# pins %llu, nr_foll_pin_acquired within [%lld, %lld]; unpins %llu, "
+			"nr_foll_pin_released within [%lld, %lld]\n", a->pins, a->vm_acquired_min,
+			a->vm_acquired_max, a->unpins, a->vm_released_min, a->vm_released_max);
 	result(f, audit__complete(a), ++n, "audit-complete", NULL);
 	if (a->argv) {
 		if (a->status > 128)

@@ -117,6 +117,10 @@ static void by_fs_table(FILE *f, const struct audit *a)
 	if (a->vmstat_ok)
 		fprintf(f, "%-*s %10lld %10lld %10s\n", w, "vmstat", a->vm_acquired, a->vm_released,
 			"-");
+	/* other CPUs pinned while the window opened or closed: what the referee can tell */
+	if (a->vmstat_ok && !audit__vmstat_quiet(a))
+		fprintf(f, "%-*s [%lld, %lld] [%lld, %lld]\n", w, "within", a->vm_acquired_min,
+			a->vm_acquired_max, a->vm_released_min, a->vm_released_max);
 	if (hidden)
 		fprintf(f, "(%d row%s hidden by --fs)\n", hidden, hidden == 1 ? "" : "s");
 	free(rows);
@@ -168,7 +172,8 @@ static void stack_lines(FILE *f, const char *title, const struct stack *s, const
 		fprintf(f, "      %s\n", frames[i]);
 }
 
-static void finding_lines(FILE *f, const struct finding *x, const struct ksyms *ks)
+static void finding_lines(FILE *f, const struct audit *a, const struct finding *x,
+			  const struct ksyms *ks)
 {
 	char comm[80], label[LABEL_LEN], path[192];
 
@@ -185,6 +190,9 @@ static void finding_lines(FILE *f, const struct finding *x, const struct ksyms *
 		report__escape(x->release_comm, comm, sizeof(comm));
 		fprintf(f, "no pin seen, unpinned by %s (pid %u)\n", comm, x->release_pid);
 	}
+	if (x->owner == PA_OWNER_OTHER)
+		fprintf(f, "    another process's, not the command's%s\n",
+			audit__in_verdict(a, x) ? "" : ": not in the verdict (--scope command)");
 	report__origin_label(&x->origin, label, sizeof(label));
 	if (x->origin.fs[0])
 		fprintf(f, "    where: %s, entry path %s\n", label,
@@ -236,12 +244,20 @@ static void verdict_lines(FILE *f, const struct audit *a, int verbose)
 			fprintf(f, "  - %s\n", report__escape(a->incomplete[i], reason,
 							      sizeof(reason)));
 		}
+	} else if (!audit__vmstat_quiet(a)) {
+		fprintf(f, "%saudit complete: pins and unpins within the /proc/vmstat deltas' "
+			"bounds (other processes pinned as the window opened or closed)\n",
+			a->nr_findings ? "" : "clean: no findings; ");
 	} else if (!a->nr_findings) {
 		fprintf(f, "clean: no findings; audit complete, pins and unpins equal the "
 			"/proc/vmstat deltas\n");
 	} else {
 		fprintf(f, "audit complete: pins and unpins equal the /proc/vmstat deltas\n");
 	}
+	if (a->drained_unpins)
+		fprintf(f, "%llu pins taken in the window were given back in the %.2f s after its "
+			"close (in flight then; no finding)\n", a->drained_unpins,
+			a->drain_seconds);
 	if (a->zero_pins || a->zero_unpins)
 		fprintf(f, "(zero page, not counted by the kernel: %llu pins, %llu unpins)\n",
 			a->zero_pins, a->zero_unpins);
@@ -294,5 +310,5 @@ void report__text(FILE *f, const struct audit *a, const struct ksyms *ks, int ve
 			a->nr_findings - shown == 1 ? "" : "s");
 	for (i = 0; i < a->nr_findings; i++)
 		if (audit__shows(a, &a->findings[i]))
-			finding_lines(f, &a->findings[i], ks);
+			finding_lines(f, a, &a->findings[i], ks);
 }

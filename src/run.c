@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE	/* pipe2() */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,10 +68,11 @@ static int wait_child(pid_t pid, int *status, run_poll_fn poll, void *ctx)
 	return 0;
 }
 
-int run__window(const struct env *env, int *status, run_poll_fn poll, void *ctx)
+int run__window(const struct env *env, int *status, run_poll_fn poll, run_started_fn started,
+		void *ctx)
 {
+	int go[2], err;
 	pid_t pid;
-	int err;
 
 	*status = -1;
 	exiting = 0;
@@ -82,18 +85,37 @@ int run__window(const struct env *env, int *status, run_poll_fn poll, void *ctx)
 		return 0;
 	}
 
+	/* the child waits until STARTED saw it: its first pins are the command's */
+	if (pipe2(go, O_CLOEXEC))
+		return -errno;
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		err = -errno;
+		close(go[0]);
+		close(go[1]);
+		return err;
+	}
 	if (pid == 0) {
+		char c;
+
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGALRM, SIG_DFL);
+		close(go[1]);
+		while (read(go[0], &c, 1) < 0 && errno == EINTR)
+			;	/* a byte, or EOF: go on */
 		execvp(env->argv[0], env->argv);
 		fprintf(stderr, "pinaudit: cannot run '%s': %s\n", env->argv[0], strerror(errno));
 		_exit(127);
 	}
+	close(go[0]);
+	if (started)
+		started(ctx, pid);
+	if (write(go[1], "", 1) < 0) {
+		/* the child reads EOF at the close as well */
+	}
+	close(go[1]);
 	child = pid;
 	if (pending_sig)	/* a signal that came before the child existed */
 		kill(pid, pending_sig);

@@ -246,6 +246,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct audit a;
 	char reason[128];
 	bool pretty = byte(&in) & 1;
+	long long wide, rel;
+	bool vm_ok;
 	int i, n;
 
 	audit__init(&a);
@@ -264,9 +266,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	take(&in, a.kernel, sizeof(a.kernel));
 	a.pins = byte(&in);
 	a.unpins = byte(&in);
-	a.vmstat_ok = byte(&in) & 1;
-	a.vm_acquired = a.pins;
-	a.vm_released = byte(&in);
+	vm_ok = byte(&in) & 1;
+	/* the edges: a quiet referee, or one whose bounds another byte widens */
+	wide = byte(&in) % 3;
+	rel = byte(&in);
+	audit__set_vmstat(&a, vm_ok, (long long[4]){ 0, wide, (long long)a.pins, a.pins + wide },
+			  (long long[4]){ 0, wide, rel, rel + wide });
 	n = byte(&in) % 5;
 	for (i = 0; i < n; i++) {
 		struct origin o = {};

@@ -40,6 +40,18 @@ static void parse_ok(void)
 		ASSERT_EQ(env.max_folios, 262144L, "max_folios 262144: 1 GiB of 4 KiB pages");
 	}
 
+	if (test__start_subtest("parse_scope")) {
+		argv = ARGS("--", "true");
+		parse(&env, argv);
+		ASSERT_FALSE(env.scope_command, "default: all");
+		argv = ARGS("--scope", "command", "--", "true");
+		parse(&env, argv);
+		ASSERT_TRUE(env.scope_command, "--scope command");
+		argv = ARGS("--scope", "command", "--scope", "all", "--", "true");
+		parse(&env, argv);
+		ASSERT_FALSE(env.scope_command, "the last --scope wins");
+	}
+
 	if (test__start_subtest("parse_command_after_dashes")) {
 		argv = ARGS("-j", "-d", "5", "--", "ls", "-l");
 		parse(&env, argv);
@@ -208,6 +220,9 @@ static void usage_errors(void)
 		{ "-jd without value", ARGS("-jd"), "'-d' requires an argument" },
 		{ "--mode nope", ARGS("--mode", "nope"), "'nope'" },
 		{ "--mode without value", ARGS("--mode"), "requires an argument" },
+		{ "--scope nope", ARGS("--scope", "nope", "--", "true"), "'nope'" },
+		{ "--scope command without a command", ARGS("--scope", "command"),
+		  "needs a command" },
 		{ "--max-folios 0", ARGS("--max-folios", "0"), "'0'" },
 		{ "--max-folios -1", ARGS("--max-folios", "-1"), "'-1'" },
 		{ "--max-folios abc", ARGS("--max-folios", "abc"), "'abc'" },

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "env.h"
 #include "model.h"
+#include "pinaudit.h"
 #include "test.h"
 
 static char *cmd_argv[] = { "fio", "job.fio", NULL };
@@ -35,8 +36,7 @@ static void fill_clean(struct audit *a, bool with_command)
 		a->status = 0;
 	}
 	a->pins = a->unpins = 1000;
-	a->vmstat_ok = true;
-	a->vm_acquired = a->vm_released = 1000;
+	set_vmstat(a, 1000, 1000);
 	add_hook(a, "try_grab_folio_fast", "grab", true, true, "");
 	add_hook(a, "gup_put_folio", "release", true, true, "");
 	add_hook(a, "pin_user_pages_fast", "pin-api", false, true, "");
@@ -101,7 +101,7 @@ static void reconcile_reasons(void)
 
 	if (test__start_subtest("reconcile_unpins_mismatch")) {
 		fill_clean(&a, true);
-		a.vm_released = 1003;
+		set_vmstat(&a, 1000, 1003);
 		audit__reconcile(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason")) {
 			ASSERT_TRUE(starts_with(a.incomplete[0], "unpins seen (1000)"),
@@ -115,7 +115,7 @@ static void reconcile_reasons(void)
 	if (test__start_subtest("reconcile_both_mismatch")) {
 		fill_clean(&a, true);
 		a.pins = 0;
-		a.vm_released = -2;	/* a delta can be negative: signed formatting */
+		set_vmstat(&a, 1000, -2);	/* a delta can be negative: signed formatting */
 		audit__reconcile(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 2, "two reasons")) {
 			ASSERT_TRUE(starts_with(a.incomplete[0], "pins seen (0)"), "pins first");
@@ -123,6 +123,43 @@ static void reconcile_reasons(void)
 				    "unpins second");
 			ASSERT_HAS_STR(a.incomplete[1], "delta (-2)", "negative delta, signed");
 		}
+	}
+
+	if (test__start_subtest("reconcile_within_bounds")) {
+		/* another CPU pinned 40 and unpinned 35 across the window's edges */
+		fill_clean(&a, true);
+		audit__set_vmstat(&a, true, (long long[4]){ 100, 120, 1120, 1140 },
+				  (long long[4]){ 50, 60, 1060, 1085 });
+		ASSERT_FALSE(audit__vmstat_quiet(&a), "not quiet");
+		ASSERT_EQ(a.vm_acquired, 1020, "the delta: before the opening to before the close");
+		ASSERT_EQ(a.vm_acquired_min, 1000, "lower bound: after the opening");
+		ASSERT_EQ(a.vm_acquired_max, 1040, "upper bound: after the close");
+		audit__reconcile(&a);
+		ASSERT_EQ(a.nr_incomplete, 0, "1000 pins, 1000 unpins: within [1000, 1040], "
+			  "[1000, 1035]");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CLEAN, "exit 0");
+
+		a.pins = 1041;
+		a.unpins = 999;
+		audit__reconcile(&a);
+		if (ASSERT_EQ(a.nr_incomplete, 2, "both outside")) {
+			ASSERT_STREQ(a.incomplete[0], "pins seen (1041) outside the "
+				     "nr_foll_pin_acquired delta's bounds [1000, 1040]", "pins");
+			ASSERT_STREQ(a.incomplete[1], "unpins seen (999) outside the "
+				     "nr_foll_pin_released delta's bounds [1000, 1035]", "unpins");
+		}
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
+
+		/* a quiet machine: the bounds coincide, the check is the exact equality */
+		fill_clean(&a, true);
+		audit__set_vmstat(&a, true, (long long[4]){ 7, 7, 1007, 1007 },
+				  (long long[4]){ 3, 3, 1003, 1003 });
+		ASSERT_TRUE(audit__vmstat_quiet(&a), "quiet");
+		a.pins = 1001;
+		audit__reconcile(&a);
+		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason"))
+			ASSERT_STREQ(a.incomplete[0], "pins seen (1001) differ from "
+				     "nr_foll_pin_acquired delta (1000)", "today's wording");
 	}
 
 	if (test__start_subtest("reconcile_unattached_accounting_hook")) {
@@ -164,8 +201,8 @@ static void reconcile_reasons(void)
 
 	if (test__start_subtest("reconcile_vmstat_unreadable")) {
 		fill_clean(&a, true);
-		a.vmstat_ok = false;
-		a.vm_acquired = a.vm_released = 0;	/* meaningless: must not be compared */
+		audit__set_vmstat(&a, false, (long long[4]){}, (long long[4]){});
+		/* the deltas are meaningless then: never compared */
 		audit__reconcile(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason, no count mismatch")) {
 			ASSERT_HAS_STR(a.incomplete[0], "/proc/vmstat", "reason names vmstat");
@@ -348,6 +385,107 @@ static void detector_off(void)
 		ASSERT_EQ(rows[0].pins + rows[0].unpins + rows[0].gets, 1903ULL, "with its counts");
 		free(rows);
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
+		audit__free(&a);
+	}
+	if (test__start_subtest("withheld_only_what_the_loss_could_produce")) {
+		/* unpins missed: the ledger's balance classes go, the state-proven ones stay */
+		struct finding leak = { .class = PA_LEAKED_PIN, .pages = 4, .folios = 4 };
+		struct finding dbl = { .class = PA_DOUBLE_UNPIN, .pages = 1, .folios = 1 };
+		struct finding gtu = { .class = PA_GET_THEN_UNPIN, .pages = 2, .folios = 2 };
+
+		fill_clean(&a, true);
+		a.hooks[1].misses = 3;	/* gup_put_folio: 3 runs skipped */
+		audit__add_finding(&a, &leak);
+		audit__add_finding(&a, &dbl);
+		audit__add_finding(&a, &gtu);
+		audit__reconcile(&a);
+		audit__withhold_if_unreliable(&a);
+		ASSERT_EQ(a.nr_findings, 2, "double-unpin and get-then-unpin kept");
+		ASSERT_EQ(a.findings[0].class, PA_DOUBLE_UNPIN, "the double-unpin first");
+		ASSERT_EQ(a.findings[1].class, PA_GET_THEN_UNPIN, "then the get-then-unpin");
+		ASSERT_HAS_STR(a.incomplete[a.nr_incomplete - 1],
+			       "1 finding groups withheld: the ledger missed unpins", "says which");
+		ASSERT_FALSE(audit__complete(&a), "incomplete");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_FINDINGS, "exit 1, not 3");
+		ASSERT_FALSE(audit__class_available(&a, PA_LEAKED_PIN, &how), "leaked-pin not");
+		ASSERT_HAS_STR(how, "withheld", "says withheld");
+		ASSERT_TRUE(audit__class_available(&a, PA_DOUBLE_UNPIN, &how), "double-unpin is");
+		audit__free(&a);
+
+		/* pins the kernel did not count: the same classes withheld */
+		fill_clean(&a, true);
+		set_vmstat(&a, 900, 1000);
+		audit__add_finding(&a, &leak);
+		audit__reconcile(&a);
+		audit__withhold_if_unreliable(&a);
+		ASSERT_EQ(a.nr_findings, 0, "the leak withheld");
+		ASSERT_HAS_STR(a.incomplete[a.nr_incomplete - 1], "pins the kernel did not count",
+			       "says why");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
+		audit__free(&a);
+
+		/* pins missed (a grab lost): nothing withheld */
+		fill_clean(&a, true);
+		a.pins = 990;
+		a.stash_lost = 10;
+		set_vmstat(&a, 1000, 1000);
+		audit__add_finding(&a, &leak);
+		audit__reconcile(&a);
+		audit__withhold_if_unreliable(&a);
+		ASSERT_EQ(a.nr_findings, 1, "the leak stays: a pin unseen is in no balance");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_FINDINGS, "exit 1");
+		audit__free(&a);
+	}
+	if (test__start_subtest("scope_command")) {
+		struct finding theirs = { .class = PA_LEAKED_PIN, .pages = 16, .folios = 16,
+					  .owner = PA_OWNER_OTHER, .tgid = 7 };
+		struct finding ours = { .class = PA_LEAKED_PIN, .pages = 4, .folios = 4,
+					.owner = PA_OWNER_COMMAND, .tgid = 8 };
+		struct finding kern = { .class = PA_LEAKED_PIN, .pages = 2, .folios = 2,
+					.owner = PA_OWNER_KERNEL, .tgid = 9 };
+
+		fill_clean(&a, true);
+		audit__add_finding(&a, &theirs);
+		audit__reconcile(&a);
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_FINDINGS, "--scope all: another's counts");
+		a.scope_command = true;
+		ASSERT_FALSE(audit__in_verdict(&a, &a.findings[0]), "another's: not judged");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CLEAN, "--scope command: exit 0");
+		audit__add_finding(&a, &kern);
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_FINDINGS,
+			  "a kernel thread in no process's mm may work for the command: judged");
+		audit__free(&a);
+		fill_clean(&a, true);
+		a.scope_command = true;
+		audit__add_finding(&a, &theirs);
+		audit__add_finding(&a, &ours);
+		ASSERT_EQ(a.nr_findings, 2, "two groups: owners differ");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_FINDINGS, "the command's own: exit 1");
+		ASSERT_STREQ(owner__name(PA_OWNER_OTHER), "other", "owner names");
+		ASSERT_TRUE(owner__name(PA_OWNER_KERNEL) == NULL, "kernel: cannot tell");
+		audit__free(&a);
+
+		fill_clean(&a, true);
+		a.scope_command = true;
+		a.forks_unfollowed = true;
+		audit__reconcile(&a);
+		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason"))
+			ASSERT_HAS_STR(a.incomplete[0], "forks were not followed", "says so");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "never green");
+	}
+	if (test__start_subtest("by_fs_rows_per_owner")) {
+		struct origin mine = { .fs = "ext4", .source = "ram0", .owner = PA_OWNER_COMMAND };
+		struct origin theirs = { .fs = "ext4", .source = "ram0", .owner = PA_OWNER_OTHER };
+		struct fs_row *rows;
+
+		fill_clean(&a, true);
+		audit__add_refs(&a, &mine, 600, 600, 0);
+		audit__add_refs(&a, &theirs, 400, 400, 0);
+		if (ASSERT_EQ(audit__by_fs(&a, &rows), 2, "one row per owner")) {
+			ASSERT_EQ(rows[0].o.owner, PA_OWNER_COMMAND, "the command's first (largest)");
+			ASSERT_EQ(rows[1].pins, 400ULL, "another's apart");
+			free(rows);
+		}
 		audit__free(&a);
 	}
 	if (test__start_subtest("classes_with_hooks")) {

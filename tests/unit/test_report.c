@@ -62,9 +62,7 @@ static void fill(struct audit *a)
 	a->pins = 1116;
 	a->unpins = 1100;
 	a->gets = 7;
-	a->vmstat_ok = true;
-	a->vm_acquired = 1116;
-	a->vm_released = 1100;
+	set_vmstat(a, 1116, 1100);
 	audit__add_refs(a, &ext4_iomap, 1000, 990, 0);
 	audit__add_refs(a, &ext4_old, 0, 0, 5);	/* same file system, mount unknown here */
 	audit__add_refs(a, &(struct origin){ .fs = "bdev", .source = "nullb0",
@@ -244,7 +242,7 @@ static void ktap(void)
 	/* a hostile comm cannot forge a result line */
 	snprintf(a.findings[0].comm, sizeof(a.findings[0].comm), "x\nok 9 forged");
 	a.argv = NULL;
-	a.vm_released = 1;
+	set_vmstat(&a, a.vm_acquired, 1);
 	audit__reconcile(&a);
 	out = RENDER(report__ktap(f, &a));
 	if (ASSERT_OK_PTR(out, "rendered")) {
@@ -326,6 +324,45 @@ static void text(void)
 			       "attached 1.5 s in, as its module came\n", "a late hook's line");
 	free(out);
 	audit__free(&a);
+
+	/* a busy machine: the bounds, another process's row and finding, the drain */
+	{
+		struct origin theirs = { .path = "process_vm_rw_core", .owner = PA_OWNER_OTHER };
+		struct finding leak = { .class = PA_LEAKED_PIN, .pages = 16, .folios = 16,
+					.tgid = 42, .pid = 42, .comm = "neighbour", .at_end = true,
+					.owner = PA_OWNER_OTHER, .pin_stack.id = -1,
+					.release_stack.id = -1 };
+
+		audit__init(&a);
+		a.argv = argv_fio;
+		a.argc = 2;
+		a.status = 0;
+		a.scope_command = true;
+		a.pins = a.unpins = 1000;
+		audit__set_vmstat(&a, true, (long long[4]){ 0, 20, 1020, 1050 },
+				  (long long[4]){ 0, 10, 1010, 1040 });
+		a.drained_unpins = 12;
+		a.drain_seconds = 0.5;
+		audit__add_refs(&a, &theirs, 1000, 1000, 0);
+		leak.origin = theirs;
+		audit__add_finding(&a, &leak);
+		audit__reconcile(&a);
+		out = RENDER(report__text(f, &a, NULL, 0, false));
+		if (ASSERT_OK_PTR(out, "rendered")) {
+			ASSERT_HAS_STR(out, "\nwithin                     [1000, 1050] [1000, 1040]\n",
+				       "the bounds' line, under the vmstat row");
+			ASSERT_HAS_STR(out, "\nprocess_vm_rw_core (other)", "another's row marked");
+			ASSERT_HAS_STR(out, "pins and unpins within the /proc/vmstat deltas' bounds",
+				       "the verdict says within");
+			ASSERT_HAS_STR(out, "\n12 pins taken in the window were given back in the "
+				       "0.50 s after its close", "the drain");
+			ASSERT_HAS_STR(out, "another process's, not the command's: not in the "
+				       "verdict (--scope command)", "the finding marked");
+		}
+		free(out);
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CLEAN, "exit 0: another's finding only");
+		audit__free(&a);
+	}
 }
 
 static void live(void)

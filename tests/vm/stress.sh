@@ -5,8 +5,10 @@
 # io_uring buffer register/unregister churn with O_DIRECT into the buffers, vmsplice, THP
 # O_DIRECT with compaction and memory pressure; meanwhile the fault-injection module commits
 # bugs at random intervals (pin-then-put, get-then-unpin, double-unpin, leaked-pin, with random
-# page counts), each written down. Then: every injected page reported in its class, nothing
-# else reported (zero false findings), pins and unpins equal to vmstat, the audit complete.
+# page counts), each written down. Outside the audit the machine is busy as real ones are:
+# process_vm_readv and io_uring registration loops, and from 6.5 fio libaio O_DIRECT on
+# null_blk. Then: every injected page reported in its class, nothing else reported (zero false
+# findings), pins and unpins within the vmstat deltas' bounds, the audit complete.
 # Prints "ok - ..." lines, a STRESS| line of figures, and "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -64,10 +66,22 @@ done >$S/injected ) &
 wait
 EOF
 chmod +x "$S/load.sh"
+# the neighbours, outside the audit
+modprobe null_blk nr_devices=1 2>/dev/null
+busy=""
+"$PINHOLD" vmrw-loop 16 & busy="$busy $!"
+"$PINHOLD" uring-loop 8 & busy="$busy $!"
+if pins_expected; then
+	fio --output=/dev/null --name=busy --ioengine=libaio --direct=1 --rw=randread --bs=4k \
+		--iodepth=4 --filename=/dev/nullb0 --time_based --runtime=$((SECS + 600)) &
+	busy="$busy $!"
+fi
 start=$(date +%s)
 "$PA" -j -o "$S/stress.json" --max-folios 524288 -- "$S/load.sh" >"$S/load.out" 2>&1
 rc=$?
 secs=$(( $(date +%s) - start ))
+kill $busy 2>/dev/null
+wait $busy 2>/dev/null
 
 # --- the verdict ---------------------------------------------------------------------------------
 expected=$(awk '{ p[$1] += $2 } END { for (c in p) printf "%s:%d\n", c, p[c] }' "$S/injected" |
@@ -85,8 +99,10 @@ check "stress: every finding is the module's (pinbug-ctl), none of the real work
 	jq -c ".findings[] | select(($mine) | not)"' | {class, pages, comm, pid, kthread,
 		proven, path, pin_stack: .pin_stack[0:8], release_stack: .release_stack[0:6]}' \
 		"$S/stress.json"
-check "stress: pins and unpins equal to vmstat, the audit complete" jq -e \
-	".complete and $COUNTS_JQ" "$S/stress.json"
+check "stress: pins and unpins within the vmstat deltas' bounds, the audit complete" jq -e \
+	'.complete and .totals.pins >= .vmstat.acquired_min and
+	 .totals.pins <= .vmstat.acquired_max and .totals.unpins >= .vmstat.released_min and
+	 .totals.unpins <= .vmstat.released_max' "$S/stress.json"
 echo "STRESS|$KLABEL|$SECS|$secs|$(jq -r '[.totals.pins, .totals.unpins, .totals.gets,
 	.vmstat.acquired, .vmstat.released, .complete, (.findings | length),
 	([.findings[].pages] | add // 0), .resources.window_cpu_seconds, .seconds] |

@@ -7,11 +7,19 @@
  *   pinhold hold-thp PAGES       the same with a THP-backed buffer (2 MiB folios)
  *   pinhold uring-dio FILE PAGES O_DIRECT reads of FILE into a buffer io_uring keeps pinned
  *   pinhold thp-dio FILE         O_DIRECT reads into a THP-backed (2 MiB folio) buffer
+ *   pinhold zero-dio FILE thp|small  O_DIRECT writes to FILE from a buffer only ever read: its
+ *                                pages are the shared zero page (small), or the huge zero
+ *                                folio (thp, where the kernel maps one: a read fault of an
+ *                                aligned 2 MiB of MADV_HUGEPAGE memory)
  *   pinhold vmsplice PAGES       vmsplice a buffer into a pipe and read it back
  *   pinhold vmrw PAGES           process_vm_readv then process_vm_writev of PAGES pages of its
  *                                own memory: FOLL_PIN of the remote pages each time
  *                                (pin_user_pages_remote(), mm/process_vm_access.c; all four
  *                                kernels of the matrix)
+ *   pinhold vmrw-loop PAGES      vmrw again and again until killed: another process's pins
+ *                                all the time, the load of a busy machine
+ *   pinhold uring-loop PAGES     register PAGES pages with io_uring, hold them 20 ms,
+ *                                unregister, again and again until killed
  *
  * PINHOLD_COMM=NAME renames the task first (prctl PR_SET_NAME): hostile names for the tests.
  */
@@ -131,6 +139,30 @@ int main(int argc, char **argv)
 		unregister(fd);
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "zero-dio")) {
+		bool thp = !strcmp(argv[3], "thp");
+		char *p = mmap(NULL, 2 * THP, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *buf;
+		volatile char sum = 0;
+		size_t off;
+		int fd;
+
+		if (p == MAP_FAILED)
+			die("mmap");
+		buf = (char *)(((unsigned long)p + THP - 1) & ~(THP - 1));
+		if (madvise(buf, THP, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+			die("madvise");
+		for (off = 0; off < THP; off += PAGE)	/* read faults: zero page(s) mapped */
+			sum += buf[off];
+		fd = open(argv[2], O_WRONLY | O_CREAT | O_DIRECT, 0644);
+		if (fd < 0)
+			die(argv[2]);
+		for (off = 0; off < THP; off += 16 * PAGE)
+			if (pwrite(fd, buf + off, 16 * PAGE, off) < 0)
+				die("pwrite O_DIRECT");
+		close(fd);
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "thp-dio")) {
 		char *buf = buffer(THP, THP, MADV_HUGEPAGE);
 
@@ -155,21 +187,36 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (argc == 3 && !strcmp(argv[1], "vmrw")) {
+	if (argc == 3 && (!strcmp(argv[1], "vmrw") || !strcmp(argv[1], "vmrw-loop"))) {
 		size_t len = pages_arg(argv[2]) * PAGE;
 		char *remote = buffer(len, PAGE, MADV_NOHUGEPAGE);
 		char *local = buffer(len, PAGE, MADV_NOHUGEPAGE);
 		struct iovec l = { .iov_base = local, .iov_len = len };
 		struct iovec r = { .iov_base = remote, .iov_len = len };
+		bool loop = !strcmp(argv[1], "vmrw-loop");
 
 		/* this process as the remote one: its pages pinned, copied, unpinned */
-		if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) != (ssize_t)len)
-			die("process_vm_readv");
-		if (process_vm_writev(getpid(), &l, 1, &r, 1, 0) != (ssize_t)len)
-			die("process_vm_writev");
+		do {
+			if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) != (ssize_t)len)
+				die("process_vm_readv");
+			if (process_vm_writev(getpid(), &l, 1, &r, 1, 0) != (ssize_t)len)
+				die("process_vm_writev");
+		} while (loop);
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "uring-loop")) {
+		size_t len = pages_arg(argv[2]) * PAGE;
+		char *buf = buffer(len, PAGE, MADV_NOHUGEPAGE);
+
+		for (;;) {
+			int fd = ring_with_buffer(buf, len);
+
+			usleep(20000);
+			unregister(fd);
+		}
+	}
 	fprintf(stderr, "usage: pinhold hold PAGES | hold-thp PAGES | uring-dio FILE PAGES | "
-		"thp-dio FILE | vmsplice PAGES | vmrw PAGES\n");
+		"thp-dio FILE | vmsplice PAGES | vmrw PAGES | vmrw-loop PAGES | uring-loop PAGES | "
+		"zero-dio FILE thp|small\n");
 	return 2;
 }

@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-2.0
+# A busy machine: other processes pin all the time, outside every audit (process_vm_readv on
+# every kernel; io_uring buffers registered and unregistered; fio libaio O_DIRECT on null_blk,
+# which pins from 6.5). The verdicts are those of a quiet machine: a clean command exits 0,
+# each injected bug exits 1 with exactly its class and pages; the counts lie within the
+# referee's bounds, which the load must have moved apart in some run (else nothing was tested).
+BUSY_RUNS=${BUSY_RUNS:-1}	# rounds; BUSY_BUGS: the module's cases in each
+BUSY_BUGS=${BUSY_BUGS:-pin-put pin-release-pages get-unpin double-unpin pin-keep}
+modprobe null_blk nr_devices=1 2>/dev/null
+
+busy_start() {
+	busy=""
+	"$PINHOLD" vmrw-loop 16 & busy="$busy $!"
+	"$PINHOLD" uring-loop 8 & busy="$busy $!"
+	if pins_expected; then
+		fio --output=/dev/null --name=busy --ioengine=libaio --direct=1 --rw=randread --bs=4k \
+			--iodepth=4 --filename=/dev/nullb0 --time_based --runtime=3600 & busy="$busy $!"
+	fi
+	sleep 1	# fio's start under TCG
+}
+busy_stop() {
+	kill $busy 2>/dev/null
+	wait $busy 2>/dev/null
+}
+
+# what audit() and finding() test of each report: the counts within the bounds, not equal
+saved_counts=$COUNTS_JQ saved_exact=$EXACT_JQ
+COUNTS_JQ='(.totals.pins >= .vmstat.acquired_min and .totals.pins <= .vmstat.acquired_max and
+	.totals.unpins >= .vmstat.released_min and .totals.unpins <= .vmstat.released_max)'
+EXACT_JQ="$COUNTS_JQ"' and .complete == true and (.incomplete | length == 0)'
+wide=0	# reports whose bounds the load moved apart
+count_wide() {
+	jq -e '.vmstat.acquired_min != .vmstat.acquired_max or
+		.vmstat.released_min != .vmstat.released_max' "$T/$1.json" >/dev/null &&
+		wide=$((wide + 1))
+}
+
+# scoped N: --scope command while a neighbour leaks 16 pins inside the window (after -v says
+# "auditing"): alone, exit 0 with the neighbour's leak reported as another's; beside the
+# command's own leak of 4 (pinbug-ctl forked by the command's shell), exit 1; and a kernel
+# worker pinning in the command's mm (kthread_use_mm()) is the command's
+scoped() {
+	local j=$T/busy-scoped-$1.json j2=$T/busy-scoped-own-$1.json pa
+	"$PA" -v -j -o "$j" --scope command -- sleep 3 2>"$T/scoped.err" &
+	pa=$!
+	for _ in $(seq 1 600); do grep -q auditing "$T/scoped.err" && break; sleep 0.1; done
+	"$CTL" pin-keep -n 16 >/dev/null
+	wait $pa
+	check "busy $1: --scope command: a neighbour's leak, reported as another's, exit 0" jq -e '
+		.exit_status == 0 and .complete and .scope == "command" and
+		([.findings[] | select(.class == "leaked-pin" and .command_task == false and
+		  .comm == "pinbug-ctl") | .pages] | add) == 16 and
+		all(.findings[]; .command_task == false)' "$j"
+	"$CTL" release >/dev/null
+	"$PA" -v -j -o "$j2" --scope command -- sh -c "sleep 2; '$CTL' pin-keep -n 4 >/dev/null" \
+		2>"$T/scoped.err" &
+	pa=$!
+	for _ in $(seq 1 600); do grep -q auditing "$T/scoped.err" && break; sleep 0.1; done
+	"$CTL" pin-keep -n 16 >/dev/null
+	wait $pa
+	check "busy $1: --scope command: the command's own leak of 4 caught beside a neighbour's 16, exit 1" \
+		jq -e '.exit_status == 1 and
+		([.findings[] | select(.class == "leaked-pin" and .command_task) | .pages] | add) == 4 and
+		([.findings[] | select(.class == "leaked-pin" and .command_task == false) | .pages]
+		 | add) == 16' "$j2"
+	"$CTL" release >/dev/null
+	run_pa busy-scoped-kworker-$1 --scope command -- "$CTL" kthread-keep -n 4 -m
+	check "busy $1: a kernel worker in the command's mm pins for the command" jq -e '
+		.exit_status == 1 and all(.findings[]; .command_task and .kthread) and
+		([.findings[].pages] | add) == 4' "$T/busy-scoped-kworker-$1.json"
+	"$CTL" release >/dev/null
+}
+
+busy_start
+CTL=$KMOD/.output/pinbug-ctl
+module_builds && ! lsmod | grep -q '^pinbug ' && insmod "$KMOD/.output/$KLABEL/pinbug.ko" 2>/dev/null
+modprobe brd rd_nr=1 rd_size=65536 2>/dev/null
+for i in $(seq 1 "$BUSY_RUNS"); do
+	audit busy-true-$i 0 0 -- true && count_wide busy-true-$i
+	check "busy $i: true: the neighbours' references in rows of their own" jq -e '
+		any(.by_fs[]; .command_task == false and .pins > 0)' \
+		"$T/busy-true-$i.json"
+	audit busy-system-$i 0 1 -- -d 2 && count_wide busy-system-$i
+	if module_builds && lsmod | grep -q '^pinbug '; then
+		for bug in $BUSY_BUGS; do
+			case $bug in
+			pin-put) finding busy-pin-put-$i pin-then-put 16 -- "$CTL" pin-put -n 16 ;;
+			pin-release-pages) finding busy-pin-release-pages-$i pin-then-put 8 -- \
+				"$CTL" pin-release-pages -n 8 ;;
+			get-unpin) finding busy-get-unpin-$i get-then-unpin 16 -- \
+				"$CTL" get-unpin -n 16 ;;
+			double-unpin) finding busy-double-unpin-$i double-unpin 16 -- \
+				"$CTL" double-unpin -n 16 ;;
+			pin-keep) finding busy-pin-keep-$i leaked-pin 16 -- "$CTL" pin-keep -n 16 ;;
+			esac
+			"$CTL" heal >/dev/null
+			"$CTL" release >/dev/null
+		done
+		audit busy-balanced-$i 0 64 -- "$CTL" balanced -n 64 && count_wide busy-balanced-$i
+		check "busy $i: each finding is the command's, the neighbours' rows are not" jq -se '
+			all(.[]; all(.findings[]; .command_task == true) and
+				any(.by_fs[]; .command_task == false))' \
+			$(for bug in $BUSY_BUGS; do echo "$T/busy-$bug-$i.json"; done)
+		scoped $i
+	fi
+done
+busy_stop
+for f in "$T"/busy-*.json; do
+	jq -r '"# \(input_filename | sub(".*/"; "")): exit \(.exit_status), \(.seconds) s, settle " +
+		"\(.settle_seconds) s, drain \(.drain.seconds) s (\(.drain.unpins) unpins), pins " +
+		"\(.totals.pins) in [\(.vmstat.acquired_min), \(.vmstat.acquired_max)], unpins " +
+		"\(.totals.unpins) in [\(.vmstat.released_min), \(.vmstat.released_max)]"' "$f"
+done
+check "busy: the load moved the referee across the window's edges ($wide reports)" [ "$wide" -gt 0 ]
+COUNTS_JQ=$saved_counts EXACT_JQ=$saved_exact
