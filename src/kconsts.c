@@ -97,7 +97,15 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 	v = enum_value(btf, "BIO_PAGE_PINNED", -1);
 	skel->rodata->bio_page_pinned_bit = v >= 0 && v < 16 ? (int)v : -1;
 
-	skel->rodata->zero_pfn_addr = ksyms__addr(ks, "zero_pfn");
+	/*
+	 * The zero page's pfn: zero_page_pfn from 7.x (include/linux/pgtable.h, where zero_pfn()
+	 * became a function), zero_pfn before. Missed, the zero page's pins (a DIO write from a
+	 * buffer never written: xfstests' generic/208) counted as ones the kernel does not
+	 * account (try_grab_folio(): "Don't take a pin on the zero page").
+	 */
+	skel->rodata->zero_pfn_addr = ksyms__addr(ks, "zero_page_pfn");
+	if (!skel->rodata->zero_pfn_addr)
+		skel->rodata->zero_pfn_addr = ksyms__addr(ks, "zero_pfn");
 	skel->rodata->vmemmap_base_addr = ksyms__addr(ks, "vmemmap_base");
 	/*
 	 * Without CONFIG_RANDOMIZE_MEMORY vmemmap_base is not a variable: the BPF side then
