@@ -170,39 +170,60 @@ static void command_started(void *ctx, pid_t pid)
  * would call those pins leaked, or split their unpins across the last read of /proc/vmstat and
  * the close (6.12, fio --fixedbufs: "unpins seen (16) differ from nr_foll_pin_released delta
  * (0)", once in the test suite's last four runs). So while pins taken in the window are held,
- * the window stays open: until none is, or SETTLE_QUIET_MS pass with no pin or unpin anywhere,
- * or SETTLE_MAX_MS at most. An audit without a command (Ctrl-C, -d) has no such end to wait for.
+ * the window stays open: until none is, or QUIET_MS pass with no pin or unpin anywhere, or
+ * WAIT_MAX_MS at most. An audit without a command (Ctrl-C, -d) has no such end to wait for.
  */
-#define SETTLE_QUIET_MS 500
-#define SETTLE_MAX_MS 2000
+#define QUIET_MS 500
+#define WAIT_MAX_MS 2000
 
-static double settle(struct session *s)
+/*
+ * What a wait after the command watches: whether pins are still held, and a number that moves
+ * with every pin or unpin (*MOVES). False when nothing is held (or cannot be read).
+ */
+typedef bool (*held_fn)(struct session *s, long long *moves);
+
+/*
+ * Waits while HELD says pins are held: until none is, or QUIET_MS pass without a move, or
+ * WAIT_MAX_MS at most; POLL (the window's poll loop, or the ring buffer's alone) meanwhile.
+ * Returns the seconds it waited, 0 when nothing was held.
+ */
+static double wait_held(struct session *s, held_fn held, run_poll_fn poll)
 {
 	double t0 = now(), quiet_since = t0, t;
-	__u64 c[PA_NR_COUNTERS], moves, last = 0;
+	long long moves, last = -1;
 	bool waited = false;
 
-	if (!env.argv)
-		return 0;
 	for (;; waited = true) {
-		if (read_counters(s->skel, c))
-			break;
-		/* pins taken in the window and not yet unpinned (pre-existing ones aside) */
-		if ((long long)(c[PA_PINS] - c[PA_UNPINS] + c[PA_PREEXISTING_UNPINS]) <= 0)
+		if (!held(s, &moves))
 			break;
 		t = now();
-		moves = c[PA_PINS] + c[PA_UNPINS];
 		if (moves != last) {
 			last = moves;
 			quiet_since = t;
-		} else if (t - quiet_since >= SETTLE_QUIET_MS / 1e3) {
+		} else if (t - quiet_since >= QUIET_MS / 1e3) {
 			break;
 		}
-		if (t - t0 >= SETTLE_MAX_MS / 1e3)
+		if (t - t0 >= WAIT_MAX_MS / 1e3)
 			break;
-		poll_session(s, 20);
+		poll(s, 20);
 	}
 	return waited ? now() - t0 : 0;
+}
+
+/* pins taken in the window and not yet unpinned (pre-existing ones aside) */
+static bool window_pins_held(struct session *s, long long *moves)
+{
+	__u64 c[PA_NR_COUNTERS];
+
+	if (read_counters(s->skel, c))
+		return false;
+	*moves = c[PA_PINS] + c[PA_UNPINS];
+	return (long long)(c[PA_PINS] - c[PA_UNPINS] + c[PA_PREEXISTING_UNPINS]) > 0;
+}
+
+static double settle(struct session *s)
+{
+	return env.argv ? wait_held(s, window_pins_held, poll_session) : 0;
 }
 
 /*
@@ -359,36 +380,30 @@ static void audit_counters(struct audit *a, const __u64 *c)
  * The drain, after the close: the release programs still give back the ledger's pins, uncounted
  * (bpf/pinaudit.bpf.c, release_closed), so that a pin taken in the window and released just
  * after it is not judged leaked: I/O in flight at the close, another process's O_DIRECT. It
- * lasts until the ledger holds no pin, or DRAIN_QUIET_MS pass with none given back, or
- * DRAIN_MAX_MS at most; a pin still held then is judged by the walk (a leak, or a long-term
- * pin the window outlived).
+ * lasts until the ledger holds no pin, or QUIET_MS pass with none given back, or WAIT_MAX_MS
+ * at most; a pin still held then is judged by the walk (a leak, or a long-term pin the window
+ * outlived).
  */
-#define DRAIN_QUIET_MS 500
-#define DRAIN_MAX_MS 2000
+/* nr_outstanding errs high, never low: a folio's pins it counts are in the ledger */
+static bool ledger_pins_held(struct session *s, long long *moves)
+{
+	*moves = *(volatile __s64 *)&s->skel->bss->nr_outstanding;
+	return *moves > 0;
+}
+
+static int poll_events(void *ctx, int timeout_ms)
+{
+	struct session *s = ctx;
+
+	return events__poll(s->events, timeout_ms);
+}
 
 static double drain(struct session *s)
 {
-	double t0 = now(), quiet_since = t0, t;
-	__s64 held, last = -1;
+	double seconds = wait_held(s, ledger_pins_held, poll_events);
 
-	for (;;) {
-		/* nr_outstanding errs high, never low: a folio's pins it counts are in the ledger */
-		held = *(volatile __s64 *)&s->skel->bss->nr_outstanding;
-		if (held <= 0)
-			break;
-		t = now();
-		if (held != last) {
-			last = held;
-			quiet_since = t;
-		} else if (t - quiet_since >= DRAIN_QUIET_MS / 1e3) {
-			break;
-		}
-		if (t - t0 >= DRAIN_MAX_MS / 1e3)
-			break;
-		events__poll(s->events, 20);
-	}
 	s->skel->bss->release_closed = true;
-	return now() - t0;
+	return seconds;
 }
 
 /*

@@ -191,13 +191,15 @@ check "leaked-pin: outlives its process" jq -e 'all(.findings[]; .task_exited)' 
 audit kmod-release-kept 0 0 -- "$CTL" release
 # Pins still held as the command exits, released 0.2 s later by what it left behind (as
 # io_uring's ring exit work unpins registered buffers after the process is gone): the window
-# stays open for them. Closed at the exit, as before: leaked-pin 16 (or the unpins split by the
-# close, "unpins seen differ from nr_foll_pin_released").
+# stays open for them, or, should the release come after 0.5 s without a pin or unpin (a slow
+# fork and exec on a loaded host), the drain after the close gives them back. Closed at the
+# exit with neither: leaked-pin 16 (or the unpins split by the close, "unpins seen differ from
+# nr_foll_pin_released").
 audit kmod-released-after-exit 0 16 -- sh -c "'$CTL' pin-keep -n 16 >/dev/null || exit 1
 	(sleep 0.2; '$CTL' release >/dev/null) &"
-check "pins released 0.2 s after the command exited: counted, the window waited for them" jq -e \
-	'.totals.unpins == 16 and .settle_seconds >= 0.2 and .settle_seconds < 2' \
-	"$T/kmod-released-after-exit.json"
+check "pins released 0.2 s after the command exited: counted in the window, or drained" jq -e \
+	'(.totals.unpins == 16 and .settle_seconds >= 0.2 and .settle_seconds < 2) or
+	 (.totals.unpins == 0 and .drain.unpins == 16)' "$T/kmod-released-after-exit.json"
 sleep 1; "$CTL" release >/dev/null	# whatever the background release did not
 
 finding kmod-kthread-keep leaked-pin 16 -- "$CTL" kthread-keep -n 16
