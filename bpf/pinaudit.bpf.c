@@ -452,7 +452,6 @@ static __always_inline void task_ctx_at(void *ctx, struct pa_task_ctx *t, int st
 	t->pid = (__u32)id;
 	t->tgid = id >> 32;
 	t->kthread = current_kthread();
-	t->owner = current_owner();
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	t->stack_id = -1;
 	if (stack != NO_STACK)
@@ -744,6 +743,12 @@ static __always_inline void emit(void *ctx, __u32 class, __u32 pages, __u64 foli
 		ev->release = *release;
 	else
 		task_ctx(ctx, &ev->release, stack);
+	/*
+	 * whose, where no pin names it: the unpinning task's. Not in task_ctx(): the put array's
+	 * open loop (5.10) inlines it once per element, past the verifier's limit.
+	 */
+	if (!pin && !release)
+		ev->release.owner = current_owner();
 	if (e) {
 		ev->bio_flag = e->bio_flag;
 		ev->put_at_bio = e->put_at_bio;
@@ -837,8 +842,10 @@ static __always_inline __s32 ledger_pin(void *ctx, __u64 folio, __u32 refs, __u3
 		 * buffer reused I/O after I/O): its task fields are the ones there already.
 		 */
 		if (e->pin.pid != (__u32)id || e->pin.stack_id != stack_id || stack_id < 0 ||
-		    now - e->pin.ts > PIN_CTX_TTL_NS)
+		    now - e->pin.ts > PIN_CTX_TTL_NS) {
 			task_ctx_at(ctx, &e->pin, NO_STACK, id, now);
+			e->pin.owner = current_owner();
+		}
 		e->pin.ts = now;
 		e->pin.stack_id = stack_id;
 		e->put = (struct pa_task_ctx){ .stack_id = -1 };
@@ -1032,6 +1039,7 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 			struct pa_task_ctx t;
 
 			task_ctx(ctx, &t, STACK);
+			t.owner = current_owner();
 			bpf_map_update_elem(&suspects, &folio, &t, BPF_ANY);
 			__sync_fetch_and_add(&nr_suspects, 1);
 			bpf_map_delete_elem(&task_gets, &k);
