@@ -10,6 +10,7 @@
 #   make vmlinux      regenerates bpf/vmlinux.h from a matrix kernel's BTF (VMLINUX_KVER, default 6.12)
 #   make kmod         the fault-injection module for 6.1 and 6.12, and its driver
 #   make stress       10 minutes of mixed load with injected bugs, in 6.12 and 6.1 guests at once
+#   make xfstests     xfstests' direct-I/O subset (XFSTESTS) on ext4 and xfs, every kernel
 #   make bench        overhead (fio on null_blk: untraced / empty hooks / pinaudit) and the 1 GiB
 #                     scale case, one guest per kernel in turn (BENCH_KVERS, default 6.12 6.1),
 #                     in instruction-counted time (tests/vm/run -i) on one vCPU: 6.1 does not
@@ -49,7 +50,7 @@ OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(SRCS))
 BPF_SRCS := bpf/pinaudit.bpf.c
 HDRS := $(wildcard include/*.h src/*.h)
 
-.PHONY: all clean deps test test-vm demo vmlinux kmod install static bench stress
+.PHONY: all clean deps test test-vm demo vmlinux kmod install static bench stress xfstests
 all: pinaudit
 
 $(OUTPUT):
@@ -104,6 +105,12 @@ bench: deps
 			| tee $(OUTPUT)/bench-$$k.log || exit 1; \
 	done
 	bench/report $(OUTPUT)/bench-*.log
+
+# xfstests' direct-I/O subset (built by make deps) on every kernel, each test audited on its own
+XFSTESTS ?= generic/208 generic/207 generic/647
+xfstests: deps
+	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold
+	PINAUDIT_TESTS=xfstests PINAUDIT_XFSTESTS="$(XFSTESTS)" tests/vm/matrix
 
 STRESS_SECS ?= 600
 stress: deps
