@@ -351,9 +351,6 @@ static int session__start(struct session *s, struct audit *audit)
 		return PA_EXIT_NOTRACE;
 	}
 	audit->detector_off = audit__accounting_missing(audit);
-	if (env.verbose)
-		fprintf(stderr, "pinaudit: %d hooks live, auditing%s\n",
-			audit__live_hooks(audit, false), env.argv ? "" : " until Ctrl-C");
 	return 0;
 }
 
@@ -427,6 +424,10 @@ static int session__audit(struct session *s, struct audit *audit)
 	vm[0] = vmstat__read(&v[0]);
 	s->skel->bss->window_open = true;
 	vm[1] = vmstat__read(&v[1]);
+	/* said once the window is open: a test may start its work on it */
+	if (env.verbose)
+		fprintf(stderr, "pinaudit: %d hooks live, auditing%s\n",
+			audit__live_hooks(audit, false), env.argv ? "" : " until Ctrl-C");
 	cpu0 = resources__cpu_seconds();
 	/* the live view's clock starts with the window */
 	if (env.interval) {

@@ -36,15 +36,19 @@ count_wide() {
 }
 
 # scoped N: --scope command while a neighbour leaks 16 pins inside the window (after -v says
-# "auditing"): alone, exit 0 with the neighbour's leak reported as another's; beside the
+# "auditing"; the command waits for the neighbour's file, so its pins fall in the window however
+# slow the host): alone, exit 0 with the neighbour's leak reported as another's; beside the
 # command's own leak of 4 (pinbug-ctl forked by the command's shell), exit 1; and a kernel
 # worker pinning in the command's mm (kthread_use_mm()) is the command's
 scoped() {
-	local j=$T/busy-scoped-$1.json j2=$T/busy-scoped-own-$1.json pa
-	"$PA" -v -j -o "$j" --scope command -- sleep 3 2>"$T/scoped.err" &
+	local j=$T/busy-scoped-$1.json j2=$T/busy-scoped-own-$1.json pa done=$T/neighbour.done
+	local wait_done="for i in \$(seq 1 600); do [ -e '$done' ] && break; sleep 0.1; done"
+	rm -f "$done"
+	"$PA" -v -j -o "$j" --scope command -- sh -c "$wait_done" 2>"$T/scoped.err" &
 	pa=$!
 	for _ in $(seq 1 600); do grep -q auditing "$T/scoped.err" && break; sleep 0.1; done
 	"$CTL" pin-keep -n 16 >/dev/null
+	touch "$done"
 	wait $pa
 	check "busy $1: --scope command: a neighbour's leak, reported as another's, exit 0" jq -e '
 		.exit_status == 0 and .complete and .scope == "command" and
@@ -52,11 +56,13 @@ scoped() {
 		  .comm == "pinbug-ctl") | .pages] | add) == 16 and
 		all(.findings[]; .command_task == false)' "$j"
 	"$CTL" release >/dev/null
-	"$PA" -v -j -o "$j2" --scope command -- sh -c "sleep 2; '$CTL' pin-keep -n 4 >/dev/null" \
+	rm -f "$done"
+	"$PA" -v -j -o "$j2" --scope command -- sh -c "$wait_done; '$CTL' pin-keep -n 4 >/dev/null" \
 		2>"$T/scoped.err" &
 	pa=$!
 	for _ in $(seq 1 600); do grep -q auditing "$T/scoped.err" && break; sleep 0.1; done
 	"$CTL" pin-keep -n 16 >/dev/null
+	touch "$done"
 	wait $pa
 	check "busy $1: --scope command: the command's own leak of 4 caught beside a neighbour's 16, exit 1" \
 		jq -e '.exit_status == 1 and
