@@ -473,6 +473,8 @@ static int findings_in_verdict(const struct audit *a)
 {
 	int i, n = 0;
 
+	if (!a->scope_command)
+		return a->nr_findings;
 	for (i = 0; i < a->nr_findings; i++)
 		n += audit__in_verdict(a, &a->findings[i]);
 	return n;
