@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A folio's pin state, read with CO-RE on every kernel of the matrix (5.10 .. 7.x).
- * shared/KERNEL-FACTS.md §4: FOLL_PIN adds GUP_PIN_COUNTING_BIAS to a small folio's refcount;
- * on a large folio it adds 1 to the refcount and 1 to the pin count.
+ * docs/kernels.md, pin arithmetic: FOLL_PIN adds GUP_PIN_COUNTING_BIAS to a small folio's
+ * refcount; on a large folio it adds 1 to the refcount and 1 to the pin count.
  */
 #ifndef __PA_FOLIO_BPF_H
 #define __PA_FOLIO_BPF_H

@@ -40,8 +40,8 @@ struct hook_def {
 };
 
 /*
- * shared/KERNEL-FACTS.md §3. Prototypes, not versions, decide which program fits: try_grab_folio
- * takes a page and returns a folio up to 6.9, takes a folio and returns int from 6.10
+ * docs/kernels.md, attach points. Prototypes, not versions, decide which program fits:
+ * try_grab_folio takes a page and returns a folio up to 6.9, takes a folio and returns int from 6.10
  * (commit "mm: gup: stop abusing try_grab_folio", v6.10), when try_grab_folio_fast appeared.
  */
 static const struct hook_def defs[] = {

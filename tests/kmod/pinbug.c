@@ -7,7 +7,7 @@
  * Debian's 6.1 and 6.12 kernels only: the #if LINUX_VERSION_CODE blocks name the release where an
  * API changed, but kernels between those two were never built.
  *
- * Pin arithmetic used below (mm/gup.c, include/linux/mm.h; see KERNEL-FACTS section 4): FOLL_PIN
+ * Pin arithmetic used below (mm/gup.c, include/linux/mm.h; see docs/kernels.md): FOLL_PIN
  * on a small folio adds GUP_PIN_COUNTING_BIAS (1024) to the refcount; on a large folio it adds 1
  * to the refcount and 1 to folio->_pincount. unpin_user_page() -> gup_put_folio(folio, 1,
  * FOLL_PIN) counts NR_FOLL_PIN_RELEASED and takes those back off, whether or not a pin is there.
