@@ -21,6 +21,19 @@ module_builds() { [ "$KLABEL" = 6.1 ] || [ "$KLABEL" = 6.12 ]; }
 COUNTS_JQ='.totals.pins == .vmstat.acquired and .totals.unpins == .vmstat.released'
 EXACT_JQ="$COUNTS_JQ"' and .complete == true and (.incomplete | length == 0)'
 
+# report_facts FILE EXPR: of FILE, one pinaudit report, two lines: the RESULT line's facts
+# (pins|unpins|gets|vmstat acquired|released|complete|CLASS:PAGES,...|accounting hooks), then
+# the jq expression EXPR's value; fails unless FILE holds one JSON object
+report_facts() {
+	jq -rs 'if length != 1 or (.[0] | type) != "object" then
+			error("not one JSON object") else .[0] end |
+		([.totals.pins, .totals.unpins, .totals.gets,
+		  .vmstat.acquired, .vmstat.released, .complete,
+		  ([.findings[] | "\(.class):\(.pages)"] | join(",")),
+		  ([.hooks[] | select(.accounting and .attached) | "\(.function):\(.mode)"] | join(","))]
+		 | map(tostring) | join("|")), '"$2" "$1" 2>/dev/null
+}
+
 # run_pa NAME pinaudit-args...: pinaudit -j into $T/NAME.json; sets rc; prints a RESULT line.
 # One jq reads the report (one JSON object, or a failure) and also sets what audit() and
 # finding() test: counts_eq and exact (true/false), pins (-1: none), found (the findings as
@@ -30,15 +43,8 @@ run_pa() {
 	local name=$1 facts; shift
 	"$PA" -j -o "$T/$name.json" "$@" >"$T/$name.out" 2>"$T/$name.err"
 	rc=$?
-	if ! facts=$(jq -rs 'if length != 1 or (.[0] | type) != "object" then
-			error("not one JSON object") else .[0] end |
-		([.totals.pins, .totals.unpins, .totals.gets,
-		  .vmstat.acquired, .vmstat.released, .complete,
-		  ([.findings[] | "\(.class):\(.pages)"] | join(",")),
-		  ([.hooks[] | select(.accounting and .attached) | "\(.function):\(.mode)"] | join(","))]
-		 | map(tostring) | join("|")),
-		"\('"$COUNTS_JQ"') \('"$EXACT_JQ"') \(.totals.pins | if type == "number" then . else -1 end)"' \
-			"$T/$name.json" 2>/dev/null); then
+	if ! facts=$(report_facts "$T/$name.json" '"\('"$COUNTS_JQ"') \('"$EXACT_JQ"') \(.totals.pins |
+			if type == "number" then . else -1 end)"'); then
 		not_ok "$name" "no valid JSON (exit $rc): $(tail -n 3 "$T/$name.err")"
 		return 1
 	fi

@@ -133,20 +133,13 @@ xt_status() {
 }
 
 # xt_judge FS TEST: the test's report and xfstests' verdict, two checks and a line for the notes.
-# The report's facts are read as run_pa does (lib.sh), its RESULT line the same.
+# The report's facts are read by report_facts (lib.sh), as run_pa's, its RESULT line the same.
 xt_judge() {
 	local fs=$1 t=$2 name=xfstests-$1-${2//\//-} st facts want=0 cst secs
 	local j=$T/xfstests-$1-${2//\//-}.json pins unpins gets acq rel complete
 	st=$(xt_status "$t" "$T/xfstests-$fs.check")
-	if ! facts=$(jq -rs 'if length != 1 or (.[0] | type) != "object" then
-			error("not one JSON object") else .[0] end |
-		([.totals.pins, .totals.unpins, .totals.gets,
-		  .vmstat.acquired, .vmstat.released, .complete,
-		  ([.findings[] | "\(.class):\(.pages)"] | join(",")),
-		  ([.hooks[] | select(.accounting and .attached) | "\(.function):\(.mode)"] | join(","))]
-		 | map(tostring) | join("|")),
-		"\('"$EXACT_JQ"') \(.exit_status) \(.command.status) \(.seconds | floor)"' \
-			"$j" 2>/dev/null); then
+	if ! facts=$(report_facts "$j" \
+		'"\('"$EXACT_JQ"') \(.exit_status) \(.command.status) \(.seconds | floor)"'); then
 		not_ok "$name: audit" "no valid report $j ($(tail -n 2 "$T/$name.err" 2>/dev/null)); xfstests: $st"
 		echo "# xfstests $KLABEL $fs $t: $st, no report"
 		return
