@@ -136,30 +136,50 @@ struct {
 } ledger SEC(".maps");
 
 /*
- * FOLL_GET references a thread took on a pinned folio (one the ledger tracks), until that
- * thread pins the folio itself: if it then unpins, it may be releasing its get with an unpin.
+ * The FOLL_GET references threads took lately: an element per thread id modulo GET_THREADS,
+ * and in it a ring of the last GET_RING folios got (one get_user_pages() call of up to
+ * GET_RING pages is remembered whole). Each entry names its thread too: an element two threads
+ * share never lends one's folio to the other. SEEN has a bit per folio in the ring (a hash of
+ * its address), so that an unpin of a folio its thread did not get (most unpins: nearly every
+ * thread took gets at its exec, get_arg_page()) looks no further. A get costs a few stores and,
+ * once per GET_RING gets, SEEN made anew; no hash update (6.1's direct I/O takes a get per page
+ * per I/O).
  */
-struct task_folio {
-	__u64 folio;
-	__u64 tid;
+#define GET_THREADS	2048
+#define GET_RING	64
+struct get_ring {
+	__u64 seen;		/* bit get_bit(folio) of each folio in got[] */
+	__u64 next;		/* gets recorded: the next goes to got[next % GET_RING] */
+	struct {
+		__u64 folio;
+		__u64 tid;
+	} got[GET_RING];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, GET_THREADS);
+	__type(key, __u32);
+	__type(value, struct get_ring);
+} get_rings SEC(".maps");
+
+/*
+ * Unpins by a thread that had taken a FOLL_GET of the folio (context and stack): REPORTED, the
+ * unpin was a finding already (the thread held no pin of its own, get-then-unpin); else it may
+ * have released its get with an unpin while its own pin covered it: should the folio's pins
+ * later underflow, the misuse was that unpin, a get-then-unpin, not a double one. Either way
+ * the underflow is named after it, and reported once.
+ */
+struct suspect {
+	struct pa_task_ctx t;
+	__u64 reported;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct task_folio);
-	__type(value, __u64);
-} task_gets SEC(".maps");
-
-/*
- * Unpins that such a thread made while other pins covered them (context and stack): should the
- * folio's pins later underflow, the misuse was that unpin, a get-then-unpin, not a double one.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, struct pa_task_ctx);
+	__type(value, struct suspect);
 } suspects SEC(".maps");
 
 /* bio_endio() entry to return: the linked folios of a completing bio and their state before */
@@ -723,7 +743,7 @@ static __always_inline void origin_add(bool counted, __s32 slot, int what, __u32
 static __always_inline void emit(void *ctx, __u32 class, __u32 pages, __u64 folio,
 				 const struct pa_task_ctx *pin, const struct pa_task_ctx *release,
 				 int stack, const struct pa_folio *e, __u32 outstanding, bool large,
-				 long refcount, long pincount)
+				 long refcount, long pincount, __u32 proof)
 {
 	struct pa_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 
@@ -760,6 +780,7 @@ static __always_inline void emit(void *ctx, __u32 class, __u32 pages, __u64 foli
 	ev->refcount = refcount;
 	ev->mapcount = large ? 0 : folio_mapcount(folio);
 	ev->pincount = pincount;
+	ev->proof = proof;
 	bpf_ringbuf_submit(ev, 0);
 }
 
@@ -796,6 +817,81 @@ static __always_inline void short_pins_released(struct pa_folio *e, __u32 n)
 		return;
 	__sync_fetch_and_add(&e->short_out, -dec);
 	__sync_fetch_and_add(&nr_short_pins, -(__s64)dec);
+}
+
+/* --- a thread's FOLL_GET references (get_rings) ------------------------------------------ */
+
+static __always_inline struct get_ring *get_ring_of(__u32 tid)
+{
+	__u32 i = tid & (GET_THREADS - 1);
+
+	return bpf_map_lookup_elem(&get_rings, &i);
+}
+
+/* FOLIO's bit in a ring's SEEN: its struct page's index (64-byte pages), 2 MiB folios spread */
+static __always_inline __u64 get_bit(__u64 folio)
+{
+	__u64 idx = folio >> 6;
+
+	return 1ULL << ((idx ^ (idx >> 9)) & 63);
+}
+
+static __always_inline void get_taken(__u64 folio, __u32 tid)
+{
+	struct get_ring *r = get_ring_of(tid);
+	__u64 seen;
+	__u32 i, j;
+
+	if (!r)
+		return;
+	i = r->next & (GET_RING - 1);
+	seen = r->seen | get_bit(folio);
+	if (!i && r->next) {	/* the ring wrapped: SEEN of what it holds now */
+		seen = get_bit(folio);
+		for (j = 1; j < GET_RING; j++)
+			seen |= get_bit(r->got[j].folio);
+	}
+	r->got[i].folio = folio;
+	r->got[i].tid = tid;
+	r->seen = seen;
+	r->next++;
+}
+
+/* TID took a FOLL_GET of FOLIO among its thread element's last GET_RING gets */
+static __always_inline bool got_lately(__u64 folio, __u32 tid)
+{
+	struct get_ring *r = get_ring_of(tid);
+	__u32 i;
+
+	if (!r || !(r->seen & get_bit(folio)))
+		return false;
+	for (i = 0; i < GET_RING; i++)
+		if (r->got[i].folio == folio && r->got[i].tid == tid)
+			return true;
+	return false;
+}
+
+/* TID's gets of FOLIO explain nothing more (a finding named them) */
+static __always_inline void get_forget(__u64 folio, __u32 tid)
+{
+	struct get_ring *r = get_ring_of(tid);
+	__u32 i;
+
+	if (!r)
+		return;
+	for (i = 0; i < GET_RING; i++)
+		if (r->got[i].folio == folio && r->got[i].tid == tid)
+			r->got[i].folio = 0;
+}
+
+/*
+ * TID holds a pin of its own on the folio of E, as far as the ledger tells: the folio's first
+ * outstanding pin is its, or its latest grab of it was a pin
+ */
+static __always_inline bool own_pin(const struct pa_folio *e, __u32 tid)
+{
+	return e && e->outstanding &&
+	       (e->pin.pid == tid || (e->last_grab_tid == tid && e->last_grab_pin));
 }
 
 /*
@@ -870,11 +966,6 @@ static __always_inline __s32 ledger_pin(void *ctx, __u64 folio, __u32 refs, __u3
 	__sync_fetch_and_add(&e->pins, refs);
 	e->last_grab_tid = (__u32)id;
 	e->last_grab_pin = 1;
-	if (e->gets) {	/* this thread's own pin: its earlier gets no longer explain its unpins */
-		struct task_folio k = { .folio = folio, .tid = e->last_grab_tid };
-
-		bpf_map_delete_elem(&task_gets, &k);
-	}
 	return slot;
 }
 
@@ -914,15 +1005,14 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 						     now_ns()), current_owner());
 			origin_add(counted, origin_slot(&o), REF_GET, refs);
 		}
-		if (e && e->outstanding && detect) {
-			struct task_folio k = { .folio = folio, .tid = tid };
-			__u64 ts = now_ns();
-
+		if (!detect)
+			return;
+		if (e && e->outstanding) {
 			__sync_fetch_and_add(&e->gets, refs);
 			e->last_grab_tid = tid;
 			e->last_grab_pin = 0;
-			bpf_map_update_elem(&task_gets, &k, &ts, BPF_ANY);
 		}
+		get_taken(folio, tid);
 	} else if (is_zero_page(folio)) {
 		count(PA_ZERO_PINS, refs);
 	} else {
@@ -955,19 +1045,27 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 
 /*
  * An unpin, seen at the entry of an unpin API or of gup_put_folio/put_compound_head, before the
- * kernel subtracts anything. If the folio's state cannot cover it (a small folio's refcount below refs x bias,
- * a large folio's pin count below refs), this unpin underflows: proof of a misuse. Which one
- * depends on history: pins that all came back already (double-unpin), or none at all
- * (get-then-unpin). Otherwise the ledger's pins come back first, and the rest were pins taken
- * before the audit started: counted, never a finding.
+ * kernel subtracts anything. Proofs of a misuse, first to last:
+ * - the folio's state cannot cover it (a small folio's refcount below refs x bias, a large
+ *   folio's pin count below refs): it underflows. Which misuse depends on history: a thread's
+ *   earlier unpin of its FOLL_GET (suspects), pins that all came back already (double-unpin),
+ *   or none at all (get-then-unpin);
+ * - the thread took a FOLL_GET of the folio lately and holds no pin of its own on it: it is
+ *   releasing its get, whatever other holders' pins let the refcount cover;
+ * - the folio held no pin when the ledger first met it, and gives back more pins than the
+ *   ledger saw taken on it since: double-unpin, whatever other references let the state cover.
+ * Otherwise the ledger's pins come back first, and the rest were pins taken before the audit
+ * started: counted, never a finding.
  */
 static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, bool typed,
 					 bool counted)
 {
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct suspect *sus = NULL;
 	struct pa_folio *e;
+	__u32 covered = 0, proven = 0;
 	bool large;
 	long held;
-	__u32 covered = 0;
 
 	/*
 	 * The drain: give back what the ledger holds, judge nothing. An unpin still counted (the
@@ -1001,23 +1099,59 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 		held = page_head_held_pins(&head, folio, large);
 	}
 	e = bpf_map_lookup_elem(&ledger, &folio);
+	if (nr_suspects)
+		sus = bpf_map_lookup_elem(&suspects, &folio);
 
 	if (held < refs) {
 		const struct pa_task_ctx *pin = e && e->pins ? &e->pin : NULL;
-		/* an earlier unpin by a thread that had only a FOLL_GET on it: that was the misuse */
-		struct pa_task_ctx *culprit = nr_suspects ? bpf_map_lookup_elem(&suspects, &folio)
-							  : NULL;
-		__u32 class = culprit || !pin ? PA_GET_THEN_UNPIN : PA_DOUBLE_UNPIN;
+		__u32 class = sus || !pin ? PA_GET_THEN_UNPIN : PA_DOUBLE_UNPIN;
 
-		emit(ctx, class, refs - held, folio, pin, culprit, STACK, e,
-		     e ? e->outstanding : 0, large, folio_refcount(folio), large ? held : 0);
-		if (culprit)
+		/* a suspect reported at its own unpin: this underflow is that misuse's damage */
+		if (!sus || !sus->reported)
+			emit(ctx, class, refs - held, folio, pin, sus ? &sus->t : NULL, STACK, e,
+			     e ? e->outstanding : 0, large, folio_refcount(folio),
+			     large ? held : 0, PA_PROOF_STATE);
+		if (sus)
 			bpf_map_delete_elem(&suspects, &folio);
+		proven = refs;
+	} else if (got_lately(folio, tid)) {
+		struct suspect t = {};
+
+		task_ctx(ctx, &t.t, STACK);
+		t.t.owner = current_owner();
+		t.reported = !own_pin(e, tid);
+		if (t.reported) {
+			/*
+			 * its FOLL_GET given back as a pin: the finding is this thread's (no pin
+			 * task: the holders' pins are not its), and the ledger's pins stay theirs
+			 */
+			emit(ctx, PA_GET_THEN_UNPIN, refs, folio, NULL, &t.t, STACK, e,
+			     e ? e->outstanding : 0, large, folio_refcount(folio),
+			     large ? held : 0, PA_PROOF_THREAD_GET);
+			get_forget(folio, tid);
+		}
+		/* reported or not: an underflow later is named after this unpin */
+		bpf_map_update_elem(&suspects, &folio, &t, BPF_ANY);
+		__sync_fetch_and_add(&nr_suspects, 1);
+		if (t.reported) {
+			struct pa_origin none = {};
+
+			origin_add(counted, origin_slot(&none), REF_UNPIN, refs);
+			return;
+		}
+	} else if (e && !e->baseline && (__s32)(e->pins - e->unpins) < (__s32)refs) {
+		/* differences of u32 counts: right across a wrap (4 G pins of one folio) */
+		proven = refs - (__s32)(e->pins - e->unpins);
+		if (proven > refs)
+			proven = refs;
+		emit(ctx, PA_DOUBLE_UNPIN, proven, folio, e->pins ? &e->pin : NULL, NULL, STACK, e,
+		     e->outstanding, large, folio_refcount(folio), large ? held : 0,
+		     PA_PROOF_HISTORY);
 	}
 	if (!e) {
 		struct pa_origin none = {};
 
-		if (held >= refs && counted)
+		if (!proven && counted)
 			count(PA_PREEXISTING_UNPINS, refs);
 		origin_add(counted, origin_slot(&none), REF_UNPIN, refs);
 		return;
@@ -1029,21 +1163,8 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 		struct pa_origin none = {};
 
 		origin_add(counted, origin_slot(&none), REF_UNPIN, refs - covered);
-		if (held >= refs && counted)
+		if (!proven && counted)
 			count(PA_PREEXISTING_UNPINS, refs - covered);
-	}
-	if (held >= refs && e->gets) {
-		struct task_folio k = { .folio = folio, .tid = (__u32)bpf_get_current_pid_tgid() };
-
-		if (bpf_map_lookup_elem(&task_gets, &k)) {
-			struct pa_task_ctx t;
-
-			task_ctx(ctx, &t, STACK);
-			t.owner = current_owner();
-			bpf_map_update_elem(&suspects, &folio, &t, BPF_ANY);
-			__sync_fetch_and_add(&nr_suspects, 1);
-			bpf_map_delete_elem(&task_gets, &k);
-		}
 	}
 	__sync_fetch_and_add(&e->unpins, refs);
 	short_pins_released(e, covered);
@@ -1183,7 +1304,7 @@ static __always_inline void check_put(void *ctx, __u64 page, int stack)
 	 * transient reference that covered the deficit.
 	 */
 	emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, e->put_at_bio ? &e->put : NULL, stack, e,
-	     e->outstanding, large, ref + 1, large ? folio_pincount(folio) : 0);
+	     e->outstanding, large, ref + 1, large ? folio_pincount(folio) : 0, PA_PROOF_STATE);
 	/*
 	 * That pin is gone: the end-of-audit walk must not report it again. Only the entry's
 	 * count drops: nr_short_pins and nr_outstanding keep it (they err high, a lookup too
@@ -1305,6 +1426,50 @@ int BPF_PROG(fentry_release, void *folio, int refs, unsigned int flags)
 }
 
 /*
+ * folio_add_pin() (6.5+; its caller in 6.12 and 7.2: fs/direct-io.c, dio_pin_page()) adds a
+ * pin to a folio pinned already, without nr_foll_pin_acquired (mm/gup.c), while its unpin is
+ * counted in nr_foll_pin_released: counted apart, and in the ledger, whose history must see
+ * every pin its unpins give back. A folio the ledger does not hold was first pinned before the
+ * audit: its state shows the pin.
+ */
+const volatile __u32 slot_add_pin = 0;
+
+static __always_inline void add_pin(__u64 folio)
+{
+	struct pa_folio *e;
+
+	count(PA_HOOK_CALLS + slot_add_pin, 1);
+	if (is_zero_page(folio))
+		return;
+	count(PA_ADDED_PINS, 1);
+	if (!detect)
+		return;
+	e = bpf_map_lookup_elem(&ledger, &folio);
+	if (!e)
+		return;
+	__sync_fetch_and_add(&e->short_out, 1);	/* a direct I/O's: not FOLL_LONGTERM */
+	__sync_fetch_and_add(&nr_short_pins, 1);
+	outstanding_add(e, 1);
+	__sync_fetch_and_add(&e->pins, 1);
+}
+
+SEC("fentry/folio_add_pin")
+int BPF_PROG(fentry_add_pin, void *folio)
+{
+	if (!idle())
+		add_pin((__u64)folio);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_add_pin, void *folio)
+{
+	if (!idle())
+		add_pin((__u64)folio);
+	return 0;
+}
+
+/*
  * The free path: a folio freed with pins outstanding; also forgets the folio. Pages freed one
  * at a time trace mm_page_free; those a batch frees (release_pages() -> free_unref_folios(),
  * free_unref_page_list() before 6.9) trace mm_page_free_batched instead.
@@ -1321,7 +1486,7 @@ static __always_inline void page_freed(void *ctx, __u32 slot, __u64 folio)
 		return;
 	if (e->outstanding)
 		emit(ctx, PA_FREED_WHILE_PINNED, e->outstanding, folio, &e->pin, NULL, STACK, e,
-		     e->outstanding, folio_large(folio), folio_refcount(folio), 0);
+		     e->outstanding, folio_large(folio), folio_refcount(folio), 0, PA_PROOF_STATE);
 	if (e->short_out)
 		__sync_fetch_and_add(&nr_short_pins, -(__s64)e->short_out);
 	if (e->outstanding)	/* nothing holds the folio to unpin it meanwhile */
@@ -1602,7 +1767,7 @@ int BPF_PROG(fexit_bio_end, struct bio *bio)
 		if (ref >= need)
 			continue;
 		emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, &e->put, STACK, e, e->outstanding, large,
-		     ref, large ? folio_pincount(folio) : 0);
+		     ref, large ? folio_pincount(folio) : 0, PA_PROOF_STATE);
 		short_pins_released(e, 1);
 		outstanding_add(e, -1);
 	}

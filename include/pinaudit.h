@@ -26,6 +26,7 @@ enum pa_counter {
 	PA_PREEXISTING_UNPINS,	/* unpins of pins taken before the audit started */
 	PA_ORIGINS_LOST,	/* page references the origins map had no room for */
 	PA_WALK_UNREADABLE,	/* pins of ledger folios whose struct page the walk could not read */
+	PA_ADDED_PINS,		/* pins added by folio_add_pin(): not in nr_foll_pin_acquired */
 	PA_NR_TOTALS,
 	PA_HOOK_CALLS = PA_NR_TOTALS,	/* + hook slot */
 };
@@ -49,6 +50,20 @@ enum pa_class {
 	PA_LEAKED_PIN,		/* pins still held when the audit ended */
 	PA_FREED_WHILE_PINNED,	/* a folio freed with pins outstanding */
 	PA_NR_CLASSES,
+};
+
+/*
+ * What proves a finding: the folio's state (its refcount or pin count cannot cover the
+ * release, or still holds a pin at the end or at its free); the ledger's history (a folio
+ * first met holding no pin gives back more pins than the audit saw taken on it); or the
+ * releasing thread's own FOLL_GET of the folio, taken during the audit, with no pin of its
+ * own on it. The last two hold whatever other holders' references do to the state, and only
+ * when the audit saw every pin: a pin missed would look like one given back twice.
+ */
+enum pa_proof {
+	PA_PROOF_STATE,
+	PA_PROOF_HISTORY,
+	PA_PROOF_THREAD_GET,
 };
 
 #define PA_COMM_LEN		16
@@ -174,6 +189,8 @@ struct pa_event {
 	__u8 put_at_bio;	/* the release site is that bio's completion */
 	__u32 dev;		/* the bio's device, kernel dev_t */
 	__u32 folios;		/* the walk's leaked pins: folios merged in this record (0: one) */
+	__u32 proof;		/* enum pa_proof */
+	__u32 pad;
 	__u64 end_io;		/* the bio's bi_end_io */
 	struct pa_origin origin;	/* where the pin was taken */
 };

@@ -87,7 +87,7 @@ static bool same_raw_group(const struct pa_event *x, const struct pa_event *y)
 	return x->class == y->class && x->pin.tgid == y->pin.tgid && x->pin.pid == y->pin.pid &&
 	       !memcmp(x->pin.comm, y->pin.comm, PA_COMM_LEN) &&
 	       x->pin.stack_id == y->pin.stack_id && x->release.stack_id == y->release.stack_id &&
-	       x->at_end == y->at_end && x->bio_flag == y->bio_flag &&
+	       x->at_end == y->at_end && x->bio_flag == y->bio_flag && x->proof == y->proof &&
 	       x->put_at_bio == y->put_at_bio && x->dev == y->dev && x->end_io == y->end_io &&
 	       !memcmp(&x->origin, &y->origin, sizeof(x->origin));
 }
@@ -123,6 +123,7 @@ int events__add(struct audit *a, struct stack_maps stacks, struct origins *origi
 	f.longterm = e->pin.longterm;
 	f.large = e->large;
 	f.at_end = e->at_end;
+	f.proof = e->proof;
 	/* whose: the pinning task's, or without a pin seen the unpinning one's */
 	f.owner = e->pin.tgid ? e->pin.owner : e->release.owner;
 	if (e->pin.tgid)

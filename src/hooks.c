@@ -26,6 +26,7 @@ enum shape {
 	GRAB_BOOL,	/* (page *, unsigned int flags) -> bool */
 	RELEASE,	/* (folio/page *, int refs, unsigned int flags) -> void */
 	UNPIN_API,	/* a single-folio unpin API: accounted at entry, if not at the release */
+	ADD_PIN,	/* folio_add_pin(struct folio *): a pin outside nr_foll_pin_acquired */
 	PUT_ARRAY,	/* (struct page **, int nr): puts one reference per page */
 	TP_FREE,	/* the kmem:mm_page_free tracepoint (tp_btf) */
 	BIO_SUBMIT,	/* submit_bio(struct bio *): fentry only */
@@ -59,6 +60,11 @@ static const struct hook_def defs[] = {
 	{ "unpin", UNPIN_API, { "unpin_user_page" } },
 	{ "unpin", UNPIN_API, { "unpin_folio" } },
 	{ "unpin", UNPIN_API, { "unpin_user_folio" } },
+	/*
+	 * a pin added to a pinned folio (6.5+: fs/direct-io.c) that the kernel does not count:
+	 * the ledger's history needs it, the totals do not (the findings it proves wait for it)
+	 */
+	{ "add-pin", ADD_PIN, { "folio_add_pin" } },
 	/* release sites the detector looks into */
 	{ "put", PUT_ARRAY, { "release_pages" } },
 	{ "free", TP_FREE, { "mm_page_free" } },
@@ -213,6 +219,7 @@ static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
 		return n == 2 && !ret;
 	case BIO_SUBMIT:
 	case BIO_END:
+	case ADD_PIN:
 		return n == 1;
 	case CTX_KIOCB:
 		return param_is_struct_ptr(btf, proto, 0, "kiocb");
@@ -593,7 +600,8 @@ static enum attach_mode choose_mode(struct hooks *h, struct hook *k)
 	 * but for a grab run with interrupts off.
 	 */
 	if (want == PA_MODE_AUTO && h->preempt[0] && h->kprobes_ok && !irqs_off_only(k->func) &&
-	    (is_accounting(k->def->shape) || k->def->shape == CTX_KIOCB)) {
+	    (is_accounting(k->def->shape) || k->def->shape == CTX_KIOCB ||
+	     k->def->shape == ADD_PIN)) {
 		snprintf(k->why, sizeof(k->why), "fentry not used: under %s a preempted fentry "
 			 "program misses runs (--mode fentry forces it)", h->preempt);
 		return MODE_KPROBE;
@@ -713,6 +721,10 @@ static void bind_programs(struct hooks *h, struct pinaudit_bpf *skel, struct hoo
 		unpin_slot(skel, k->func, slot);
 		if (k->marks)
 			skel->rodata->unpin_marks_used = true;
+		break;
+	case ADD_PIN:
+		k->entry = fentry ? skel->progs.fentry_add_pin : skel->progs.kp_add_pin;
+		skel->rodata->slot_add_pin = slot;
 		break;
 	case PUT_ARRAY:
 		k->entry = has_bpf_loop() ? skel->progs.kp_put_array : skel->progs.kp_put_array_open;

@@ -370,6 +370,7 @@ static void audit_counters(struct audit *a, const __u64 *c)
 	a->preexisting_unpins = c[PA_PREEXISTING_UNPINS];
 	a->origins_lost = c[PA_ORIGINS_LOST];
 	a->walk_unreadable = c[PA_WALK_UNREADABLE];
+	a->added_pins = c[PA_ADDED_PINS];
 }
 
 

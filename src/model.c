@@ -63,6 +63,12 @@ const char *class__name(int class)
 	return class > 0 && class < PA_NR_CLASSES ? names[class] : "unknown";
 }
 
+const char *proof__name(int proof)
+{
+	return proof == PA_PROOF_HISTORY ? "ledger-history" :
+	       proof == PA_PROOF_THREAD_GET ? "thread-get" : "folio-state";
+}
+
 static bool same_origin(const struct origin *x, const struct origin *y)
 {
 	return x->dev == y->dev && x->owner == y->owner && !strcmp(x->fs, y->fs) &&
@@ -75,6 +81,7 @@ static bool same_group(const struct finding *x, const struct finding *y)
 	       same_origin(&x->origin, &y->origin) &&
 	       x->pin_stack.id == y->pin_stack.id && x->release_stack.id == y->release_stack.id &&
 	       x->at_end == y->at_end && x->task_exited == y->task_exited &&
+	       x->proof == y->proof &&
 	       x->owner == y->owner &&
 	       x->end_io == y->end_io && x->bio_dev == y->bio_dev &&
 	       x->put_at_bio == y->put_at_bio && x->bio_flag == y->bio_flag;
@@ -420,29 +427,68 @@ static bool release_runs_skipped(const struct audit *a)
 	return false;
 }
 
+/*
+ * Pins the ledger may have missed: fewer than the referee's lower bound, grabs lost between a
+ * kprobe's entry and return, runs of a grab hook the kernel skipped, or folio_add_pin()
+ * present (6.5+) but not hooked; or unpins it counted that the kernel did not (one counted
+ * twice gives back a pin that is not there). A proof from the ledger's history or from a
+ * thread's FOLL_GET takes every pin and unpin as seen once: NULL, or why it cannot.
+ */
+static const char *pins_missed(const struct audit *a)
+{
+	int i;
+
+	if (a->vmstat_ok && (long long)a->pins < a->vm_acquired_min)
+		return "the ledger missed pins";
+	if (a->vmstat_ok && (long long)a->unpins > a->vm_released_max)
+		return "the ledger saw unpins the kernel did not count";
+	if (a->stash_lost)
+		return "the ledger missed grabs";
+	for (i = 0; i < a->nr_hooks; i++) {
+		const struct hook_state *h = &a->hooks[i];
+
+		if (!h->role || (strcmp(h->role, "grab") && strcmp(h->role, "add-pin")))
+			continue;
+		if (h->misses)
+			return "the ledger missed pins";
+		if (h->present && !h->attached)
+			return "a pinning function is not hooked";
+	}
+	return NULL;
+}
+
 void audit__withhold_if_unreliable(struct audit *a)
 {
 	int i, n = 0, withheld = 0;
+	bool history_off;
 
 	if (a->detector_off)
 		return;
+	a->history_why = pins_missed(a);
+	a->history_off = history_off = a->history_why != NULL;
 	if ((a->vmstat_ok && (long long)a->unpins < a->vm_released_min) ||
 	    release_runs_skipped(a))
 		a->balance_why = "the ledger missed unpins";
 	else if (a->vmstat_ok && (long long)a->pins > a->vm_acquired_max)
 		a->balance_why = "the ledger holds pins the kernel did not count";
-	else
+	a->balance_off = a->balance_why != NULL;
+	if (!a->balance_off && !history_off)
 		return;
-	a->balance_off = true;
 	for (i = 0; i < a->nr_findings; i++) {
-		if (balance_class(a->findings[i].class))
+		const struct finding *f = &a->findings[i];
+
+		if ((a->balance_off && balance_class(f->class)) ||
+		    (history_off && f->proof != PA_PROOF_STATE))
 			withheld++;
 		else
-			a->findings[n++] = a->findings[i];
+			a->findings[n++] = *f;
 	}
 	a->nr_findings = n;
 	if (withheld)
-		audit__incomplete(a, "%d finding groups withheld: %s", withheld, a->balance_why);
+		audit__incomplete(a, "%d finding groups withheld: %s", withheld,
+				  a->balance_off && history_off ?
+				  "the ledger missed pins and unpins" :
+				  a->balance_off ? a->balance_why : a->history_why);
 }
 
 bool audit__complete(const struct audit *a)
@@ -534,7 +580,10 @@ bool audit__class_available(const struct audit *a, int class, const char **how)
 		return grab;
 	case PA_GET_THEN_UNPIN:
 	case PA_DOUBLE_UNPIN:
-		*how = "folio state at the unpin; the unpinning thread's FOLL_GET history";
+		*how = a->history_off ?
+			"folio state at the unpin (the ledger's history withheld: see incomplete)" :
+			"folio state at the unpin; the ledger's history; the unpinning thread's "
+			"FOLL_GET";
 		return release;
 	case PA_LEAKED_PIN:
 		*how = "ledger walk at the end";

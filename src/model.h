@@ -69,6 +69,7 @@ struct finding {
 	bool task_exited;	/* the pinning process is gone ("outlives its process") */
 	bool large;		/* a large folio (THP) */
 	bool at_end;		/* proven by the end-of-audit walk, not at the release site */
+	int proof;		/* enum pa_proof: what proves it */
 	int owner;		/* enum pa_owner of the pinning task (no pin seen: the releasing one) */
 	struct stack pin_stack;
 	/* the release site, when seen */
@@ -148,6 +149,7 @@ struct audit {
 	int nr_findings;
 	int cap_findings;
 	unsigned long long preexisting_unpins;	/* unpins of pins older than the audit */
+	unsigned long long added_pins;	/* folio_add_pin(): pins nr_foll_pin_acquired leaves out */
 	unsigned long long ledger_full, events_lost, stacks_lost;
 	long max_folios;
 	/* the end-of-audit ledger walk: folios with pins outstanding it read, and its time */
@@ -162,6 +164,12 @@ struct audit {
 	 */
 	bool balance_off;
 	const char *balance_why;	/* why, when balance_off */
+	/*
+	 * The ledger may have missed pins: a finding proven by its history or by a thread's
+	 * FOLL_GET (proof != PA_PROOF_STATE) could be a pin unseen given back; withheld.
+	 */
+	bool history_off;
+	const char *history_why;	/* why, when history_off */
 
 	/* references per origin (the census), and those the origins map had no room for */
 	struct origin_refs *refs;
@@ -189,6 +197,7 @@ int audit__add_finding(struct audit *a, const struct finding *f);
 void audit__grow_finding(struct audit *a, int group, unsigned long long pages,
 			 unsigned long long folios);
 const char *class__name(int class);	/* "pin-then-put", ... */
+const char *proof__name(int proof);	/* "folio-state", "ledger-history", "thread-get" */
 /*
  * Whether this audit could detect CLASS, given the hooks that are live; *how says by what
  * (or why not).

@@ -207,6 +207,7 @@ static void finding_json(struct json_writer *w, const struct finding *f, const s
 	jw_bool_field(w, "large", f->large);
 	jw_bool_field(w, "task_exited", f->task_exited);
 	jw_string_field(w, "proven", f->at_end ? "end-of-audit folio state" : "at the release");
+	jw_string_field(w, "proof", proof__name(f->proof));
 	stack_json(w, "pin_stack", &f->pin_stack, ks);
 	stack_json(w, "release_stack", &f->release_stack, ks);
 	jw_string_field(w, "release_comm", f->release_comm);
@@ -271,6 +272,7 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 	jw_uint_field(w, "zero_page_unpins", a->zero_unpins);
 	jw_uint_field(w, "failed_grabs", a->grab_failed);
 	jw_uint_field(w, "preexisting_unpins", a->preexisting_unpins);
+	jw_uint_field(w, "added_pins", a->added_pins);
 	jw_end_object(w);
 
 	jw_name(w, "lost");

@@ -209,6 +209,12 @@ static void finding_lines(FILE *f, const struct audit *a, const struct finding *
 	}
 	if (x->large)
 		fprintf(f, ", pincount %lld\n", x->pincount);
+	if (x->proof == PA_PROOF_HISTORY)
+		fprintf(f, "    proof: the ledger's history (the folio held no pin when first seen; "
+			"more unpins than the pins taken since)\n");
+	else if (x->proof == PA_PROOF_THREAD_GET)
+		fprintf(f, "    proof: the releasing thread took a FOLL_GET of the folio and no pin "
+			"of its own\n");
 	if (x->pin_stack.depth)
 		stack_lines(f, "pin stack", &x->pin_stack, ks);
 	else

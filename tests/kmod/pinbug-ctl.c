@@ -98,6 +98,8 @@ struct ctl_env {
 	int use_mm;
 	int other_cpu_exit;
 	const char *file;
+	int keep_file;		/* -F: FILE's pages as they are (not truncated) */
+	int repair_first;
 	int swap;
 	unsigned long wait_ms;
 };
@@ -112,8 +114,8 @@ struct page_state {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pinbug-ctl CASE [-n PAGES] [-d DEV] [-t MS] [-m] [-x] [-f FILE | -s]\n"
-		"                  [-w MS]\n"
+		"usage: pinbug-ctl CASE [-n PAGES] [-d DEV] [-t MS] [-m] [-x] [-r]\n"
+		"                  [-f FILE | -F FILE | -s] [-w MS]\n"
 		"       pinbug-ctl list | release | heal | status\n"
 		"Maps and writes a buffer of PAGES small pages (default %d; thp-mix, thp-put:\n"
 		"one 2 MiB THP), asks %s to run CASE on it, prints one line.\n"
@@ -123,12 +125,16 @@ static void usage(FILE *f)
 		"  -t MS     longterm: hold the pins MS milliseconds (default %d)\n"
 		"  -m        kthread-*: kworker uses kthread_use_mm + pin_user_pages_fast\n"
 		"            (default: pin_user_pages_remote)\n"
+		"  -r        get-unpin, double-unpin: add back what the misuse takes before\n"
+		"            it, not after: the folio's state never shows it\n"
 		"  -x        write the buffer on CPU 0, exit on CPU 1: its pages' reference\n"
 		"            from CPU 0's LRU batch outlives the process (exit_mmap() drains\n"
 		"            its own CPU's only)\n"
 		"  -f FILE   small pages: FILE's (created, PAGES long), mapped shared, in the\n"
 		"            page cache, instead of anonymous memory (on ext4 the write\n"
 		"            fault attaches buffer heads: fs-private data, a reference more)\n"
+		"  -F FILE   as -f, but FILE is not truncated: its pages stay the ones another\n"
+		"            process (or an earlier pinbug-ctl) mapped and pinned\n"
 		"  -s        small anonymous pages: out to swap (MADV_PAGEOUT) and back by a\n"
 		"            read, so each lies in the swap cache (a reference more); needs\n"
 		"            swap on a device that does not skip the swap cache (loop: yes;\n"
@@ -177,7 +183,7 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 	env->dev = DEFAULT_DEV;
 	env->ms = DEFAULT_MS;
 	/* glibc getopt permutes: options after CASE are found too */
-	while ((opt = getopt(argc, argv, "n:d:t:mxf:sw:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:t:mxrf:F:sw:h")) != -1) {
 		switch (opt) {
 		case 'n':
 			if (parse_ulong(optarg, PINBUG_MAX_PAGES, &env->pages)) {
@@ -205,11 +211,16 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 			env->other_cpu_exit = 1;
 			break;
 		case 'f':
+		case 'F':
 			if (!optarg[0]) {
-				fprintf(stderr, "pinbug-ctl: -f '': want a file name\n");
+				fprintf(stderr, "pinbug-ctl: -%c '': want a file name\n", opt);
 				return 2;
 			}
 			env->file = optarg;
+			env->keep_file = opt == 'F';
+			break;
+		case 'r':
+			env->repair_first = 1;
 			break;
 		case 's':
 			env->swap = 1;
@@ -246,6 +257,12 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
 			env->file ? 'f' : 's');
 		return 2;
 	}
+	if (env->repair_first && env->c->nr != PINBUG_GET_UNPIN &&
+	    env->c->nr != PINBUG_DOUBLE_UNPIN) {
+		fprintf(stderr, "pinbug-ctl: %s: -r applies to get-unpin and double-unpin only\n",
+			name);
+		return 2;
+	}
 	if (env->file && env->swap) {
 		fprintf(stderr, "pinbug-ctl: -f and -s: a file's pages go back to their file, not "
 			"to swap; one or the other\n");
@@ -259,7 +276,8 @@ static int parse_args(int argc, char **argv, struct ctl_env *env)
  * or one 2 MiB-aligned MADV_HUGEPAGE region for thp-mix and thp-put. Every page is written, so none
  * is the shared zero page (which FOLL_PIN does not count: is_zero_folio() in gup_put_folio()).
  */
-static void *map_buffer(enum buf_kind kind, unsigned long *pages, const char *file, int swap)
+static void *map_buffer(enum buf_kind kind, unsigned long *pages, const char *file, int keep,
+			int swap)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	size_t len = kind == BUF_THP ? 2 * THP_SIZE : *pages * psz;
@@ -268,9 +286,10 @@ static void *map_buffer(enum buf_kind kind, unsigned long *pages, const char *fi
 	int fd = -1;
 
 	if (file && kind == BUF_SMALL) {
-		fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		fd = open(file, O_RDWR | O_CREAT | (keep ? 0 : O_TRUNC) | O_CLOEXEC, 0600);
 		if (fd < 0 || ftruncate(fd, len)) {
-			fprintf(stderr, "pinbug-ctl: -f %s: %s\n", file, strerror(errno));
+			fprintf(stderr, "pinbug-ctl: -%c %s: %s\n", keep ? 'F' : 'f', file,
+				strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			return NULL;
@@ -456,7 +475,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (env.c->buf != BUF_NONE) {
-		buf = map_buffer(env.c->buf, &env.pages, env.file, env.swap);
+		buf = map_buffer(env.c->buf, &env.pages, env.file, env.keep_file, env.swap);
 		if (!buf) {
 			close(fd);
 			return 1;
@@ -475,7 +494,8 @@ int main(int argc, char **argv)
 		req.npages = env.pages;
 	}
 	req.hold_ms = env.ms;
-	req.flags = env.use_mm ? PINBUG_F_USE_MM : 0;
+	req.flags = (env.use_mm ? PINBUG_F_USE_MM : 0) |
+		    (env.repair_first ? PINBUG_F_REPAIR_FIRST : 0);
 	strncpy(req.dev, env.dev, sizeof(req.dev) - 1);
 
 	if (ioctl(fd, PINBUG_IOC(env.c->nr), &req)) {

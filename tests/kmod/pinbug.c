@@ -265,18 +265,22 @@ static int case_get_unpin(struct pinbug_req *r)
 		/* Our own reference keeps the page ours whatever the caller's other threads do. */
 		get_page(page);
 		/*
+		 * The repair: give back all GUP_PIN_COUNTING_BIAS except the one reference the
+		 * FOLL_GET took, which the unpin does legitimately consume. After the misuse, or
+		 * (PINBUG_F_REPAIR_FIRST) before it: then the refcount covers the unpin.
+		 */
+		if (r->flags & PINBUG_F_REPAIR_FIRST)
+			page_ref_add(page, GUP_PIN_COUNTING_BIAS - 1);
+		/*
 		 * The misuse: a FOLL_GET reference (+1: try_get_folio(), reached from 6.1's
 		 * try_grab_folio() and 6.12's try_grab_folio_fast()) released with
 		 * unpin_user_page(): gup_put_folio(folio, 1, FOLL_PIN) counts one
 		 * NR_FOLL_PIN_RELEASED and, on a small folio, does folio_put_refs(folio,
-		 * GUP_PIN_COUNTING_BIAS). The refcount underflows by 1023.
+		 * GUP_PIN_COUNTING_BIAS). Unrepaired, the refcount underflows by 1023.
 		 */
 		unpin_user_page(page);
-		/*
-		 * Repair at once: give back all GUP_PIN_COUNTING_BIAS except the one reference the
-		 * FOLL_GET took, which the unpin did legitimately consume. Then drop our own.
-		 */
-		page_ref_add(page, GUP_PIN_COUNTING_BIAS - 1);
+		if (!(r->flags & PINBUG_F_REPAIR_FIRST))
+			page_ref_add(page, GUP_PIN_COUNTING_BIAS - 1);
 		put_page(page);
 	}
 	r->done = n;
@@ -302,14 +306,20 @@ static int case_double_unpin(struct pinbug_req *r)
 	unpin_user_pages(pages, n);
 	for (i = 0; i < n; i++) {
 		/*
+		 * The repair: exactly the bias the bogus unpin takes; after it, or
+		 * (PINBUG_F_REPAIR_FIRST) before it, when the refcount then covers the unpin.
+		 */
+		if (r->flags & PINBUG_F_REPAIR_FIRST)
+			page_ref_add(pages[i], GUP_PIN_COUNTING_BIAS);
+		/*
 		 * The misuse: a second unpin of a page with no pin left. gup_put_folio() counts one
 		 * more NR_FOLL_PIN_RELEASED and takes GUP_PIN_COUNTING_BIAS off a small folio's
 		 * refcount that never had it (6.1 and 6.12 alike).
 		 */
 		unpin_user_page(pages[i]);
-		/* Repair at once: exactly the bias the bogus unpin took; then drop our own ref. */
-		page_ref_add(pages[i], GUP_PIN_COUNTING_BIAS);
-		put_page(pages[i]);
+		if (!(r->flags & PINBUG_F_REPAIR_FIRST))
+			page_ref_add(pages[i], GUP_PIN_COUNTING_BIAS);
+		put_page(pages[i]);	/* our own */
 	}
 	r->done = n;
 out:

@@ -51,6 +51,11 @@ enum pinbug_case {
 
 /* flags */
 #define PINBUG_F_USE_MM		(1u << 0)	/* kthread-*: kthread_use_mm, pin_user_pages_fast */
+/*
+ * get-unpin, double-unpin: the references the misuse takes are added back before it, not
+ * after: the folio's state never shows it (as another holder's pin would hide it)
+ */
+#define PINBUG_F_REPAIR_FIRST	(1u << 1)
 
 struct pinbug_req {
 	/* in */

@@ -436,6 +436,68 @@ static void detector_off(void)
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_FINDINGS, "exit 1");
 		audit__free(&a);
 	}
+	if (test__start_subtest("history_proofs_need_every_pin")) {
+		/* what the ledger's history or a thread's get proves takes every pin as seen */
+		struct finding hist = { .class = PA_DOUBLE_UNPIN, .pages = 8, .folios = 8,
+					.proof = PA_PROOF_HISTORY };
+		struct finding tget = { .class = PA_GET_THEN_UNPIN, .pages = 8, .folios = 8,
+					.proof = PA_PROOF_THREAD_GET };
+		struct finding state = { .class = PA_DOUBLE_UNPIN, .pages = 1, .folios = 1 };
+
+		/* a complete audit: all three, three groups (the proof tells them apart) */
+		fill_clean(&a, true);
+		audit__add_finding(&a, &hist);
+		audit__add_finding(&a, &tget);
+		audit__add_finding(&a, &state);
+		audit__reconcile(&a);
+		audit__withhold_if_unreliable(&a);
+		ASSERT_EQ(a.nr_findings, 3, "complete: every proof stands");
+		ASSERT_TRUE(audit__complete(&a), "complete");
+		ASSERT_STREQ(proof__name(a.findings[0].proof), "ledger-history", "history named");
+		ASSERT_STREQ(proof__name(a.findings[1].proof), "thread-get", "thread-get named");
+		ASSERT_STREQ(proof__name(a.findings[2].proof), "folio-state", "state named");
+		audit__free(&a);
+
+		/* pins missed (fewer than acquired_min): the state's proof alone stays */
+		fill_clean(&a, true);
+		a.pins = 990;
+		set_vmstat(&a, 1000, 1000);
+		audit__add_finding(&a, &hist);
+		audit__add_finding(&a, &tget);
+		audit__add_finding(&a, &state);
+		audit__reconcile(&a);
+		audit__withhold_if_unreliable(&a);
+		ASSERT_EQ(a.nr_findings, 1, "only the state-proven one");
+		ASSERT_EQ(a.findings[0].proof, PA_PROOF_STATE, "it is the state's");
+		ASSERT_HAS_STR(a.incomplete[a.nr_incomplete - 1],
+			       "2 finding groups withheld: the ledger missed pins", "says why");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_FINDINGS, "exit 1");
+		audit__free(&a);
+
+		/* folio_add_pin() present and not hooked: the same */
+		fill_clean(&a, true);
+		add_hook(&a, "folio_add_pin", "add-pin", false, false, "disabled by --skip-hook");
+		audit__add_finding(&a, &hist);
+		audit__reconcile(&a);
+		audit__withhold_if_unreliable(&a);
+		ASSERT_EQ(a.nr_findings, 0, "withheld");
+		ASSERT_HAS_STR(a.incomplete[a.nr_incomplete - 1], "a pinning function is not hooked",
+			       "says why");
+		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
+		audit__free(&a);
+
+		/* a grab hook's runs skipped: the same; unpins missed too: both named */
+		fill_clean(&a, true);
+		a.hooks[0].misses = 2;
+		a.hooks[1].misses = 3;
+		audit__add_finding(&a, &tget);
+		audit__reconcile(&a);
+		audit__withhold_if_unreliable(&a);
+		ASSERT_EQ(a.nr_findings, 0, "withheld");
+		ASSERT_HAS_STR(a.incomplete[a.nr_incomplete - 1], "the ledger missed pins and unpins",
+			       "says both");
+		audit__free(&a);
+	}
 	if (test__start_subtest("scope_command")) {
 		struct finding theirs = { .class = PA_LEAKED_PIN, .pages = 16, .folios = 16,
 					  .owner = PA_OWNER_OTHER, .tgid = 7 };

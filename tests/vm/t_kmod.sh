@@ -180,6 +180,41 @@ finding kmod-get-unpin-pinned get-then-unpin 16 -- "$CTL" get-unpin-pinned -n 16
 check "get-then-unpin under a pin: the misusing unpin in the release stack" stack_has \
 	kmod-get-unpin-pinned release_stack '^case_get_unpin_pinned\+0x[0-9a-f]+ \[pinbug\]$'
 
+# --- misuse the folio's state does not show: other references cover the unpin ---------------
+proven_by() {	# NAME PROOF: every finding proven so, its release made by pinbug-ctl
+	jq -e --arg p "$2" 'all(.findings[]; .proof == $p and .release_comm == "pinbug-ctl")' \
+		"$T/$1.json" >/dev/null
+}
+# -r: pinbug adds back what the misuse takes before it, not after, as another holder's
+# references would: the refcount covers each bogus unpin. The ledger's history proves the
+# double unpin (each folio first met with no pin, one pin seen, two unpins); the thread's own
+# FOLL_GET, with no pin of its own, proves the get's unpin. (a1c4805: exit 0, no finding.)
+finding kmod-double-unpin-covered double-unpin 16 -- "$CTL" double-unpin -n 16 -r
+check "double-unpin, the state covering it: proven by the ledger's history" \
+	proven_by kmod-double-unpin-covered ledger-history
+check "double-unpin, the state covering it: pinned by pinbug-ctl" pinned_by_ctl kmod-double-unpin-covered
+finding kmod-get-unpin-covered get-then-unpin 16 -- "$CTL" get-unpin -n 16 -r
+check "get-then-unpin, the state covering it: proven by the thread's FOLL_GET" \
+	proven_by kmod-get-unpin-covered thread-get
+check "get-then-unpin, the state covering it: the unpin site in the release stack" stack_has \
+	kmod-get-unpin-covered release_stack '^case_get_unpin\+0x[0-9a-f]+ \[pinbug\]$'
+# Another holder's pins on the same pages (a tmpfs file two processes map, its pages pinned
+# long-term and kept by pinbug): taken before the audit, and during it. Each get released with
+# unpin is the command's finding; the holder's own release later is no finding of its.
+shared=$T/pinbug-shared
+"$CTL" pin-keep -n 8 -F "$shared" >/dev/null || not_ok kmod-shared "pin-keep -F $shared failed"
+finding kmod-get-unpin-held-before get-then-unpin 8 -- "$CTL" get-unpin -n 8 -F "$shared"
+check "get-then-unpin on pages another holder pinned before the audit: the thread's FOLL_GET" \
+	proven_by kmod-get-unpin-held-before thread-get
+"$CTL" release >/dev/null
+finding kmod-get-unpin-held-during get-then-unpin 8 -- sh -c "'$CTL' pin-keep -n 8 -F '$shared' &&
+	'$CTL' get-unpin -n 8 -F '$shared' && '$CTL' release"
+check "get-then-unpin on pages another holder pinned during the audit: the holder's pins and release balanced" \
+	jq -e '.totals.pins == 8 and .totals.unpins == 16 and
+	all(.findings[]; .proof == "thread-get" and .release_comm == "pinbug-ctl")' \
+	"$T/kmod-get-unpin-held-during.json"
+rm -f "$shared"
+
 # findings the ring buffer has no room for: the audit says so (never complete), exit 1 still
 run_pa kmod-ringbuf-full --ringbuf-kib 4 -- "$CTL" double-unpin -n 4096
 check "--ringbuf-kib 4, 4096 findings at once: events lost, incomplete, exit 1" sh -c "[ $rc = 1 ] &&

@@ -112,6 +112,32 @@ fi
 # references on pinned pages, which is correct and must stay quiet
 audit dio-into-longterm-pinned 0 64 -- "$PINHOLD" uring-dio "$EXT4/data" 64
 
+# fs/direct-io.c (vfat here; fat, exfat, udf, hfsplus alike; the context hook
+# __blockdev_direct_IO). From 6.5 it pins with iov_iter_extract_pages() and adds a pin as it
+# puts a page in a bio, folio_add_pin() (dio_pin_page()), which the kernel leaves out of
+# nr_foll_pin_acquired and counts in nr_foll_pin_released: its unpins outnumber its counted pins.
+# Every unpin must meet a pin the ledger saw (one unseen would be judged double-unpin by the
+# ledger's history).
+modprobe loop 2>/dev/null
+if truncate -s 64M "$T/vfat.img" && vfat_dev=$(losetup -f --show "$T/vfat.img") &&
+	mkfs.vfat "$vfat_dev" >/dev/null 2>&1 && mkdir -p "$T/mnt-vfat" &&
+	mount -t vfat "$vfat_dev" "$T/mnt-vfat"; then
+	audit fio-psync-dio-vfat 0 $min -- $FIO --name=dio-vfat --directory="$T/mnt-vfat" \
+		--ioengine=psync --rw=randrw --direct=1
+	check "vfat O_DIRECT (fs/direct-io.c): its references under vfat, every unpin met its pin" \
+		jq -e '.totals.preexisting_unpins == 0 and
+		any(.by_fs[]; .fs == "vfat" and .pins + .gets > 0)' "$T/fio-psync-dio-vfat.json"
+	if pins_expected; then
+		check "vfat O_DIRECT: folio_add_pin()'s pins seen apart, as many unpins more" jq -e '
+			.totals.added_pins > 0 and
+			.totals.unpins == .totals.pins + .totals.added_pins' "$T/fio-psync-dio-vfat.json"
+	fi
+	umount "$T/mnt-vfat"
+	losetup -d "$vfat_dev"
+else
+	not_ok fio-dio-vfat "cannot make or mount vfat on a loop device"
+fi
+
 # FUSE: O_DIRECT reads of a file of the host's tree, which the guest mounts by virtiofs
 # (fs/fuse). fuse_get_user_pages() pins on 6.12 and 7.2, takes FOLL_GET on 5.10 and 6.1: the
 # census shows which. FUSE's read_iter is a context hook where its prototype is in BTF (built
