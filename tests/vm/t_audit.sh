@@ -47,6 +47,15 @@ check "--max-folios 4: reason says the ledger is full" jq -e \
 	'.complete == false and any(.incomplete[]; test("ledger full")) and .lost.ledger_full > 0' \
 	"$T/ledger-full.json"
 
+# A long audit where pinned memory comes and goes: a folio's entry goes with the folio
+# (kmem:mm_page_free), so 2,560 distinct pages pinned 64 at a time, each freed before the next
+# are pinned, fit a ledger of 256 entries: complete, exact, no pin untracked.
+run_pa ledger-churn --max-folios 256 -- "$PINHOLD" vmrw-churn 40 64
+check "--max-folios 256, 2,560 pages pinned and freed in turn: exit 0, complete, none untracked" \
+	sh -c "[ $rc = 0 ] && grep -q '^distinct pages pinned: 2560$' '$T/ledger-churn.out' &&
+	jq -e '.complete and .lost.ledger_full == 0 and .totals.pins >= 2560' \
+	'$T/ledger-churn.json' >/dev/null"
+
 # the end-of-audit walk at full size: 1 GiB of 4 KiB pages (262,144 folios) registered with
 # io_uring by a process that outlives the command, so every pin is still held at the end. On
 # 6.12 make bench's scale case is this same run: t_bench.sh checks its report (held_1g) rather

@@ -20,6 +20,10 @@
  *                                all the time, the load of a busy machine
  *   pinhold uring-loop PAGES     register PAGES pages with io_uring, hold them 20 ms,
  *                                unregister, again and again until killed
+ *   pinhold vmrw-churn ROUNDS PAGES  ROUNDS times: vmrw of PAGES fresh pages, unmapped (freed)
+ *                                after, then as many pages mapped and kept so that the next
+ *                                round's are other pages; prints how many distinct pages were
+ *                                pinned (their PFNs, /proc/self/pagemap, as root)
  *
  * PINHOLD_COMM=NAME renames the task first (prctl PR_SET_NAME): hostile names for the tests.
  */
@@ -78,6 +82,13 @@ static void unregister(int fd)
 	if (syscall(__NR_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0))
 		die("IORING_UNREGISTER_BUFFERS");
 	close(fd);
+}
+
+static int cmp_ull(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 static long pages_arg(const char *s)
@@ -204,6 +215,41 @@ int main(int argc, char **argv)
 		} while (loop);
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "vmrw-churn")) {
+		long rounds = pages_arg(argv[2]), pages = pages_arg(argv[3]), i, j, n = 0;
+		unsigned long long *pfn = calloc(rounds * pages, sizeof(*pfn));
+		int pagemap = open("/proc/self/pagemap", O_RDONLY);
+		size_t len = pages * PAGE;
+		char *local = buffer(len, PAGE, MADV_NOHUGEPAGE);
+
+		if (!pfn || pagemap < 0)
+			die("pagemap");
+		for (i = 0; i < rounds; i++) {
+			char *remote = buffer(len, PAGE, MADV_NOHUGEPAGE);
+			struct iovec l = { .iov_base = local, .iov_len = len };
+			struct iovec r = { .iov_base = remote, .iov_len = len };
+
+			for (j = 0; j < pages; j++) {
+				unsigned long long e = 0;
+				off_t off = ((unsigned long)remote / PAGE + j) * sizeof(e);
+
+				if (pread(pagemap, &e, sizeof(e), off) != sizeof(e))
+					die("pread pagemap");
+				pfn[n++] = e & ((1ULL << 55) - 1);
+			}
+			if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) != (ssize_t)len)
+				die("process_vm_readv");
+			/* buffer() maps len + PAGE, page-aligned already: all of it goes */
+			munmap(remote, len + PAGE);
+			/* the pages just freed come back here first, and stay */
+			buffer(len, PAGE, MADV_NOHUGEPAGE);
+		}
+		qsort(pfn, n, sizeof(*pfn), cmp_ull);
+		for (i = 0, j = 0; i < n; i++)
+			j += pfn[i] && (i == 0 || pfn[i] != pfn[i - 1]);
+		printf("distinct pages pinned: %ld\n", j);
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "uring-loop")) {
 		size_t len = pages_arg(argv[2]) * PAGE;
 		char *buf = buffer(len, PAGE, MADV_NOHUGEPAGE);
@@ -217,6 +263,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "usage: pinhold hold PAGES | hold-thp PAGES | uring-dio FILE PAGES | "
 		"thp-dio FILE | vmsplice PAGES | vmrw PAGES | vmrw-loop PAGES | uring-loop PAGES | "
+		"vmrw-churn ROUNDS PAGES | "
 		"zero-dio FILE thp|small\n");
 	return 2;
 }
