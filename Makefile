@@ -9,7 +9,8 @@
 #   make demo         boots 6.12 and runs pinaudit --census -- fio on ext4, xfs and btrfs over brd
 #   make vmlinux      regenerates bpf/vmlinux.h from a matrix kernel's BTF (VMLINUX_KVER, default 6.12)
 #   make kmod         the fault-injection module for 6.1 and 6.12, and its driver
-#   make stress       10 minutes of mixed load with injected bugs, in 6.12 and 6.1 guests at once
+#   make stress       10 minutes of mixed load with injected bugs, in 6.12 and 6.1 guests at once,
+#                     then make xfstests with STRESS_XFSTESTS on ext4, xfs and btrfs
 #   make xfstests     xfstests' direct-I/O subset (XFSTESTS) on ext4 and xfs, every kernel
 #   make bench        overhead (fio on null_blk: untraced / empty hooks / pinaudit) and the 1 GiB
 #                     scale case, one guest per kernel in turn (BENCH_KVERS, default 6.12 6.1),
@@ -108,9 +109,15 @@ bench: deps
 
 # xfstests' direct-I/O subset (built by make deps) on every kernel, each test audited on its own
 XFSTESTS ?= generic/208 generic/207 generic/647
+XFSTESTS_FS ?= ext4 xfs
 xfstests: deps
 	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold
-	PINAUDIT_TESTS=xfstests PINAUDIT_XFSTESTS="$(XFSTESTS)" tests/vm/matrix
+	PINAUDIT_TESTS=xfstests PINAUDIT_XFSTESTS="$(XFSTESTS)" \
+		PINAUDIT_XFSTESTS_FS="$(XFSTESTS_FS)" PINAUDIT_VM_TIMEOUT=5400 tests/vm/matrix
+
+# make stress's xfstests: the longer direct-I/O, AIO, mmap-against-DIO and splice tests, btrfs too
+STRESS_XFSTESTS ?= generic/113 generic/130 generic/198 generic/207 generic/208 generic/210 \
+	generic/239 generic/240 generic/323 generic/591 generic/647
 
 STRESS_SECS ?= 600
 stress: deps
@@ -123,6 +130,7 @@ stress: deps
 	done; wait; cat $(OUTPUT)/stress-*.log | grep -E '^(ok|not ok|STRESS|[0-9]+ passed)'; \
 	! grep -q '^not ok' $(OUTPUT)/stress-*.log && grep -q '^[0-9]* passed, 0 failed' $(OUTPUT)/stress-6.12.log \
 		&& grep -q '^[0-9]* passed, 0 failed' $(OUTPUT)/stress-6.1.log
+	$(MAKE) xfstests XFSTESTS="$(STRESS_XFSTESTS)" XFSTESTS_FS="ext4 xfs btrfs"
 
 # The README's first command: pinaudit's main job end to end, in a 6.12 guest.
 demo: deps
