@@ -5,7 +5,11 @@
 # each injected bug exits 1 with exactly its class and pages; the counts lie within the
 # referee's bounds, which the load must have moved apart in some run (else nothing was tested).
 BUSY_RUNS=${BUSY_RUNS:-1}	# rounds; BUSY_BUGS: the module's cases in each
-BUSY_BUGS=${BUSY_BUGS:-pin-put pin-release-pages get-unpin double-unpin pin-keep}
+BUSY_BUGS=${BUSY_BUGS:-pin-put pin-release-pages get-unpin double-unpin pin-keep
+	double-unpin-covered get-unpin-covered}
+# BUSY_ROTATE=1: one of BUSY_BUGS per round, in turn, and the legitimate module case and the
+# kernel worker's scoped audit in the first round only (a round of 10 in 25 s, not 60)
+BUSY_ROTATE=${BUSY_ROTATE:-0}
 modprobe null_blk nr_devices=1 2>/dev/null
 
 busy_start() {
@@ -70,6 +74,7 @@ scoped() {
 		([.findings[] | select(.class == "leaked-pin" and .command_task == false) | .pages]
 		 | add) == 16' "$j2"
 	"$CTL" release >/dev/null
+	[ "$BUSY_ROTATE" = 1 ] && [ "$1" != 1 ] && return 0
 	run_pa busy-scoped-kworker-$1 --scope command -- "$CTL" kthread-keep -n 4 -m
 	check "busy $1: a kernel worker in the command's mm pins for the command" jq -e '
 		.exit_status == 1 and all(.findings[]; .command_task and .kthread) and
@@ -88,7 +93,12 @@ for i in $(seq 1 "$BUSY_RUNS"); do
 		"$T/busy-true-$i.json"
 	audit busy-system-$i 0 1 -- -d 2 && count_wide busy-system-$i
 	if module_builds && lsmod | grep -q '^pinbug '; then
-		for bug in $BUSY_BUGS; do
+		bugs=$BUSY_BUGS
+		if [ "$BUSY_ROTATE" = 1 ]; then
+			n=$(echo $BUSY_BUGS | wc -w)
+			bugs=$(echo $BUSY_BUGS | tr ' ' '\n' | sed -n "$(( (i - 1) % n + 1 ))p")
+		fi
+		for bug in $bugs; do
 			case $bug in
 			pin-put) finding busy-pin-put-$i pin-then-put 16 -- "$CTL" pin-put -n 16 ;;
 			pin-release-pages) finding busy-pin-release-pages-$i pin-then-put 8 -- \
@@ -98,15 +108,23 @@ for i in $(seq 1 "$BUSY_RUNS"); do
 			double-unpin) finding busy-double-unpin-$i double-unpin 16 -- \
 				"$CTL" double-unpin -n 16 ;;
 			pin-keep) finding busy-pin-keep-$i leaked-pin 16 -- "$CTL" pin-keep -n 16 ;;
+			# the state covering the misuse: the ledger's history, the thread's FOLL_GET
+			double-unpin-covered) finding busy-$bug-$i double-unpin 16 -- \
+				"$CTL" double-unpin -n 16 -r ;;
+			get-unpin-covered) finding busy-$bug-$i get-then-unpin 16 -- \
+				"$CTL" get-unpin -n 16 -r ;;
 			esac
 			"$CTL" heal >/dev/null
 			"$CTL" release >/dev/null
 		done
-		audit busy-balanced-$i 0 64 -- "$CTL" balanced -n 64 && count_wide busy-balanced-$i
+		if [ "$BUSY_ROTATE" != 1 ] || [ "$i" = 1 ]; then
+			audit busy-balanced-$i 0 64 -- "$CTL" balanced -n 64 &&
+				count_wide busy-balanced-$i
+		fi
 		check "busy $i: each finding is the command's, the neighbours' rows are not" jq -se '
 			all(.[]; all(.findings[]; .command_task == true) and
 				any(.by_fs[]; .command_task == false))' \
-			$(for bug in $BUSY_BUGS; do echo "$T/busy-$bug-$i.json"; done)
+			$(for bug in $bugs; do echo "$T/busy-$bug-$i.json"; done)
 		scoped $i
 	fi
 done
