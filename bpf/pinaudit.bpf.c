@@ -828,6 +828,19 @@ static __always_inline struct get_ring *get_ring_of(__u32 tid)
 	return bpf_map_lookup_elem(&get_rings, &i);
 }
 
+/*
+ * FOLIO as a number: a typed pointer (a fexit's or fentry's argument, TYPED()) allows no shift
+ * ("pointer arithmetic with >>= operator prohibited", 7.2's verifier on kpt_*); read through
+ * the helper, it is a scalar
+ */
+static __always_inline __u64 folio_number(__u64 folio)
+{
+	__u64 n = 0;
+
+	bpf_probe_read_kernel(&n, sizeof(n), &folio);
+	return n;
+}
+
 /* FOLIO's bit in a ring's SEEN: its struct page's index (64-byte pages), 2 MiB folios spread */
 static __always_inline __u64 get_bit(__u64 folio)
 {
@@ -844,6 +857,7 @@ static __always_inline void get_taken(__u64 folio, __u32 tid)
 
 	if (!r)
 		return;
+	folio = folio_number(folio);
 	i = r->next & (GET_RING - 1);
 	seen = r->seen | get_bit(folio);
 	if (!i && r->next) {	/* the ring wrapped: SEEN of what it holds now */
@@ -1114,7 +1128,7 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 		if (sus)
 			bpf_map_delete_elem(&suspects, &folio);
 		proven = refs;
-	} else if (got_lately(folio, tid)) {
+	} else if (got_lately(typed ? folio_number(folio) : folio, tid)) {
 		struct suspect t = {};
 
 		task_ctx(ctx, &t.t, STACK);
@@ -1128,7 +1142,7 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 			emit(ctx, PA_GET_THEN_UNPIN, refs, folio, NULL, &t.t, STACK, e,
 			     e ? e->outstanding : 0, large, folio_refcount(folio),
 			     large ? held : 0, PA_PROOF_THREAD_GET);
-			get_forget(folio, tid);
+			get_forget(typed ? folio_number(folio) : folio, tid);
 		}
 		/* reported or not: an underflow later is named after this unpin */
 		bpf_map_update_elem(&suspects, &folio, &t, BPF_ANY);
