@@ -1809,6 +1809,39 @@ static __always_inline void stash(__u64 page, __u32 refs, __u32 flags)
 		count(PA_STASH_LOST, 1);
 }
 
+/* CPUs whose grab slots a return looks into (possible CPUs, at most MAX_SLOT_CPUS) */
+const volatile __u32 nr_cpus = 0;
+#define MAX_SLOT_CPUS 128
+
+/*
+ * A return on another CPU than its entry's: mm/gup.c's __get_user_pages() grabs a large
+ * folio's further pages (try_grab_folio(folio, page_increm - 1, ...), 7.2) outside the page
+ * table lock, where a preemptible kernel (7.x's preempt=lazy) may move the thread between the
+ * kprobe and the kretprobe: its arguments wait in the slot of the CPU it left. They are copied
+ * before the slot is freed, by a plain store: that CPU's programs write a slot only while it
+ * is free or their own, and the thread starts no other grab before this return. No atomics
+ * (5.10 refuses their encoding, "BPF_STX uses reserved fields", even in dead code), an open
+ * loop, not bpf_loop(): the kretprobes load on 5.10 too (the helper, 5.19, is then dead code
+ * the verifier drops).
+ */
+static __always_inline bool unstash_elsewhere(__u64 tid, struct pa_grab_args *args)
+{
+	__u32 zero = 0, cpu;
+
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_map_lookup_percpu_elem))
+		return false;
+	for (cpu = 0; cpu < MAX_SLOT_CPUS && cpu < nr_cpus; cpu++) {
+		struct grab_slot *s = bpf_map_lookup_percpu_elem(&grab_slots, &zero, cpu);
+
+		if (!s || s->tid != tid)
+			continue;
+		*args = s->a;
+		s->tid = 0;
+		return true;
+	}
+	return false;
+}
+
 /* FOLIO: 0 takes it from the stashed argument (by its head page) */
 static __always_inline void unstash(void *ctx, __u32 slot, __u64 folio, bool ok)
 {
@@ -1820,14 +1853,12 @@ static __always_inline void unstash(void *ctx, __u32 slot, __u64 folio, bool ok)
 	if (s && s->tid == tid) {
 		args = s->a;
 		s->tid = 0;
-	} else {
-		a = bpf_map_lookup_elem(&grab_stash, &tid);
-		if (!a) {
-			count(PA_STASH_LOST, 1);
-			return;
-		}
+	} else if ((a = bpf_map_lookup_elem(&grab_stash, &tid))) {
 		args = *a;
 		bpf_map_delete_elem(&grab_stash, &tid);
+	} else if (!unstash_elsewhere(tid, &args)) {
+		count(PA_STASH_LOST, 1);
+		return;
 	}
 	account_grab(ctx, slot, folio ? folio : compound_head(args.page), args.refs, args.flags, ok);
 }

@@ -305,6 +305,7 @@ static int session__start(struct session *s, struct audit *audit)
 	kconsts__set(s->skel, s->btf, s->ks);
 	s->skel->rodata->empty_hooks = env.empty_hooks;
 	s->skel->rodata->ctx_slot_mask = env.ctx_slots - 1;
+	s->skel->rodata->nr_cpus = libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 0;
 	bpf_map__set_max_entries(s->skel->maps.ledger, env.max_folios);
 	bpf_map__set_max_entries(s->skel->maps.events, env.ringbuf_kib * 1024);
 	bpf_map__set_max_entries(s->skel->maps.stacks, env.max_stacks / 2);

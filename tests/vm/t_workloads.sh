@@ -131,6 +131,14 @@ if truncate -s 64M "$T/vfat.img" && vfat_dev=$(losetup -f --show "$T/vfat.img") 
 		check "vfat O_DIRECT: folio_add_pin()'s pins seen apart, as many unpins more" jq -e '
 			.totals.added_pins > 0 and
 			.totals.unpins == .totals.pins + .totals.added_pins' "$T/fio-psync-dio-vfat.json"
+		# without its hook the ledger's history sees more unpins than pins: what it would
+		# prove is withheld, never reported
+		run_pa fio-psync-dio-vfat-noadd --skip-hook folio_add_pin $FIO --name=dio-vfat \
+			--directory="$T/mnt-vfat" --ioengine=psync --rw=randrw --direct=1
+		check "vfat O_DIRECT, folio_add_pin unhooked: the history's findings withheld, exit 3" \
+			sh -c "[ $rc = 3 ] && jq -e '.findings == [] and any(.incomplete[];
+			test(\"withheld: a pinning function is not hooked\"))' \
+			'$T/fio-psync-dio-vfat-noadd.json' >/dev/null"
 	fi
 	umount "$T/mnt-vfat"
 	losetup -d "$vfat_dev"
