@@ -871,31 +871,27 @@ static __always_inline void get_taken(__u64 folio, __u32 tid)
 	r->next++;
 }
 
-/* TID took a FOLL_GET of FOLIO among its thread element's last GET_RING gets */
-static __always_inline bool got_lately(__u64 folio, __u32 tid)
+/*
+ * TID took a FOLL_GET of FOLIO among its thread element's last GET_RING gets; FORGET: and that
+ * get explains nothing more (a finding named it)
+ */
+static __always_inline bool got_lately(__u64 folio, __u32 tid, bool forget)
 {
 	struct get_ring *r = get_ring_of(tid);
+	bool found = false;
 	__u32 i;
 
 	if (!r || !(r->seen & get_bit(folio)))
 		return false;
-	for (i = 0; i < GET_RING; i++)
-		if (r->got[i].folio == folio && r->got[i].tid == tid)
-			return true;
-	return false;
-}
-
-/* TID's gets of FOLIO explain nothing more (a finding named them) */
-static __always_inline void get_forget(__u64 folio, __u32 tid)
-{
-	struct get_ring *r = get_ring_of(tid);
-	__u32 i;
-
-	if (!r)
-		return;
-	for (i = 0; i < GET_RING; i++)
-		if (r->got[i].folio == folio && r->got[i].tid == tid)
-			r->got[i].folio = 0;
+	for (i = 0; i < GET_RING; i++) {
+		if (r->got[i].folio != folio || r->got[i].tid != tid)
+			continue;
+		found = true;
+		if (!forget)
+			break;
+		r->got[i].folio = 0;
+	}
+	return found;
 }
 
 /*
@@ -1128,7 +1124,7 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 		if (sus)
 			bpf_map_delete_elem(&suspects, &folio);
 		proven = refs;
-	} else if (got_lately(typed ? folio_number(folio) : folio, tid)) {
+	} else if (got_lately(typed ? folio_number(folio) : folio, tid, false)) {
 		struct suspect t = {};
 
 		task_ctx(ctx, &t.t, STACK);
@@ -1142,7 +1138,7 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 			emit(ctx, PA_GET_THEN_UNPIN, refs, folio, NULL, &t.t, STACK, e,
 			     e ? e->outstanding : 0, large, folio_refcount(folio),
 			     large ? held : 0, PA_PROOF_THREAD_GET);
-			get_forget(typed ? folio_number(folio) : folio, tid);
+			got_lately(typed ? folio_number(folio) : folio, tid, true);
 		}
 		/* reported or not: an underflow later is named after this unpin */
 		bpf_map_update_elem(&suspects, &folio, &t, BPF_ANY);
