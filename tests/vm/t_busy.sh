@@ -45,6 +45,30 @@ count_wide() {
 		wide=$((wide + 1))
 }
 
+# busy_audit NAME -- ARGS: a clean audit (exit 0, complete, counts within the bounds); or, on a
+# kernel that preempts kernel code (7.x: preempt=lazy), exit 3 for runs of its programs the
+# kernel skipped alone (bpf_prog_info.recursion_misses, counted and said: an incomplete audit
+# that knows it), with no finding. 7.2 under this load: 1 system-wide audit in 21 (318 runs of
+# try_grab_folio's kprobe and 160 of gup_put_folio's skipped, make test, 2026-12-06).
+busy_audit() {
+	local name=$1
+	shift 2
+	run_pa "$name" "$@" || return 1
+	if [ "$rc" = 0 ] && [ "$exact" = true ]; then
+		ok "$name"
+	elif [ "$rc" = 3 ] && grep -qE '\((full|lazy)\)' /sys/kernel/debug/sched/preempt 2>/dev/null &&
+		jq -e 'any(.incomplete[]; test("skipped by the kernel")) and
+			all(.incomplete[]; test("skipped by the kernel|delta.s bounds")) and
+			(.findings | length == 0)' "$T/$name.json" >/dev/null; then
+		ok "$name: incomplete for runs the kernel skipped alone, said so, no finding (exit 3)"
+		echo "# $name: $(jq -c .incomplete "$T/$name.json")"
+	else
+		not_ok "$name" "exit $rc; $(jq -c '{incomplete, findings: [.findings[] |
+			{class, pages, comm}]}' "$T/$name.json")"
+		return 1
+	fi
+}
+
 # scoped N: --scope command while a neighbour leaks 16 pins inside the window (after -v says
 # "auditing"; the command waits for the neighbour's file, so its pins fall in the window however
 # slow the host): alone, exit 0 with the neighbour's leak reported as another's; beside the
@@ -93,11 +117,11 @@ CTL=$KMOD/.output/pinbug-ctl
 module_builds && ! lsmod | grep -q '^pinbug ' && insmod "$KMOD/.output/$KLABEL/pinbug.ko" 2>/dev/null
 modprobe brd rd_nr=1 rd_size=65536 2>/dev/null
 for i in $(seq 1 "$BUSY_RUNS"); do
-	audit busy-true-$i 0 0 -- true && count_wide busy-true-$i
+	busy_audit busy-true-$i -- true && count_wide busy-true-$i
 	check "busy $i: true: the neighbours' references in rows of their own" jq -e '
 		any(.by_fs[]; .command_task == false and .pins > 0)' \
 		"$T/busy-true-$i.json"
-	audit busy-system-$i 0 1 -- -d 2 && count_wide busy-system-$i
+	busy_audit busy-system-$i -- -d 2 && count_wide busy-system-$i
 	if module_builds && lsmod | grep -q '^pinbug '; then
 		bugs=$BUSY_BUGS
 		if [ "$BUSY_ROTATE" = 1 ]; then
