@@ -1018,7 +1018,6 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		if (!detect)
 			return;
 		if (e && e->outstanding) {
-			__sync_fetch_and_add(&e->gets, refs);
 			e->last_grab_tid = tid;
 			e->last_grab_pin = 0;
 		}
@@ -1109,12 +1108,14 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 		held = page_head_held_pins(&head, folio, large);
 	}
 	e = bpf_map_lookup_elem(&ledger, &folio);
-	if (nr_suspects)
-		sus = bpf_map_lookup_elem(&suspects, &folio);
 
 	if (held < refs) {
 		const struct pa_task_ctx *pin = e && e->pins ? &e->pin : NULL;
-		__u32 class = sus || !pin ? PA_GET_THEN_UNPIN : PA_DOUBLE_UNPIN;
+		__u32 class;
+
+		if (nr_suspects)
+			sus = bpf_map_lookup_elem(&suspects, &folio);
+		class = sus || !pin ? PA_GET_THEN_UNPIN : PA_DOUBLE_UNPIN;
 
 		/* a suspect reported at its own unpin: this underflow is that misuse's damage */
 		if (!sus || !sus->reported)

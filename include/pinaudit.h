@@ -145,7 +145,6 @@ struct pa_folio {
 	__u32 outstanding;	/* pins taken during the audit, not yet released */
 	__u32 pins;		/* pins ever taken during the audit */
 	__u32 unpins;		/* unpins ever seen */
-	__u32 gets;		/* FOLL_GET references taken while tracked */
 	__u32 baseline;		/* pins the folio already held when first seen */
 	__u8 large;
 	__u8 last_grab_pin;	/* the latest grab of it (by last_grab_tid) was a pin */
