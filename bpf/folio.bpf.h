@@ -16,7 +16,10 @@ struct page___v61 {
 	atomic_t compound_pincount;
 } __attribute__((preserve_access_index));
 
-/* 5.10: hpage_pinned_refcount in the first tail page, for compound order > 1 */
+/*
+ * 5.10: hpage_pinned_refcount in the second tail page (compound_pincount_ptr(): &page[2]), for
+ * compound order > 1; the first tail page's word there holds compound_dtor and compound_order
+ */
 struct page___v510 {
 	atomic_t hpage_pinned_refcount;
 } __attribute__((preserve_access_index));
@@ -30,6 +33,8 @@ struct page___v510 {
  * CO-RE relocation", of 7.x's compound_info, in kp_put_array_open).
  */
 const volatile __u32 page_compound_off = 8;
+/* the word is 7.x's compound_info, which may hold a mask (below) */
+const volatile bool page_compound_mask = false;
 const volatile __u32 page_flags_off = 0;
 /* and of page->mapping, read in the 64-byte head below */
 const volatile __u32 page_mapping_off = 24;
@@ -39,13 +44,27 @@ struct folio___pc {
 	atomic_t _pincount;
 } __attribute__((preserve_access_index));
 
+/*
+ * _compound_head(), include/linux/page-flags.h: bit 0 of a tail page's compound_head (7.x:
+ * compound_info) marks it a tail. The rest is its head's address, or, on 7.x built with
+ * CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP and a power-of-2 struct page (Debian's 7.x),
+ * the mask GENMASK(63, order + 6) that turns the tail's address into its head's
+ * (set_compound_head()). A mask's complement is 2^s - 1; an address's never is (the vmemmap
+ * array sits far below the top of the address space), so the word tells which it is. Before
+ * 7.x the test is dead code the verifier drops (page_compound_mask): 5.10's open loop over a
+ * put array inlines this once per element, and the branch would double its states.
+ */
 static __always_inline __u64 compound_head(__u64 page)
 {
-	unsigned long head = 0;
+	unsigned long info = 0;
 
-	bpf_probe_read_kernel(&head, sizeof(head), (void *)(page + page_compound_off));
-	/* include/linux/page-flags.h: bit 0 set marks a tail page pointing at its head */
-	return head & 1 ? head - 1 : page;
+	bpf_probe_read_kernel(&info, sizeof(info), (void *)(page + page_compound_off));
+	if (page_compound_mask && (info & 1)) {
+		unsigned long rest = info - 1, low = ~rest;
+
+		return (low & (low + 1)) == 0 ? page & rest : rest;
+	}
+	return info & 1 ? info - 1 : page;
 }
 
 /* FLAGS has page flag BIT (enum pageflags, from the kernel's BTF) */
@@ -87,7 +106,8 @@ static __always_inline long folio_pincount(__u64 folio)
 	if (bpf_core_field_exists(struct page___v61, compound_pincount))
 		return BPF_CORE_READ((struct page___v61 *)tail, compound_pincount.counter);
 	if (bpf_core_field_exists(struct page___v510, hpage_pinned_refcount))
-		return BPF_CORE_READ((struct page___v510 *)tail, hpage_pinned_refcount.counter);
+		return BPF_CORE_READ((struct page___v510 *)(tail + bpf_core_type_size(struct page)),
+				     hpage_pinned_refcount.counter);
 	return 0;
 }
 

@@ -123,8 +123,11 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 	 * (7.x: inside memdesc_flags_t, its only member); mapping, the fourth.
 	 */
 	v = member_offset(btf, page, "compound_head", 0);
-	if (v < 0)
+	if (v < 0) {
 		v = member_offset(btf, page, "compound_info", 0);
+		/* which may hold a mask, not the head's address (set_compound_head(), 7.x) */
+		skel->rodata->page_compound_mask = v >= 0;
+	}
 	if (v >= 0)
 		skel->rodata->page_compound_off = v;
 	v = member_offset(btf, page, "flags", 0);
