@@ -1341,6 +1341,7 @@ struct put_scan {
 	__u64 array;
 	__u32 nr, n;
 	__u64 hit[PA_PUT_HITS];
+	void *ctx;	/* the program's, for check_put()'s stack and event */
 };
 
 static long put_scan_one(__u32 i, void *data)
@@ -1364,26 +1365,48 @@ static long put_scan_one(__u32 i, void *data)
 	return 0;
 }
 
+static long put_check_one(__u32 i, void *data)
+{
+	struct put_scan *w = data;
+	__u64 k = i;
+
+	/* one 64-bit register checked and indexed with: else clang zero-extends I twice, and
+	 * indexes with the copy the verifier saw no bound on */
+	barrier_var(k);
+	if (k >= w->n || k >= PA_PUT_HITS)
+		return 1;
+	check_put(w->ctx, w->hit[k], STACK);
+	return 0;
+}
+
 /*
- * The array scanned by a bpf_loop() (5.17+): verified once, where the open loop below is
- * verified per iteration (1.6 s of load time under TCG); only pages of pinned folios, at most
- * PA_PUT_HITS a call, go on to check_put().
+ * The array scanned by a bpf_loop() (5.17+), then its hits checked by another: each callback
+ * verified as one body, where an open loop is verified per iteration (check_put() inlined
+ * PA_PUT_HITS times: 232,323 instructions processed on 7.2, against 18,225 on 6.12). Only
+ * pages of pinned folios, at most PA_PUT_HITS a call, go on to check_put().
  */
 static __always_inline void check_put_array(void *ctx, __u64 array, int nr)
 {
-	struct put_scan w = { .array = array, .nr = nr, .n = unknown_zero };
-	int i;
+	struct put_scan w = { .array = array, .nr = nr, .n = unknown_zero, .ctx = ctx };
 
 	bpf_loop(PA_MAX_BATCH, put_scan_one, &w, 0);
-	for (i = 0; i < PA_PUT_HITS; i++) {
-		if (i >= w.n)
-			break;
-		check_put(ctx, w.hit[i], STACK);
-	}
+	bpf_loop(PA_PUT_HITS, put_check_one, &w, 0);
+}
+
+/*
+ * One page of a put array for the open loop below: a global function, which the verifier checks
+ * once on its own (against its prototype at each call), where a static one is verified again
+ * inside every iteration: 958,663 instructions processed on 5.10, 3.5 s of each audit's load
+ * time under TCG, a few branches short of the 1,000,000 limit.
+ */
+__noinline int check_put_global(struct pt_regs *ctx, __u64 page)
+{
+	check_put(ctx, page, STACK_FIRST_MAP);
+	return 0;
 }
 
 /* the same without bpf_loop() (5.10) */
-static __always_inline void check_put_array_open(void *ctx, __u64 array, int nr)
+static __always_inline void check_put_array_open(struct pt_regs *ctx, __u64 array, int nr)
 {
 	int i;
 
@@ -1391,7 +1414,7 @@ static __always_inline void check_put_array_open(void *ctx, __u64 array, int nr)
 		__u64 page = put_array_page(array, i);
 
 		if (page)
-			check_put(ctx, page, STACK_FIRST_MAP);
+			check_put_global(ctx, page);
 	}
 }
 
