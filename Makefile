@@ -8,7 +8,7 @@
 #   make fuzz         the libFuzzer targets (FUZZ_SECONDS each)
 #   make demo         boots 6.12 and runs pinaudit --census -- fio on ext4, xfs and btrfs over brd
 #   make vmlinux      regenerates bpf/vmlinux.h from a matrix kernel's BTF (VMLINUX_KVER, default 6.12)
-#   make kmod         the fault-injection module for 6.1 and 6.12, and its driver
+#   make kmod         the fault-injection module for every kernel (scripts/kbuild), and its driver
 #   make stress       10 minutes of mixed load with injected bugs, in 6.12 and 6.1 guests at once,
 #                     then make xfstests with STRESS_XFSTESTS on ext4, xfs and btrfs
 #   make xfstests     xfstests' direct-I/O subset (XFSTESTS) on ext4 and xfs, every kernel

@@ -4,8 +4,9 @@
  * tested against the kernel's own accounting (/proc/vmstat nr_foll_pin_acquired/_released).
  *
  * /dev/pinbug takes one ioctl per case (pinbug.h); pinbug-ctl drives it. Built and tested against
- * Debian's 6.1 and 6.12 kernels only: the #if LINUX_VERSION_CODE blocks name the release where an
- * API changed, but kernels between those two were never built.
+ * Debian's 5.10, 6.1, 6.12 and 7.2 kernels (scripts/kbuild, each with its own compiler): the
+ * #if LINUX_VERSION_CODE blocks name the release where an API changed, but kernels between those
+ * were never built.
  *
  * Pin arithmetic used below (mm/gup.c, include/linux/mm.h; see docs/kernels.md): FOLL_PIN
  * on a small folio adds GUP_PIN_COUNTING_BIAS (1024) to the refcount; on a large folio it adds 1
@@ -41,6 +42,40 @@
 #include "pinbug.h"
 
 #define PINBUG_MAX_HOLD_MS	600000
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0)
+typedef struct folio pb_folio;
+
+static inline atomic_t *pb_pincount(pb_folio *folio)
+{
+	/* 6.1: the same word as page[1].compound_pincount (FOLIO_MATCH in mm_types.h) */
+	return &folio->_pincount;
+}
+#else
+/*
+ * 5.10 has no struct folio (5.16): a large folio is its compound head page, and its pin count
+ * lives in page[1].compound_pincount (compound_pincount_ptr(), mm_types.h), which FOLL_PIN
+ * raises for every compound page of order > 1 (hpage_pincount_available(), mm.h).
+ */
+typedef struct page pb_folio;
+
+static inline pb_folio *page_folio(struct page *page) { return compound_head(page); }
+static inline bool folio_test_large(pb_folio *head) { return PageCompound(head); }
+static inline long folio_nr_pages(pb_folio *head) { return compound_nr(head); }
+static inline unsigned long folio_page_idx(pb_folio *head, struct page *page)
+{
+	return page - head;
+}
+static inline struct page *folio_page(pb_folio *head, unsigned long n) { return head + n; }
+static inline void folio_get(pb_folio *head) { get_page(head); }
+static inline void folio_put(pb_folio *head) { put_page(head); }
+static inline atomic_t *pb_pincount(pb_folio *head) { return compound_pincount_ptr(head); }
+#endif
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 12, 0)
+/* 5.12 renamed BIO_MAX_PAGES */
+#define BIO_MAX_VECS BIO_MAX_PAGES
+#endif
 
 /*
  * Pages a put-type bug leaves behind (refcount GUP_PIN_COUNTING_BIAS - 1 too high) need no extra
@@ -410,7 +445,7 @@ static int case_longterm(struct pinbug_req *r)
  * Pins subpage PINBUG_THP_SUBPAGE of the THP at r->addr. A small folio is no THP: its pin is
  * released correctly and the case fails with PINBUG_ENOTLARGE, committing nothing.
  */
-static int pin_thp_subpage(struct pinbug_req *r, struct page **page, struct folio **folio)
+static int pin_thp_subpage(struct pinbug_req *r, struct page **page, pb_folio **folio)
 {
 	int got;
 
@@ -430,7 +465,7 @@ static int pin_thp_subpage(struct pinbug_req *r, struct page **page, struct foli
 static int case_thp_mix(struct pinbug_req *r)
 {
 	struct page *page, *other;
-	struct folio *folio;
+	pb_folio *folio;
 	unsigned long idx;
 	int err = pin_thp_subpage(r, &page, &folio);
 
@@ -444,12 +479,11 @@ static int case_thp_mix(struct pinbug_req *r)
 		return -EXDEV;
 	}
 	/*
-	 * Large folio: try_grab_folio() (6.1) / try_grab_folio_fast() (6.12) added 1 to the
-	 * refcount and 1 to folio->_pincount. In 6.1 _pincount is the same word as
-	 * page[1].compound_pincount (FOLIO_MATCH(compound_pincount, _pincount) in 6.1's
-	 * mm_types.h), so one name serves both.
+	 * Large folio: try_grab_compound_head() (5.10) / try_grab_folio() (6.1) /
+	 * try_grab_folio_fast() (6.12+) added 1 to the refcount and 1 to the pin count
+	 * (pb_pincount()).
 	 */
-	r->pincount = atomic_read(&folio->_pincount);
+	r->pincount = atomic_read(pb_pincount(folio));
 	r->folio_pages = folio_nr_pages(folio);
 	/* Legitimate: gup_put_folio(page_folio(other)) releases the same folio's pin. */
 	unpin_user_page(other);
@@ -487,18 +521,18 @@ static int case_thp_mix(struct pinbug_req *r)
  * and never saw gup_put_folio() release it), so it still flags the free.
  *
  * _pincount: 6.12's struct folio field; in 6.1 the same word as page[1].compound_pincount
- * (FOLIO_MATCH(compound_pincount, _pincount) in mm_types.h; folio_pincount_ptr() returns it), so
- * &folio->_pincount names it on both.
+ * (FOLIO_MATCH(compound_pincount, _pincount) in mm_types.h; folio_pincount_ptr() returns it);
+ * 5.10's page[1].compound_pincount: pb_pincount() names it on each.
  */
 static int case_thp_put(struct pinbug_req *r)
 {
-	struct folio *folio;
+	pb_folio *folio;
 	struct page *page;
 	int err = pin_thp_subpage(r, &page, &folio);
 
 	if (err)
 		return err;
-	r->pincount = atomic_read(&folio->_pincount);
+	r->pincount = atomic_read(pb_pincount(folio));
 	r->folio_pages = folio_nr_pages(folio);
 	/*
 	 * Our own reference (refcount 3) keeps the folio allocated until the compensation is done,
@@ -509,7 +543,7 @@ static int case_thp_put(struct pinbug_req *r)
 	/* The misuse: the pin's reference dropped with put_page(); refcount -1, _pincount stays */
 	put_page(page);
 	/* Compensation (see above): _pincount back to what it was before the pin */
-	atomic_dec(&folio->_pincount);
+	atomic_dec(pb_pincount(folio));
 	folio_put(folio);
 	r->done = 1;
 	r->large = 1;
@@ -546,7 +580,7 @@ static long kwork_pin(struct pinbug_kwork *kw)
 	/* 6.5 dropped the vmas argument: 6 arguments */
 	got = pin_user_pages_remote(kw->mm, kw->addr, kw->n, FOLL_WRITE, kw->pages, &locked);
 #else
-	/* 6.1: pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages, vmas, locked) */
+	/* 5.10, 6.1: pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages, vmas, locked) */
 	got = pin_user_pages_remote(kw->mm, kw->addr, kw->n, FOLL_WRITE, kw->pages, NULL, &locked);
 #endif
 	if (locked)
@@ -640,7 +674,7 @@ static int bdev_open(struct pinbug_bdev *b, const char *path)
 		return PTR_ERR(b->file);
 	b->bdev = file_bdev(b->file);
 #elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
-	/* 6.1: blkdev_get_by_path(path, fmode_t, holder); a holder only matters with FMODE_EXCL */
+	/* 5.10, 6.1: blkdev_get_by_path(path, fmode_t, holder); the holder is for FMODE_EXCL */
 	b->bdev = blkdev_get_by_path(path, FMODE_READ, NULL);
 	if (IS_ERR(b->bdev))
 		return PTR_ERR(b->bdev);
@@ -648,6 +682,15 @@ static int bdev_open(struct pinbug_bdev *b, const char *path)
 #error "pinbug: block device open API of 6.5-6.8 not implemented"
 #endif
 	return 0;
+}
+
+static u64 bdev_bytes(struct block_device *bdev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0)
+	return bdev_nr_bytes(bdev);
+#else
+	return i_size_read(bdev->bd_inode);
+#endif
 }
 
 static void bdev_close(struct pinbug_bdev *b)
@@ -698,7 +741,10 @@ static void bio_unpin_end_io(struct bio *bio)
 	 */
 	bio_release_pages(bio, false);
 #else
-	/* 6.1: bio_release_pages() would put_page() (BIO_PAGE_PINNED came in 6.5): unpin here. */
+	/*
+	 * 5.10, 6.1: bio_release_pages() would put_page() (BIO_PAGE_PINNED came in 6.5): unpin
+	 * here.
+	 */
 	struct bvec_iter_all iter;
 	struct bio_vec *bv;
 
@@ -724,7 +770,16 @@ static unsigned int bio_read(struct block_device *bdev, struct page **pages, uns
 		struct bio *bio;
 
 		nr = min_t(unsigned int, n - off, BIO_MAX_VECS);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
 		bio = bio_alloc(bdev, nr, REQ_OP_READ, GFP_KERNEL);
+#else
+		/* 5.10: bio_alloc(gfp, nr_iovecs); device and operation set apart */
+		bio = bio_alloc(GFP_KERNEL, nr);
+		if (bio) {
+			bio_set_dev(bio, bdev);
+			bio->bi_opf = REQ_OP_READ;
+		}
+#endif
 		if (!bio) {
 			*err = -ENOMEM;
 			return off;
@@ -766,7 +821,7 @@ static int bio_case(struct pinbug_req *r, bool put)
 	err = bdev_open(&b, r->dev);
 	if (err)
 		goto out_free;
-	if (bdev_nr_bytes(b.bdev) < (u64)min_t(u32, h->n, BIO_MAX_VECS) * PAGE_SIZE) {
+	if (bdev_bytes(b.bdev) < (u64)min_t(u32, h->n, BIO_MAX_VECS) * PAGE_SIZE) {
 		err = -ENOSPC;
 		goto out_close;
 	}

@@ -393,9 +393,11 @@ t_unload() # module unload heals and releases what is still there
 }
 
 rel=$(uname -r)
-case $rel in
+case $rel in	# the matrix's names (KLABEL): 5.10, 6.1, 6.12, 7 for any 7.x
+5.10.*) kv=5.10 ;;
 6.1.*) kv=6.1 ;;
 6.12.*) kv=6.12 ;;
+7.*) kv=7 ;;
 *) kv=$(echo "$rel" | cut -d. -f1,2) ;;
 esac
 ko=$out/$kv/pinbug.ko

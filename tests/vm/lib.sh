@@ -14,7 +14,6 @@ check() {	# check NAME CMD...: passes when CMD succeeds; returns CMD's success
 	if "$@" >/dev/null; then ok "$name"; else not_ok "$name" "failed: $*"; return 1; fi
 }
 pins_expected() { [ "$KLABEL" = 6.12 ] || [ "$KLABEL" = 7 ]; }	# DIO pins from 6.5 on
-module_builds() { [ "$KLABEL" = 6.1 ] || [ "$KLABEL" = 6.12 ]; }
 
 # What audit(), finding() and other checks test of a report: its counts equal the vmstat deltas
 # over the same window (COUNTS_JQ), and the audit is complete (EXACT_JQ).

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# The fault-injection module (6.1 and 6.12): its own vmstat test, the legitimate patterns
-# (no finding), and every misuse class with its exact page count and pinning task.
-module_builds || return 0
+# The fault-injection module (every kernel: make kmod builds it with each one's compiler): its own
+# vmstat test, the legitimate patterns (no finding), and every misuse class with its exact page
+# count and pinning task.
 
 CTL=$KMOD/.output/pinbug-ctl
 part=$("$KMOD/test.sh" 2>&1 | tee "$T/kmod-test.log" | grep -E '^[0-9]+ passed, [0-9]+ failed$')
@@ -48,8 +48,11 @@ stack_has() {	# NAME KEY PATTERN: some finding's KEY stack has a frame matching 
 finding kmod-pin-put pin-then-put 16 -- "$CTL" pin-put -n 16
 check "pin-then-put: pinned by pinbug-ctl, its pid" pinned_by_ctl kmod-pin-put
 check "pin-then-put: the module in the pin stack" stack_has kmod-pin-put pin_stack '\[pinbug\]$'
-check "pin-then-put: the pin stack starts at the grab (no trampoline frame)" jq -e \
-	'all(.findings[]; .pin_stack[0] | test("^try_grab_"))' "$T/kmod-pin-put.json"
+# 7.x: a fexit's stack starts at the traced function's caller, not in the function itself
+first='^try_grab_'; [ "$KLABEL" = 7 ] && first='^gup_fast_fallback\+'
+check "pin-then-put: the pin stack starts at the grab (no trampoline frame)" jq -e --arg re "$first" \
+	'all(.findings[]; (.pin_stack[0] | test($re)) and all(.pin_stack[]; test("bpf_trampoline") | not))' \
+	"$T/kmod-pin-put.json"
 # no file behind the module's pins: attributed to the GUP API's caller, the module's function
 check "pin-then-put: where: no file, caller pin_small [pinbug], in by_fs too" jq -e '
 	all(.findings[]; .fs == null and .path == "pin_small [pinbug]") and
@@ -110,7 +113,9 @@ modprobe loop 2>/dev/null
 kmod_loops() {	# IMG SIZE: a loop device over a new file
 	truncate -s "$2" "$1" && losetup -f --show "$1"
 }
-ext4_loop=$(kmod_loops "$T/kmod-ext4.img" 32M) && mkfs.ext4 -q "$ext4_loop" &&
+# nodiscard: 5.10's loop device over a tmpfs file has no discard granularity, and a discard
+# there trips WARN_ON_ONCE in __blkdev_issue_discard()
+ext4_loop=$(kmod_loops "$T/kmod-ext4.img" 32M) && mkfs.ext4 -q -E nodiscard "$ext4_loop" &&
 	mkdir -p "$T/kmod-ext4" && mount "$ext4_loop" "$T/kmod-ext4" ||
 	not_ok kmod-ext4 "ext4 on a loop device: set-up failed"
 finding kmod-pin-release-private pin-then-put 4 -- "$CTL" pin-release-pages -n 4 \
@@ -136,10 +141,19 @@ swapped() {	# NAME CASE CLASS: CASE on 4 swapped-in pages, found as CLASS, pinbu
 	while pgrep -x pinbug-ctl >/dev/null; do sleep 0.2; done
 }
 swapped kmod-pin-release-swap pin-release-pages pin-then-put
-check "release_pages on pages in the swap cache: each was, the walk read 1 + 1 + 1023" \
-	sh -c "grep -q ' 4 in the swap cache,' '$T/kmod-pin-release-swap.ctl' && jq -e '
-	all(.findings[]; .refcount == 1025 and .mapcount == 1)' '$T/kmod-pin-release-swap.json' \
-	>/dev/null"
+if [ "$KLABEL" = 5.10 ]; then
+	# 5.10's write fault on a page only this process maps takes it out of the swap cache
+	# (do_wp_page() -> reuse_swap_page() -> try_to_free_swap()): the pin's FOLL_WRITE leaves none
+	check "release_pages on swapped-in pages, 5.10: the write pin took them out of the swap cache; found, mapped once" \
+		sh -c "! grep -q 'in the swap cache,' '$T/kmod-pin-release-swap.ctl' && jq -e '
+		all(.findings[]; .mapcount == 1 and .refcount >= 1024)' \
+		'$T/kmod-pin-release-swap.json' >/dev/null"
+else
+	check "release_pages on pages in the swap cache: each was, the walk read 1 + 1 + 1023" \
+		sh -c "grep -q ' 4 in the swap cache,' '$T/kmod-pin-release-swap.ctl' && jq -e '
+		all(.findings[]; .refcount == 1025 and .mapcount == 1)' \
+		'$T/kmod-pin-release-swap.json' >/dev/null"
+fi
 "$CTL" heal >/dev/null
 swapped kmod-pin-keep-swap pin-keep leaked-pin
 "$CTL" release >/dev/null
@@ -149,21 +163,40 @@ swapoff "$swap_loop"; losetup -d "$swap_loop"
 # (the first map refuses a second stack: it goes to the second map, its id offset); the puts'
 # stacks find both taken. Counts and the verdict stay exact; the report counts the stacks lost.
 finding kmod-max-stacks pin-then-put 16 -- --max-stacks 2 -- "$CTL" pin-release-pages -n 16
-check "--max-stacks 2: the pin stack kept (second map), the put stacks counted as lost" jq -e '
-	.lost.stacks > 0 and any(.by_fs[]; .caller == "get_arg_page") and
-	all(.findings[]; any(.pin_stack[]; test("\\[pinbug\\]$")) and .release_stack == [])' \
-	"$T/kmod-max-stacks.json"
+if [ "$KLABEL" = 5.10 ]; then
+	# 5.10's exec takes a third stack (a FOLL_GET outside get_arg_page): both maps are full
+	# before the module's pin, whose stack is lost too
+	check "--max-stacks 2, 5.10: the stacks counted as lost, the finding without them" jq -e '
+		.lost.stacks > 0 and all(.findings[]; .pin_stack == [] and .release_stack == [])' \
+		"$T/kmod-max-stacks.json"
+else
+	check "--max-stacks 2: the pin stack kept (second map), the put stacks counted as lost" jq -e '
+		.lost.stacks > 0 and any(.by_fs[]; .caller == "get_arg_page") and
+		all(.findings[]; any(.pin_stack[]; test("\\[pinbug\\]$")) and .release_stack == [])' \
+		"$T/kmod-max-stacks.json"
+fi
 "$CTL" heal >/dev/null
 
 finding kmod-bio-put pin-then-put 8 -- "$CTL" bio-put -n 8 -d /dev/ram0
-# the bio check: the pages went out in a bio the pinning thread submitted, and its completion
-# (bi_end_io = the module's bio_put_end_io) dropped the pins' references
-flag=false; [ "$KLABEL" = 6.1 ] && flag=null	# BIO_PAGE_PINNED exists from 6.5
-check "bio-put: the bio's end_io, device and BIO_PAGE_PINNED state" jq -e --argjson flag $flag '
-	all(.findings[]; .bio.end_io == "bio_put_end_io [pinbug]" and .bio.dev == "1:0" and
-	    .bio.page_pinned_flag == $flag and .bio.released_at_completion)' "$T/kmod-bio-put.json"
-check "bio-put: the completion path in the release stack" stack_has kmod-bio-put release_stack \
-	'^(brd_submit_bio|__submit_bio|submit_bio_noacct)'
+if [ "$KLABEL" = 5.10 ]; then
+	# no bio check before 5.17 (its walk over a bio's pages is a bpf_loop()): the folio state
+	# at the end proves it, the last reference dropped when the process unmapped the pages
+	check "bio-put, 5.10: no bio check; classes[].how says so; found at the unmap's put" jq -e '
+		all(.findings[]; .bio == null and any(.release_stack[]; test("^exit_mmap\\+"))) and
+		any(.classes[]; .class == "pin-then-put" and (.how | test("bio") | not))' \
+		"$T/kmod-bio-put.json"
+else
+	# the bio check: the pages went out in a bio the pinning thread submitted, and its
+	# completion (bi_end_io = the module's bio_put_end_io) dropped the pins' references
+	flag=false; [ "$KLABEL" = 6.1 ] && flag=null	# BIO_PAGE_PINNED exists from 6.5
+	check "bio-put: the bio's end_io, device and BIO_PAGE_PINNED state" jq -e --argjson flag $flag '
+		all(.findings[]; .bio.end_io == "bio_put_end_io [pinbug]" and .bio.dev == "1:0" and
+		    .bio.page_pinned_flag == $flag and .bio.released_at_completion) and
+		any(.classes[]; .class == "pin-then-put" and (.how | test("bio completion")))' \
+		"$T/kmod-bio-put.json"
+	check "bio-put: the completion path in the release stack" stack_has kmod-bio-put release_stack \
+		'^(brd_submit_bio|__submit_bio|submit_bio_noacct)'
+fi
 "$CTL" heal >/dev/null
 check "bio-balanced: its bio had BIO_PAGE_PINNED or unpinned, no finding" \
 	jq -e '.findings == []' "$T/kmod-bio-balanced.json"
