@@ -51,8 +51,8 @@ struct folio___pc {
  * the mask GENMASK(63, order + 6) that turns the tail's address into its head's
  * (set_compound_head()). A mask's complement is 2^s - 1; an address's never is (the vmemmap
  * array sits far below the top of the address space), so the word tells which it is. Before
- * 7.x the test is dead code the verifier drops (page_compound_mask): 5.10's open loop over a
- * put array inlines this once per element, and the branch would double its states.
+ * 7.x the test is dead code the verifier drops (page_compound_mask: struct page has
+ * compound_info).
  */
 static __always_inline __u64 compound_head(__u64 page)
 {

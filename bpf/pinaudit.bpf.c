@@ -375,11 +375,7 @@ static __always_inline bool count(__u32 id, __u64 n)
 	return true;
 }
 
-/*
- * Where a stack goes: both maps, or the first alone (check_put() in 5.10's open loop over a put
- * array, verified once per element: with the second map's branch that program went past the
- * verifier's 1,000,000 instructions, "BPF program is too large").
- */
+/* Where a stack goes: both maps, or the first alone (5.10's put arrays, check_put_global()) */
 enum { NO_STACK, STACK, STACK_FIRST_MAP };
 
 static __always_inline long capture_stack(void *ctx, int where)
@@ -1318,9 +1314,8 @@ static __always_inline void check_put(void *ctx, __u64 page, int stack)
 	     e->outstanding, large, ref + 1, large ? folio_pincount(folio) : 0, PA_PROOF_STATE);
 	/*
 	 * That pin is gone: the end-of-audit walk must not report it again. Only the entry's
-	 * count drops: nr_short_pins and nr_outstanding keep it (they err high, a lookup too
-	 * many), as 5.10's open loop over a put array has no room for more ("BPF program is
-	 * too large", "The sequence of 8193 jumps is too complex").
+	 * count drops: nr_short_pins and nr_outstanding keep it (they err high: a lookup too
+	 * many, never a pin missed).
 	 */
 	__sync_fetch_and_add(&e->outstanding, -1);
 }

@@ -54,7 +54,7 @@ static inline atomic_t *pb_pincount(pb_folio *folio)
 #else
 /*
  * 5.10 has no struct folio (5.16): a large folio is its compound head page, and its pin count
- * lives in page[1].compound_pincount (compound_pincount_ptr(), mm_types.h), which FOLL_PIN
+ * lives in page[2].hpage_pinned_refcount (compound_pincount_ptr(), mm_types.h), which FOLL_PIN
  * raises for every compound page of order > 1 (hpage_pincount_available(), mm.h).
  */
 typedef struct page pb_folio;
@@ -522,7 +522,7 @@ static int case_thp_mix(struct pinbug_req *r)
  *
  * _pincount: 6.12's struct folio field; in 6.1 the same word as page[1].compound_pincount
  * (FOLIO_MATCH(compound_pincount, _pincount) in mm_types.h; folio_pincount_ptr() returns it);
- * 5.10's page[1].compound_pincount: pb_pincount() names it on each.
+ * 5.10's page[2].hpage_pinned_refcount: pb_pincount() names it on each.
  */
 static int case_thp_put(struct pinbug_req *r)
 {

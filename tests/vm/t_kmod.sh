@@ -49,7 +49,7 @@ finding kmod-pin-put pin-then-put 16 -- "$CTL" pin-put -n 16
 check "pin-then-put: pinned by pinbug-ctl, its pid" pinned_by_ctl kmod-pin-put
 check "pin-then-put: the module in the pin stack" stack_has kmod-pin-put pin_stack '\[pinbug\]$'
 # 7.x: a fexit's stack starts at the traced function's caller, not in the function itself
-first='^try_grab_'; [ "$KLABEL" = 7 ] && first='^gup_fast_fallback\+'
+first='^try_grab_'; [ "$KLABEL" = 7 ] && first='^(gup_fast_fallback|__get_user_pages|follow_page_pte)\+'
 check "pin-then-put: the pin stack starts at the grab (no trampoline frame)" jq -e --arg re "$first" \
 	'all(.findings[]; (.pin_stack[0] | test($re)) and all(.pin_stack[]; test("bpf_trampoline") | not))' \
 	"$T/kmod-pin-put.json"
