@@ -8,13 +8,18 @@ BUSY_RUNS=${BUSY_RUNS:-1}	# rounds; BUSY_BUGS: the module's cases in each
 BUSY_ROTATE=${BUSY_ROTATE:-0}
 # BUSY_ROTATE=1: one of BUSY_BUGS per round, in turn (every case by default), and the
 # legitimate module case and the kernel worker's scoped audit in the first round only. make
-# test's single round: a state-proven case and the two proven by history alone (each audit
-# under load costs 15-30 s under TCG: the matrix must stay within CI's time).
+# test's single round: one case a kernel, a state-proven one and the two proven by history
+# alone spread over the matrix (each audit under load costs 15-30 s under TCG: the matrix
+# must stay within CI's time).
 if [ "$BUSY_ROTATE" = 1 ]; then
 	BUSY_BUGS=${BUSY_BUGS:-pin-put pin-release-pages get-unpin double-unpin pin-keep
 		double-unpin-covered get-unpin-covered}
 else
-	BUSY_BUGS=${BUSY_BUGS:-pin-put double-unpin-covered get-unpin-covered}
+	case $KLABEL in
+	6.12) BUSY_BUGS=${BUSY_BUGS:-get-unpin-covered} ;;
+	7) BUSY_BUGS=${BUSY_BUGS:-double-unpin-covered} ;;
+	*) BUSY_BUGS=${BUSY_BUGS:-pin-put} ;;
+	esac
 fi
 modprobe null_blk nr_devices=1 2>/dev/null
 
@@ -50,13 +55,14 @@ count_wide() {
 # kernel skipped alone (bpf_prog_info.recursion_misses, counted and said: an incomplete audit
 # that knows it), with no finding. 7.2 under this load: 1 system-wide audit in 21 (318 runs of
 # try_grab_folio's kprobe and 160 of gup_put_folio's skipped, make test, 2026-12-06).
+preemptible() { grep -qE '\((full|lazy)\)' /sys/kernel/debug/sched/preempt 2>/dev/null; }
 busy_audit() {
 	local name=$1
 	shift 2
 	run_pa "$name" "$@" || return 1
 	if [ "$rc" = 0 ] && [ "$exact" = true ]; then
 		ok "$name"
-	elif [ "$rc" = 3 ] && grep -qE '\((full|lazy)\)' /sys/kernel/debug/sched/preempt 2>/dev/null &&
+	elif [ "$rc" = 3 ] && preemptible &&
 		jq -e 'any(.incomplete[]; test("skipped by the kernel")) and
 			all(.incomplete[]; test("skipped by the kernel|delta.s bounds")) and
 			(.findings | length == 0)' "$T/$name.json" >/dev/null; then
@@ -84,11 +90,18 @@ scoped() {
 	"$CTL" pin-keep -n 16 >/dev/null
 	touch "$done"
 	wait $pa
-	check "busy $1: --scope command: a neighbour's leak, reported as another's, exit 0" jq -e '
-		.exit_status == 0 and .complete and .scope == "command" and
+	# exit 0, complete; or, as busy_audit() allows, exit 3 for runs the kernel skipped alone
+	check "busy $1: --scope command: a neighbour's leak, reported as another's, exit 0" jq -e \
+		--argjson pre "$(preemptible && echo true || echo false)" '
+		((.exit_status == 0 and .complete) or ($pre and .exit_status == 3 and
+		  any(.incomplete[]; test("skipped by the kernel")) and
+		  all(.incomplete[]; test("skipped by the kernel|delta.s bounds")))) and
+		.scope == "command" and
 		([.findings[] | select(.class == "leaked-pin" and .command_task == false and
 		  .comm == "pinbug-ctl") | .pages] | add) == 16 and
-		all(.findings[]; .command_task == false)' "$j"
+		all(.findings[]; .command_task == false)' "$j" ||
+		jq -c '{exit_status, incomplete, findings: [.findings[] | {class, pages, comm,
+			command_task}]}' "$j" | sed 's/^/  | /'
 	"$CTL" release >/dev/null
 	rm -f "$done"
 	"$PA" -v -j -o "$j2" --scope command -- sh -c "$wait_done; '$CTL' pin-keep -n 4 >/dev/null" \
@@ -147,15 +160,19 @@ for i in $(seq 1 "$BUSY_RUNS"); do
 			"$CTL" heal >/dev/null
 			"$CTL" release >/dev/null
 		done
-		if [ "$BUSY_ROTATE" != 1 ] || [ "$i" = 1 ]; then
-			audit busy-balanced-$i 0 64 -- "$CTL" balanced -n 64 &&
-				count_wide busy-balanced-$i
-		fi
 		check "busy $i: each finding is the command's, the neighbours' rows are not" jq -se '
 			all(.[]; all(.findings[]; .command_task == true) and
 				any(.by_fs[]; .command_task == false))' \
 			$(for bug in $bugs; do echo "$T/busy-$bug-$i.json"; done)
-		scoped $i
+		# the legitimate case and --scope command: in make test on 6.1 and 6.12 only (7.2's
+		# kprobes under this load: 475 s for the file with them, make test's lane past 1,500 s)
+		if [ "$BUSY_ROTATE" = 1 ] || [ "$KLABEL" = 6.1 ] || [ "$KLABEL" = 6.12 ]; then
+			if [ "$BUSY_ROTATE" != 1 ] || [ "$i" = 1 ]; then
+				audit busy-balanced-$i 0 64 -- "$CTL" balanced -n 64 &&
+					count_wide busy-balanced-$i
+			fi
+			scoped $i
+		fi
 	fi
 done
 busy_stop
