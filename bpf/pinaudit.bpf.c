@@ -1376,9 +1376,9 @@ static long put_check_one(__u32 i, void *data)
 
 /*
  * The array scanned by a bpf_loop() (5.17+), then its hits checked by another: each callback
- * verified as one body, where an open loop is verified per iteration (check_put() inlined
- * PA_PUT_HITS times: 232,323 instructions processed on 7.2, against 18,225 on 6.12). Only
- * pages of pinned folios, at most PA_PUT_HITS a call, go on to check_put().
+ * is verified as one body, where an open loop over the hits would inline check_put() once per
+ * slot, each copy verified on its own. Only pages of pinned folios, at most PA_PUT_HITS a
+ * call, go on to check_put().
  */
 static __always_inline void check_put_array(void *ctx, __u64 array, int nr)
 {
@@ -1391,8 +1391,8 @@ static __always_inline void check_put_array(void *ctx, __u64 array, int nr)
 /*
  * One page of a put array for the open loop below: a global function, which the verifier checks
  * once on its own (against its prototype at each call), where a static one is verified again
- * inside every iteration: 958,663 instructions processed on 5.10, 3.5 s of each audit's load
- * time under TCG, a few branches short of the 1,000,000 limit.
+ * inside every one of PA_MAX_BATCH iterations, near the verifier's 1,000,000-instruction
+ * limit on 5.10.
  */
 __noinline int check_put_global(struct pt_regs *ctx, __u64 page)
 {
