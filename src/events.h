@@ -4,6 +4,7 @@
 
 #include "model.h"
 #include "pinaudit.h"
+#include "stacks.h"
 
 struct pinaudit_bpf;
 struct events;
@@ -16,14 +17,6 @@ struct origins;
 struct events *events__new(struct pinaudit_bpf *skel, struct audit *a, struct origins *origins);
 int events__poll(struct events *ev, int timeout_ms);	/* events handled, or -errno */
 void events__free(struct events *ev);
-
-/* the two stack maps of bpf/pinaudit.bpf.c (stacks, stacks2), by their fds */
-struct stack_maps {
-	int fd[2];
-};
-struct stack_maps stack_maps(const struct pinaudit_bpf *skel);
-/* stack ID (an id of either map: PA_STACKS2_ID and up, the second) into S (depth 0 when lost or ID < 0) */
-void stack__read(struct stack_maps maps, int id, struct stack *s);
 
 /* the folios a record covers: the walk merges a group's leaked folios into one (0: one) */
 static inline unsigned int event__folios(const struct pa_event *e)

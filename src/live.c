@@ -11,6 +11,7 @@
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
 #include "report.h"
+#include "stacks.h"
 #include "symbolize.h"
 
 struct live {

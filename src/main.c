@@ -29,6 +29,7 @@
 #include "report.h"
 #include "resources.h"
 #include "run.h"
+#include "stacks.h"
 #include "vmstat.h"
 
 static struct env env;

@@ -14,6 +14,7 @@
 #include "events.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
+#include "stacks.h"
 
 int reconcile__walk(struct pinaudit_bpf *skel, walk_fn fn, void *ctx, unsigned long long *folios)
 {
