@@ -28,13 +28,4 @@ static inline unsigned int event__folios(const struct pa_event *e)
 int events__add(struct audit *a, struct stack_maps stacks, struct origins *origins,
 		const struct pa_event *e);
 
-/*
- * The walk over the ledger (BPF map iterator): one record per folio with pins outstanding
- * (two when part of them leaked and part went to a put), to FN. *FOLIOS: folios read.
- */
-typedef int (*walk_fn)(void *ctx, const struct pa_event *e);
-int reconcile__walk(struct pinaudit_bpf *skel, walk_fn fn, void *ctx, unsigned long long *folios);
-/* the end-of-audit walk into the audit's findings: leaked pins, inline puts; timed */
-int reconcile__run(struct pinaudit_bpf *skel, struct audit *a, struct origins *origins);
-
 #endif

@@ -296,7 +296,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	take(&in, reason, sizeof(reason));
 	if (reason[0])
 		audit__incomplete(&a, "%s", reason);
-	audit__reconcile(&a);
+	audit__check_completeness(&a);
 
 	for (i = 0; i < 3; i++) {
 		size_t len;
