@@ -11,7 +11,7 @@
 #include "origins.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
-#include "report.h"
+#include "report_live.h"
 #include "stacks.h"
 #include "symbolize.h"
 

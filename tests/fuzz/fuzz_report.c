@@ -14,7 +14,9 @@
 #include <string.h>
 #include "model.h"
 #include "pinaudit.h"
-#include "report.h"
+#include "report_json.h"
+#include "report_ktap.h"
+#include "report_text.h"
 #include "../unit/utf8_strict.h"
 
 /* --- a strict JSON checker ------------------------------------------------------------------ */

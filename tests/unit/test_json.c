@@ -13,7 +13,7 @@
 #include "json_writer.h"
 #include "model.h"
 #include "pinaudit.h"
-#include "report.h"
+#include "report_json.h"
 #include "test.h"
 #include "utf8_strict.h"
 

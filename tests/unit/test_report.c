@@ -11,7 +11,10 @@
 #include "env.h"
 #include "model.h"
 #include "pinaudit.h"
-#include "report.h"
+#include "report_ktap.h"
+#include "report_live.h"
+#include "report_text.h"
+#include "report_util.h"
 #include "test.h"
 
 static char *argv_fio[] = { "fio", "job.fio", NULL };
