@@ -6,11 +6,13 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "ledger_walk.h"
 #include "live.h"
 #include "origins.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
-#include "report.h"
+#include "report_live.h"
+#include "stacks.h"
 #include "symbolize.h"
 
 struct live {
@@ -134,7 +136,7 @@ int live__tick(struct live *l)
 		l->next += l->interval;
 	l->nr = 0;
 	l->now_ns = t * 1e9;
-	err = reconcile__walk(l->skel, add_record, l, &folios);
+	err = ledger_walk__each(l->skel, add_record, l, &folios);
 	if (err)
 		return err;
 	for (i = 0; i < l->nr; i++) {

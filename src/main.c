@@ -21,14 +21,18 @@
 #include "hooks.h"
 #include "kconsts.h"
 #include "ksyms.h"
+#include "ledger_walk.h"
 #include "live.h"
 #include "model.h"
 #include "origins.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
-#include "report.h"
+#include "report_json.h"
+#include "report_ktap.h"
+#include "report_text.h"
 #include "resources.h"
 #include "run.h"
+#include "stacks.h"
 #include "vmstat.h"
 
 static struct env env;
@@ -478,7 +482,7 @@ static int session__audit(struct session *s, struct audit *audit)
 	if (audit->detector_off) {
 		audit__free(audit);	/* whatever the ring buffer said cannot be trusted */
 	} else {
-		err = reconcile__run(s->skel, audit, s->origins);
+		err = ledger_walk__findings(s->skel, audit, s->origins);
 		if (err)
 			audit__incomplete(audit, "the end-of-audit ledger walk failed: %s",
 					  strerror(-err));
@@ -500,7 +504,7 @@ static int session__audit(struct session *s, struct audit *audit)
 					  v[3].acquired },
 			  (long long[4]){ v[0].released, v[1].released, v[2].released,
 					  v[3].released });
-	audit__reconcile(audit);
+	audit__check_completeness(audit);
 	audit__withhold_if_unreliable(audit);
 	return 0;
 }

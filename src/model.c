@@ -338,7 +338,7 @@ static void check_bounds(struct audit *a, const char *what, unsigned long long s
 				  what, seen, counter, min, max);
 }
 
-void audit__reconcile(struct audit *a)
+void audit__check_completeness(struct audit *a)
 {
 	int i;
 

@@ -212,12 +212,15 @@ void audit__incomplete(struct audit *a, const char *fmt, ...)
  */
 void audit__set_vmstat(struct audit *a, bool vmstat_ok, const long long acquired[4],
 		       const long long released[4]);
-/* compares the counts with the vmstat deltas and the hooks' health; adds reasons */
-void audit__reconcile(struct audit *a);
+/*
+ * Adds a reason the audit is incomplete for each loss it knows of: hooks not attached or
+ * skipped, records or pins not tracked, counts outside the vmstat deltas' bounds
+ */
+void audit__check_completeness(struct audit *a);
 bool audit__complete(const struct audit *a);
 /*
- * after audit__reconcile(): drops the findings a ledger that missed unpins (or saw pins the
- * kernel did not count) cannot back
+ * after audit__check_completeness(): drops the findings a ledger that missed unpins (or saw
+ * pins the kernel did not count) cannot back
  */
 void audit__withhold_if_unreliable(struct audit *a);
 /* whether the referee's bounds coincide: nothing moved across the window's edges */

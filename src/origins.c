@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "events.h"
 #include "hooks.h"
 #include "origins.h"
 #include "pinaudit.h"
+#include "stacks.h"
 #include "symbolize.h"
 
 struct mount {

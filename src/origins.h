@@ -2,8 +2,8 @@
 #ifndef __PA_ORIGINS_H
 #define __PA_ORIGINS_H
 
-#include "events.h"
 #include "model.h"
+#include "stacks.h"
 
 struct origins;
 struct hooks;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include "json_writer.h"
 #include "pinaudit.h"
-#include "report.h"
+#include "report_json.h"
 #include "symbolize.h"
 
 static void command_json(struct json_writer *w, const struct audit *a)

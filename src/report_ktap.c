@@ -7,7 +7,8 @@
  * so none can forge a result line.
  */
 #include "pinaudit.h"
-#include "report.h"
+#include "report_ktap.h"
+#include "report_util.h"
 
 static void result(FILE *f, bool ok, int n, const char *name, const char *directive)
 {

@@ -3,7 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pinaudit.h"
-#include "report.h"
+#include "report_live.h"
+#include "report_util.h"
 
 static int oldest_first(const void *x, const void *y)
 {

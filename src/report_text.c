@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pinaudit.h"
-#include "report.h"
+#include "report_text.h"
+#include "report_util.h"
 #include "symbolize.h"
 
 #define LABEL_LEN 256

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "pinaudit.h"
-#include "report.h"
+#include "report_util.h"
 
 /*
  * Kernel-side strings (a task's comm, a mount point, a device name) are anyone's to choose: a

@@ -13,7 +13,7 @@
 #include "json_writer.h"
 #include "model.h"
 #include "pinaudit.h"
-#include "report.h"
+#include "report_json.h"
 #include "test.h"
 #include "utf8_strict.h"
 
@@ -471,7 +471,7 @@ static void report_filled_case(bool pretty)
 	char *p;
 
 	fill_audit(&a);
-	audit__reconcile(&a);
+	audit__check_completeness(&a);
 	audit__incomplete(&a, "a reason with \"quotes\"");
 	p = report_file(pretty ? "report-pretty.json" : "report.json", &a, pretty);
 	if (!p)
@@ -484,7 +484,7 @@ static void report_filled_case(bool pretty)
 	ASSERT_EQ(jq(p, ".complete == false and (.incomplete | length) == 2"), 0,
 		  "incomplete, two reasons");
 	ASSERT_EQ(jq(p, ".incomplete[0] | contains(\"gup_put_folio\")"), 0,
-		  "reconcile's reason for the unattached hook");
+		  "the completeness check's reason for the unattached hook");
 	ASSERT_EQ(jq(p, ".incomplete[1] == \"a reason with \\\"quotes\\\"\""), 0,
 		  "a reason with quotes");
 	ASSERT_EQ(jq(p, ".command == {\"argv\": [\"fio\", \"--name=\\\"x\\\"\", "
@@ -528,7 +528,7 @@ static void report_system_wide_case(void)
 	a.status = -1;
 	a.vmstat_ok = false;
 	a.nr_hooks = 1;
-	audit__reconcile(&a);
+	audit__check_completeness(&a);
 	p = report_file("report-sw.json", &a, false);
 	if (!p)
 		return;
@@ -553,7 +553,7 @@ static void report_clean_case(void)
 	a.hooks[1].attached = true;
 	a.hooks[1].mode = "fentry";
 	a.hooks[1].why[0] = 0;
-	audit__reconcile(&a);
+	audit__check_completeness(&a);
 	p = report_file("report-clean.json", &a, false);
 	if (!p)
 		return;
@@ -583,7 +583,7 @@ static void report_origins_case(void)
 	audit__add_refs(&a, &none, 2, 9, 0);
 	audit__add_refs(&a, &(struct origin){}, 0, 3, 1);
 	audit__add_finding(&a, &f);
-	audit__reconcile(&a);
+	audit__check_completeness(&a);
 	p = report_file("report-origins.json", &a, false);
 	if (!p)
 		goto out;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The verdict: audit__reconcile()'s reasons and audit__exit_status()'s precedence. */
+/* The verdict: audit__check_completeness()'s reasons and audit__exit_status()'s precedence. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +47,7 @@ static bool starts_with(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-static void reconcile_reasons(void)
+static void completeness_reasons(void)
 {
 	struct audit a;
 
@@ -59,19 +59,19 @@ static void reconcile_reasons(void)
 		ASSERT_TRUE(a.argv == NULL, "system-wide by default");
 	}
 
-	if (test__start_subtest("reconcile_clean")) {
+	if (test__start_subtest("completeness_clean")) {
 		fill_clean(&a, true);
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		ASSERT_EQ(a.nr_incomplete, 0, "no reasons");
 		ASSERT_TRUE(audit__complete(&a), "complete");
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CLEAN, "exit 0");
 	}
 
-	if (test__start_subtest("reconcile_skipped_runs")) {
+	if (test__start_subtest("completeness_skipped_runs")) {
 		fill_clean(&a, true);
 		a.hooks[1].misses = 7;	/* gup_put_folio: accounting */
 		add_hook(&a, "mm_page_free", "free", false, true, "")->misses = 2;
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason: the accounting hook's skips")) {
 			ASSERT_TRUE(starts_with(a.incomplete[0], "7 runs of the gup_put_folio hook"),
 				    "reason names the count and the hook");
@@ -80,15 +80,15 @@ static void reconcile_reasons(void)
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
 		fill_clean(&a, true);
 		add_hook(&a, "mm_page_free", "free", false, true, "")->misses = 2;
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		ASSERT_EQ(a.nr_incomplete, 0, "another hook's skips: detail lost, not a count");
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CLEAN, "exit 0");
 	}
 
-	if (test__start_subtest("reconcile_pins_mismatch")) {
+	if (test__start_subtest("completeness_pins_mismatch")) {
 		fill_clean(&a, true);
 		a.pins = 998;
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason")) {
 			ASSERT_TRUE(starts_with(a.incomplete[0], "pins seen (998)"),
 				    "reason is about pins, with our count");
@@ -99,10 +99,10 @@ static void reconcile_reasons(void)
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
 	}
 
-	if (test__start_subtest("reconcile_unpins_mismatch")) {
+	if (test__start_subtest("completeness_unpins_mismatch")) {
 		fill_clean(&a, true);
 		set_vmstat(&a, 1000, 1003);
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason")) {
 			ASSERT_TRUE(starts_with(a.incomplete[0], "unpins seen (1000)"),
 				    "reason is about unpins, with our count");
@@ -112,11 +112,11 @@ static void reconcile_reasons(void)
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
 	}
 
-	if (test__start_subtest("reconcile_both_mismatch")) {
+	if (test__start_subtest("completeness_both_mismatch")) {
 		fill_clean(&a, true);
 		a.pins = 0;
 		set_vmstat(&a, 1000, -2);	/* a delta can be negative: signed formatting */
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 2, "two reasons")) {
 			ASSERT_TRUE(starts_with(a.incomplete[0], "pins seen (0)"), "pins first");
 			ASSERT_TRUE(starts_with(a.incomplete[1], "unpins seen (1000)"),
@@ -125,7 +125,7 @@ static void reconcile_reasons(void)
 		}
 	}
 
-	if (test__start_subtest("reconcile_within_bounds")) {
+	if (test__start_subtest("completeness_within_bounds")) {
 		/* another CPU pinned 40 and unpinned 35 across the window's edges */
 		fill_clean(&a, true);
 		audit__set_vmstat(&a, true, (long long[4]){ 100, 120, 1120, 1140 },
@@ -134,14 +134,14 @@ static void reconcile_reasons(void)
 		ASSERT_EQ(a.vm_acquired, 1020, "the delta: before the opening to before the close");
 		ASSERT_EQ(a.vm_acquired_min, 1000, "lower bound: after the opening");
 		ASSERT_EQ(a.vm_acquired_max, 1040, "upper bound: after the close");
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		ASSERT_EQ(a.nr_incomplete, 0, "1000 pins, 1000 unpins: within [1000, 1040], "
 			  "[1000, 1035]");
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CLEAN, "exit 0");
 
 		a.pins = 1041;
 		a.unpins = 999;
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 2, "both outside")) {
 			ASSERT_STREQ(a.incomplete[0], "pins seen (1041) outside the "
 				     "nr_foll_pin_acquired delta's bounds [1000, 1040]", "pins");
@@ -156,19 +156,19 @@ static void reconcile_reasons(void)
 				  (long long[4]){ 3, 3, 1003, 1003 });
 		ASSERT_TRUE(audit__vmstat_quiet(&a), "quiet");
 		a.pins = 1001;
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason"))
 			ASSERT_STREQ(a.incomplete[0], "pins seen (1001) differ from "
 				     "nr_foll_pin_acquired delta (1000)", "today's wording");
 	}
 
-	if (test__start_subtest("reconcile_unattached_accounting_hook")) {
+	if (test__start_subtest("completeness_unattached_accounting_hook")) {
 		fill_clean(&a, true);
 		a.hooks[1].attached = false;
 		a.hooks[1].mode = "none";
 		snprintf(a.hooks[1].why, sizeof(a.hooks[1].why),
 			 "fentry load of gup_put_folio: Operation not permitted");
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason")) {
 			ASSERT_HAS_STR(a.incomplete[0], "gup_put_folio", "names the function");
 			ASSERT_HAS_STR(a.incomplete[0], "Operation not permitted",
@@ -179,31 +179,31 @@ static void reconcile_reasons(void)
 		ASSERT_EQ(audit__live_hooks(&a, false), 2, "two hooks live");
 	}
 
-	if (test__start_subtest("reconcile_unattached_other_hook")) {
+	if (test__start_subtest("completeness_unattached_other_hook")) {
 		/* a call-count hook missing costs no exactness */
 		fill_clean(&a, true);
 		a.hooks[2].attached = false;
 		snprintf(a.hooks[2].why, sizeof(a.hooks[2].why), "kprobe: No such file");
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		ASSERT_EQ(a.nr_incomplete, 0, "no reason");
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CLEAN, "exit 0");
 	}
 
-	if (test__start_subtest("reconcile_stash_lost")) {
+	if (test__start_subtest("completeness_stash_lost")) {
 		fill_clean(&a, true);
 		a.stash_lost = 3;
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason"))
 			ASSERT_TRUE(starts_with(a.incomplete[0], "3 grab calls lost"),
 				    "reason counts the lost calls");
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
 	}
 
-	if (test__start_subtest("reconcile_vmstat_unreadable")) {
+	if (test__start_subtest("completeness_vmstat_unreadable")) {
 		fill_clean(&a, true);
 		audit__set_vmstat(&a, false, (long long[4]){}, (long long[4]){});
 		/* the deltas are meaningless then: never compared */
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason, no count mismatch")) {
 			ASSERT_HAS_STR(a.incomplete[0], "/proc/vmstat", "reason names vmstat");
 			ASSERT_HAS_STR(a.incomplete[0], "unreadable", "reason says unreadable");
@@ -211,12 +211,12 @@ static void reconcile_reasons(void)
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
 	}
 
-	if (test__start_subtest("reconcile_all_reasons_in_order")) {
+	if (test__start_subtest("completeness_all_reasons_in_order")) {
 		fill_clean(&a, true);
 		a.hooks[0].attached = false;
 		a.stash_lost = 1;
 		a.vmstat_ok = false;
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 3, "three reasons")) {
 			ASSERT_HAS_STR(a.incomplete[0], "try_grab_folio_fast", "hook first");
 			ASSERT_HAS_STR(a.incomplete[1], "1 grab calls lost", "stash second");
@@ -238,7 +238,7 @@ static void reconcile_reasons(void)
 			add_hook(&a, long_func, "grab", true, false, why);
 		a.stash_lost = 1;
 		a.pins = 1;
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		ASSERT_EQ(a.nr_incomplete, PA_MAX_REASONS, "capped at PA_MAX_REASONS");
 		for (i = 0; i < a.nr_incomplete; i++)
 			terminated &= strnlen(a.incomplete[i], sizeof(a.incomplete[i])) <
@@ -317,11 +317,11 @@ static void exit_precedence(void)
 		ASSERT_TRUE(never0_incomplete, "incomplete never gives 0");
 	}
 
-	if (test__start_subtest("exit_after_reconcile")) {
-		/* the real path: reconcile's reasons feed the exit status */
+	if (test__start_subtest("exit_after_completeness")) {
+		/* the real path: the completeness check's reasons feed the exit status */
 		fill_clean(&a, true);
 		a.unpins = 999;
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "mismatch: 3");
 		a.status = 1;
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_CMD_FAILED, "and command failed: 5");
@@ -358,7 +358,7 @@ static void detector_off(void)
 		snprintf(a.hooks[1].why, sizeof(a.hooks[1].why), "disabled by --skip-hook");
 		ASSERT_TRUE(audit__accounting_missing(&a), "the release hook is missing");
 		a.detector_off = audit__accounting_missing(&a);
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		ASSERT_EQ(a.nr_incomplete, 2, "hook reason and detector reason");
 		ASSERT_HAS_STR(a.incomplete[1], "detector off", "says the detector is off");
 		for (c = 1; c < 6; c++)
@@ -376,7 +376,7 @@ static void detector_off(void)
 		a.unpins = 900;
 		ASSERT_EQ(audit__add_finding(&a, &f), 0, "a finding");
 		ASSERT_EQ(audit__add_refs(&a, &ext4, 1000, 900, 3), 0, "ext4's references");
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		audit__withhold_if_unreliable(&a);
 		ASSERT_EQ(a.nr_findings, 0, "the finding withheld");
 		ASSERT_HAS_STR(a.incomplete[a.nr_incomplete - 1], "1 finding groups withheld",
@@ -398,7 +398,7 @@ static void detector_off(void)
 		audit__add_finding(&a, &leak);
 		audit__add_finding(&a, &dbl);
 		audit__add_finding(&a, &gtu);
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		audit__withhold_if_unreliable(&a);
 		ASSERT_EQ(a.nr_findings, 2, "double-unpin and get-then-unpin kept");
 		ASSERT_EQ(a.findings[0].class, PA_DOUBLE_UNPIN, "the double-unpin first");
@@ -416,7 +416,7 @@ static void detector_off(void)
 		fill_clean(&a, true);
 		set_vmstat(&a, 900, 1000);
 		audit__add_finding(&a, &leak);
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		audit__withhold_if_unreliable(&a);
 		ASSERT_EQ(a.nr_findings, 0, "the leak withheld");
 		ASSERT_HAS_STR(a.incomplete[a.nr_incomplete - 1], "pins the kernel did not count",
@@ -430,7 +430,7 @@ static void detector_off(void)
 		a.stash_lost = 10;
 		set_vmstat(&a, 1000, 1000);
 		audit__add_finding(&a, &leak);
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		audit__withhold_if_unreliable(&a);
 		ASSERT_EQ(a.nr_findings, 1, "the leak stays: a pin unseen is in no balance");
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_FINDINGS, "exit 1");
@@ -449,7 +449,7 @@ static void detector_off(void)
 		audit__add_finding(&a, &hist);
 		audit__add_finding(&a, &tget);
 		audit__add_finding(&a, &state);
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		audit__withhold_if_unreliable(&a);
 		ASSERT_EQ(a.nr_findings, 3, "complete: every proof stands");
 		ASSERT_TRUE(audit__complete(&a), "complete");
@@ -465,7 +465,7 @@ static void detector_off(void)
 		audit__add_finding(&a, &hist);
 		audit__add_finding(&a, &tget);
 		audit__add_finding(&a, &state);
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		audit__withhold_if_unreliable(&a);
 		ASSERT_EQ(a.nr_findings, 1, "only the state-proven one");
 		ASSERT_EQ(a.findings[0].proof, PA_PROOF_STATE, "it is the state's");
@@ -478,7 +478,7 @@ static void detector_off(void)
 		fill_clean(&a, true);
 		add_hook(&a, "folio_add_pin", "add-pin", false, false, "disabled by --skip-hook");
 		audit__add_finding(&a, &hist);
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		audit__withhold_if_unreliable(&a);
 		ASSERT_EQ(a.nr_findings, 0, "withheld");
 		ASSERT_HAS_STR(a.incomplete[a.nr_incomplete - 1], "a pinning function is not hooked",
@@ -491,7 +491,7 @@ static void detector_off(void)
 		a.hooks[0].misses = 2;
 		a.hooks[1].misses = 3;
 		audit__add_finding(&a, &tget);
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		audit__withhold_if_unreliable(&a);
 		ASSERT_EQ(a.nr_findings, 0, "withheld");
 		ASSERT_HAS_STR(a.incomplete[a.nr_incomplete - 1], "the ledger missed pins and unpins",
@@ -508,7 +508,7 @@ static void detector_off(void)
 
 		fill_clean(&a, true);
 		audit__add_finding(&a, &theirs);
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_FINDINGS, "--scope all: another's counts");
 		a.scope_command = true;
 		ASSERT_FALSE(audit__in_verdict(&a, &a.findings[0]), "another's: not judged");
@@ -530,7 +530,7 @@ static void detector_off(void)
 		fill_clean(&a, true);
 		a.scope_command = true;
 		a.forks_unfollowed = true;
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		if (ASSERT_EQ(a.nr_incomplete, 1, "one reason"))
 			ASSERT_HAS_STR(a.incomplete[0], "forks were not followed", "says so");
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "never green");
@@ -563,7 +563,7 @@ static void detector_off(void)
 
 void test_model(void)
 {
-	reconcile_reasons();
+	completeness_reasons();
 	exit_precedence();
 	detector_off();
 }

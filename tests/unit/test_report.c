@@ -11,7 +11,10 @@
 #include "env.h"
 #include "model.h"
 #include "pinaudit.h"
-#include "report.h"
+#include "report_ktap.h"
+#include "report_live.h"
+#include "report_text.h"
+#include "report_util.h"
 #include "test.h"
 
 static char *argv_fio[] = { "fio", "job.fio", NULL };
@@ -225,7 +228,7 @@ static void ktap(void)
 	if (!test__start_subtest("ktap"))
 		return;
 	fill(&a);
-	audit__reconcile(&a);
+	audit__check_completeness(&a);
 	out = RENDER(report__ktap(f, &a));
 	if (ASSERT_OK_PTR(out, "rendered")) {
 		ASSERT_TRUE(ktap_valid(out, &not_ok), "valid KTAP: plan matches the results");
@@ -243,7 +246,7 @@ static void ktap(void)
 	snprintf(a.findings[0].comm, sizeof(a.findings[0].comm), "x\nok 9 forged");
 	a.argv = NULL;
 	set_vmstat(&a, a.vm_acquired, 1);
-	audit__reconcile(&a);
+	audit__check_completeness(&a);
 	out = RENDER(report__ktap(f, &a));
 	if (ASSERT_OK_PTR(out, "rendered")) {
 		ASSERT_TRUE(ktap_valid(out, &not_ok), "still valid KTAP with a newline in comm");
@@ -263,7 +266,7 @@ static void text(void)
 	if (!test__start_subtest("text"))
 		return;
 	fill(&a);
-	audit__reconcile(&a);
+	audit__check_completeness(&a);
 	out = RENDER(report__text(f, &a, NULL, 0, true));
 	if (ASSERT_OK_PTR(out, "rendered")) {
 		ASSERT_HAS_STR(out, "\nWHERE ", "the by-fs table");
@@ -346,7 +349,7 @@ static void text(void)
 		audit__add_refs(&a, &theirs, 1000, 1000, 0);
 		leak.origin = theirs;
 		audit__add_finding(&a, &leak);
-		audit__reconcile(&a);
+		audit__check_completeness(&a);
 		out = RENDER(report__text(f, &a, NULL, 0, false));
 		if (ASSERT_OK_PTR(out, "rendered")) {
 			ASSERT_HAS_STR(out, "\nwithin                     [1000, 1050] [1000, 1040]\n",

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The walk over the ledger: a BPF map iterator (5.9+) reads every folio still holding pins and
- * classifies it in the kernel (bpf/pinaudit.bpf.c reconcile()); here its records become
- * findings at the end of the audit, or rows of the live view while it runs.
+ * classifies it in the kernel (the iterator program reconcile() in bpf/pinaudit.bpf.c); here
+ * its records become findings at the end of the audit, or rows of the live view while it runs.
  */
 #include <errno.h>
 #include <string.h>
@@ -12,10 +12,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "ledger_walk.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
+#include "stacks.h"
 
-int reconcile__walk(struct pinaudit_bpf *skel, walk_fn fn, void *ctx, unsigned long long *folios)
+int ledger_walk__each(struct pinaudit_bpf *skel, ledger_walk_fn fn, void *ctx,
+		      unsigned long long *folios)
 {
 	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
 	union bpf_iter_link_info linfo = {};
@@ -111,7 +114,7 @@ static void drain_lru_batches(void)
 	syscall(__NR_move_pages, 0, 1, &page, &node, &status, 0);
 }
 
-int reconcile__run(struct pinaudit_bpf *skel, struct audit *a, struct origins *origins)
+int ledger_walk__findings(struct pinaudit_bpf *skel, struct audit *a, struct origins *origins)
 {
 	struct to_audit t = { a, origins, stack_maps(skel) };
 	double t0 = now();
@@ -119,7 +122,7 @@ int reconcile__run(struct pinaudit_bpf *skel, struct audit *a, struct origins *o
 
 	drain_lru_batches();
 
-	err = reconcile__walk(skel, add_finding, &t, &a->walk_folios);
+	err = ledger_walk__each(skel, add_finding, &t, &a->walk_folios);
 	a->walk_seconds = now() - t0;
 	return err;
 }
