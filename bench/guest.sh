@@ -3,8 +3,9 @@
 # Runs INSIDE a guest (make bench boots it). Overhead: fio 4k random reads at queue depth 16 on
 # null_blk, libaio O_DIRECT and io_uring registered buffers; per round, each configuration in
 # turn: untraced / --empty-hooks (the same attach points, programs that return at once) /
-# pinaudit. Scale: 1 GiB pinned through io_uring, small folios and THP. Prints BENCH|... lines
-# (bench/report turns them into the table of docs/performance.md). make bench boots the guest
+# pinaudit / the peer (a bpftrace script counting pins: what one would run instead). Scale:
+# 1 GiB pinned through io_uring, small folios and THP. Prints BENCH|... lines (bench/report
+# turns them into the table of docs/performance.md). make bench boots the guest
 # with instruction-counted time (tests/vm/run -i): every figure is then a count of work, the
 # same from one run to the next, so 3 rounds of 3 s suffice. BENCH_BEFORE=PATH: another build
 # of pinaudit (an earlier commit's), run as a configuration "before" in every round and
@@ -30,6 +31,53 @@ if [ -n "$BEFORE" ] && ! [ -x "$BEFORE" ]; then
 fi
 configs="untraced empty pinaudit${BEFORE:+ before before-empty}"
 
+# The peer: what a kernel developer would run instead of pinaudit, a bpftrace script that sums
+# pins and unpins per process at the kernel's pin accounting functions, nothing else: fentry
+# (kfunc) where the function is in the kernel's BTF, a kprobe where not (5.10's
+# put_compound_head and try_grab_page). Its functions are those the pin counts move in: the
+# grabs (try_grab_folio_fast, try_grab_folio, try_grab_page; 5.10: try_grab_compound_head) and
+# the central release (gup_put_folio; 5.10: put_compound_head); on 7.x also the single-folio
+# unpin APIs, into which 7.x inlines gup_put_folio().
+peer_probe() {	# FUNC MAP REFS FLAGS: REFS, FLAGS as NAME:INDEX of the argument, "" for 1 / none
+	local f=$1 map=$2 refs=$3 flags=$4 val=1 filter=""
+	grep -q " $f\$" /proc/kallsyms || return 0
+	if grep -Eq "^kfunc:(vmlinux:)?$f\$" "$T/kfuncs"; then
+		[ -n "$refs" ] && val="args->${refs%:*}"
+		[ -n "$flags" ] && filter="/args->${flags%:*} & $PIN/ "
+		echo "kfunc:$f $filter{ @$map[pid, comm] = sum($val); }"
+	else
+		[ -n "$refs" ] && val=arg${refs#*:}
+		[ -n "$flags" ] && filter="/arg${flags#*:} & $PIN/ "
+		echo "kprobe:$f $filter{ @$map[pid, comm] = sum($val); }"
+	fi
+}
+peer_script() {
+	bpftrace -l 'kfunc:*' >"$T/kfuncs" 2>/dev/null
+	PIN=$(bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
+		grep -o "'FOLL_PIN' val=[0-9]*" | head -n 1 | cut -d= -f2)
+	PIN=${PIN:-262144}	# a #define before 6.3 (include/linux/mm.h): 0x40000
+	local f
+	for f in try_grab_folio_fast try_grab_folio try_grab_compound_head; do
+		peer_probe $f pins refs:1 flags:2
+	done
+	peer_probe try_grab_page pins "" flags:1
+	for f in gup_put_folio put_compound_head; do
+		peer_probe $f unpins refs:1 flags:2
+	done
+	if [ "$(uname -r | cut -d. -f1)" -ge 7 ]; then
+		peer_probe unpin_user_page unpins "" ""
+		peer_probe unpin_folio unpins "" ""
+		peer_probe unpin_user_folio unpins npages:1 ""
+	fi
+}
+if command -v bpftrace >/dev/null; then
+	PEER=$(peer_script | tr '\n' ' ')
+	echo "BENCH|$KLABEL|info|peer: bpftrace -e '$PEER'"
+	configs="$configs bpftrace"
+else
+	echo "BENCH|$KLABEL|error|bpftrace not installed (make deps installs it): no peer measured"
+fi
+
 fio_args() {	# ENGINE
 	echo --output-format=json --name=bench --filename=/dev/nullb0 --direct=1 --rw=randread \
 		--bs=4k --iodepth=16 --runtime=$SECS --time_based --size=1G
@@ -40,7 +88,7 @@ fio_args() {	# ENGINE
 }
 
 # one run: prints "IOPS [pinaudit's JSON]"; CONFIG untraced | empty | pinaudit | before |
-# before-empty
+# before-empty | bpftrace
 run() {	# CONFIG ENGINE ROUND
 	local cfg=$1 engine=$2 r=$3 out=$T/$1-$2-$3
 	case $cfg in
@@ -51,6 +99,8 @@ run() {	# CONFIG ENGINE ROUND
 	before) "$BEFORE" -j -o "$out.json" -- fio $(fio_args "$engine") >"$out.fio" 2>"$out.err" ;;
 	before-empty) "$BEFORE" --empty-hooks -j -o "$out.json" -- fio $(fio_args "$engine") \
 		>"$out.fio" 2>"$out.err" ;;
+	bpftrace) bpftrace -e "$PEER" -c "$(command -v fio) --output=$out.fio $(echo $(fio_args "$engine"))" \
+		>"$out.bt" 2>"$out.err" ;;
 	esac
 	local rc=$? iops
 	iops=$(jq -r '.jobs[0].read.iops | floor' "$out.fio" 2>/dev/null)
@@ -63,6 +113,10 @@ run() {	# CONFIG ENGINE ROUND
 		extra=$(jq -r '[.exit_status, .totals.pins, .seconds, .resources.window_cpu_seconds,
 			.resources.cpu_seconds, .resources.max_rss_kib, .resources.bpf_maps_kib,
 			(.findings | length), .complete] | map(tostring) | join("|")' "$out.json")
+	fi
+	if [ $cfg = bpftrace ]; then	# probes attached, pins and unpins it summed
+		extra=$(awk '/^Attaching/ { a = $2 } /^@pins/ { p += $NF } /^@unpins/ { u += $NF }
+			END { printf "%d|%d|%d", a, p, u }' "$out.bt")
 	fi
 	echo "BENCH|$KLABEL|run|$engine|$cfg|$r|$iops|$extra"
 }
