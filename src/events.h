@@ -17,7 +17,7 @@ struct events *events__new(struct pinaudit_bpf *skel, struct audit *a, struct or
 int events__poll(struct events *ev, int timeout_ms);	/* events handled, or -errno */
 void events__free(struct events *ev);
 
-/* the two stack maps of bpf/pinaudit.bpf.c (stacks, stacks2), by their fds */
+/* the two stack maps of bpf/stacks.bpf.h (stacks, stacks2), by their fds */
 struct stack_maps {
 	int fd[2];
 };
