@@ -3,9 +3,16 @@
  * A folio's pin state, read with CO-RE on every kernel of the matrix (5.10 .. 7.x).
  * docs/kernels.md, pin arithmetic: FOLL_PIN adds GUP_PIN_COUNTING_BIAS to a small folio's
  * refcount; on a large folio it adds 1 to the refcount and 1 to the pin count.
+ * Also the CO-RE flavours of the other kernel structures read here (struct bio's device on
+ * 5.10, struct module's name).
  */
 #ifndef __PA_FOLIO_BPF_H
 #define __PA_FOLIO_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "pinaudit.h"
 
 #define GUP_PIN_COUNTING_BIAS 1024	/* include/linux/mm.h, every version */
 #define EEXIST 17
@@ -207,5 +214,18 @@ static __always_inline long typed_folio_held_pins(__u64 folio, bool large)
 	return large ? folio_pincount(folio) :
 		       small_held_pins(((struct page *)folio)->_refcount.counter);
 }
+
+/* --- other kernel structures, read through CO-RE flavours ------------------------------------ */
+
+/* 5.10: the device of a bio is bi_disk + bi_partno (bi_bdev came in 5.12) */
+struct bio___v510 {
+	struct gendisk *bi_disk;
+	__u8 bi_partno;
+} __attribute__((preserve_access_index));
+
+/* struct module: its name alone is read (tp_btf/module_free) */
+struct module___pa {
+	char name[PA_MODULE_NAME_LEN];
+} __attribute__((preserve_access_index));
 
 #endif

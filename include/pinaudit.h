@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Records shared by bpf/pinaudit.bpf.c and src/: counter ids and the per-task stash. */
+/* Records shared by bpf/ and src/: counter ids and the per-task stash. */
 #ifndef __PINAUDIT_H
 #define __PINAUDIT_H
 
@@ -70,7 +70,7 @@ enum pa_proof {
 #define PA_STACK_DEPTH		32
 /* a module's name, a kprobed_modules key: MODULE_NAME_LEN, 64 - sizeof(unsigned long) */
 #define PA_MODULE_NAME_LEN	56
-/* a stack id from the second stack map (bpf/pinaudit.bpf.c: stacks2), above any bucket index */
+/* a stack id from the second stack map (bpf/stacks.bpf.h: stacks2), above any bucket index */
 #define PA_STACKS2_ID		(1 << 24)
 
 /*

@@ -340,7 +340,7 @@ static bool has_cmpxchg(void)
 
 /*
  * A kprobe program may call the kfunc bpf_rdonly_cast() (6.2+): the kprobe programs that read
- * their arguments typed (kp_ctxtN, kpt_*; bpf/pinaudit.bpf.c, TYPED()) load. The probe loads
+ * their arguments typed (kp_ctxtN, kpt_*; bpf/state.bpf.h, TYPED()) load. The probe loads
  * one: r1 = 0; r2 = <struct page's BTF id>; call bpf_rdonly_cast; r0 = 0; exit.
  */
 static bool has_rdonly_cast(const struct btf *btf)

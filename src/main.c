@@ -381,7 +381,7 @@ static void audit_counters(struct audit *a, const __u64 *c)
 
 /*
  * The drain, after the close: the release programs still give back the ledger's pins, uncounted
- * (bpf/pinaudit.bpf.c, release_closed), so that a pin taken in the window and released just
+ * (bpf/state.bpf.h, release_closed), so that a pin taken in the window and released just
  * after it is not judged leaked: I/O in flight at the close, another process's O_DIRECT. It
  * lasts until the ledger holds no pin, or QUIET_MS pass with none given back, or WAIT_MAX_MS
  * at most; a pin still held then is judged by the walk (a leak, or a long-term pin the window

@@ -6,7 +6,7 @@
 
 struct pinaudit_bpf;
 
-/* the two stack maps of bpf/pinaudit.bpf.c (stacks, stacks2), by their fds */
+/* the two stack maps of bpf/stacks.bpf.h (stacks, stacks2), by their fds */
 struct stack_maps {
 	int fd[2];
 };
