@@ -196,7 +196,7 @@ static __always_inline long page_head_held_pins(const struct page_head *h, __u64
 /*
  * The same by plain loads, where FOLIO is a fentry's typed argument (struct folio * of
  * gup_put_folio(), struct page * of 5.10's put_compound_head()): the verifier turns each into
- * a fault-safe load, with no helper call (the 64-byte probe read above costs ~200 instructions).
+ * a fault-safe load, with no helper call (the probe read above is a helper call and a copy).
  */
 static __always_inline bool typed_folio_large(__u64 folio)
 {

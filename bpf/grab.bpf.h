@@ -22,7 +22,7 @@
  * before it returns, so its arguments wait in a per-CPU slot that names its thread. A slot
  * still held at an entry (a thread preempted in between: PREEMPT_RT's sleeping locks, or a
  * return the kretprobe missed) sends the newcomer to grab_stash, by thread: a hash update,
- * lookup and delete that cost ~400 instructions more (7.2, kp_grab3 and krp_grab_ptr).
+ * lookup and delete, which the common case (its CPU's slot free) never pays.
  */
 struct grab_slot {
 	__u64 tid;		/* bpf_get_current_pid_tgid(), 0: free */

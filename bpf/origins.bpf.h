@@ -23,7 +23,7 @@
  * once (origins: origin -> slot; origin_slots: slot -> origin, the claim that makes a slot one
  * origin's without an atomic fetch, which 5.10 lacks); a reference then adds to an array
  * element by index. A context hook's thread and a ledger entry keep their origin's slot: no
- * hash of a 16-byte key per pin and per unpin (0.2 us each under TCG).
+ * hash of a 16-byte key per pin and per unpin.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -51,8 +51,8 @@ enum { REF_PIN, REF_UNPIN, REF_GET };
 
 /*
  * The context hook a thread is in, by its thread id modulo PA_CTX_SLOTS: an array element
- * found by index, where a hash lookup at the hook's entry, at its return and at each grab
- * cost ~150 instructions each (make bench, 6.12). A thread takes its element at the hook's
+ * found by index, instead of a hash lookup at the hook's entry, at its return and at each
+ * grab. A thread takes its element at the hook's
  * entry by compare-and-exchange of its tid (BPF atomics, 5.12+) and gives it back at the
  * return; an element another thread holds (a thread id PA_CTX_SLOTS apart, both in a hook)
  * sends the newcomer to its entry in threads (ctx) instead, counted in nr_ctx_spilled, the
@@ -69,7 +69,7 @@ struct ctx_slot {
 	struct pa_origin ctx;	/* on the same file system reuses it */
 	/*
 	 * the holder's stack site (its tid in it: kept past the return too), where a pin inside
-	 * the hook finds it without a lookup in threads (~150 instructions, 6.12 libaio)
+	 * the hook finds it without a lookup in threads
 	 */
 	struct stack_site site;
 };
@@ -274,8 +274,7 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 	}
 	/*
 	 * Another thread holds the element: this one's context goes to its entry in threads,
-	 * written in place once it has one (a hash update and delete per I/O cost 1.3 + 0.7 us
-	 * under TCG, two lookups a fraction of that).
+	 * written in place once it has one (a lookup per I/O, not a hash update and delete).
 	 */
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t) {

@@ -26,8 +26,7 @@
  * APIs (unpin_user_page, unpin_folio, unpin_user_folio) account their unpin at entry. Where
  * the loader could not tell, an API may still call the central release out of line: there
  * it leaves a mark, the thread and the folio, that the release recognizes and skips (a code
- * read that found no such call saves the mark's lookup and stores, ~30 instructions per
- * unpin on 7.2). They never sleep in between, so the mark is kept per CPU, without a hash
+ * read that found no such call saves the mark's lookup and stores per unpin). They never sleep in between, so the mark is kept per CPU, without a hash
  * update per unpin. Should a central release ever go uncounted or counted twice (a thread
  * moved to another CPU in between under preempt=full, an array API with its central release
  * inlined), the counts disagree with vmstat: the audit is then incomplete and withholds its

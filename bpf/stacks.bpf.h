@@ -71,7 +71,7 @@ static __always_inline void task_ctx(void *ctx, struct pa_task_ctx *t, int stack
 }
 
 /*
- * Stack sampling. Unwinding a stack costs ~20 us under TCG, more than everything else a pin
+ * Stack sampling. Unwinding a stack (bpf_get_stackid()) costs more than everything else a pin
  * does, and a thread's direct I/O pins through the same path again and again. A thread's stack
  * id is kept with what identifies that path: the system call and the user call site it came
  * from (its pt_regs), the file context, and the pin's direction and term (FOLL_WRITE,

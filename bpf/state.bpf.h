@@ -92,7 +92,7 @@ static __always_inline bool idle_release(void)
  * The clock of pin and stack-site times: CLOCK_MONOTONIC ns to the tick, from jiffies
  * (bpf_jiffies64(), which the verifier inlines on 64-bit as one load of jiffies_64) times the
  * tick, TICK_NSEC (the loader's clock_getres(CLOCK_MONOTONIC_COARSE)), plus a base taken once
- * with bpf_ktime_get_ns(): a pin's grab 652 -> 619 instructions (6.12 libaio, fexit). The times
+ * with bpf_ktime_get_ns(), a helper call where this is one load and a multiply. The times
  * serve lifetimes of 100 ms and 1 s and the live view's ages, shown to 0.1 s. tick_ns 0 (no
  * bpf_jiffies64() for tracing programs): bpf_ktime_get_ns() itself.
  */
@@ -157,11 +157,10 @@ static __always_inline bool count(__u32 id, __u64 n)
 
 /*
  * bpf_rdonly_cast() (a kfunc, 6.2+) makes a kprobe's address a typed pointer: its fields are
- * then read by plain loads, as a fentry's typed arguments are, with no helper call each (7.2,
- * the context hook's entry as kprobe: 533 -> 219 instructions per call). libbpf 1.1 leaves a
- * weak kfunc the kernel lacks unresolved, a call that verifiers refuse even on a path never
- * taken: only the programs that use it call it (kp_ctxtN, kpt_*), and the loader picks them
- * where a probe program calling it loads (hooks.c, has_rdonly_cast()).
+ * then read by plain loads, as a fentry's typed arguments are, with no helper call each.
+ * libbpf 1.1 leaves a weak kfunc the kernel lacks unresolved, a call that verifiers refuse
+ * even on a path never taken: only the programs that use it call it (kp_ctxtN, kpt_*), and
+ * the loader picks them where a probe program calling it loads (has_rdonly_cast()).
  */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #define TYPED(addr, type) ((type *)bpf_rdonly_cast((void *)(addr), bpf_core_type_id_kernel(type)))
