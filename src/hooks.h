@@ -13,15 +13,16 @@ struct pinaudit_bpf;
 struct btf;
 
 /*
- * The hook table: which kernel function each program goes to on this kernel, and how
- * (fentry/fexit, or kprobe/kretprobe where fentry does not attach). Only this file and
- * run.c talk to libbpf's attach API.
+ * The hooks of an audit: the plan of plan.h (which kernel function each program goes to on
+ * this kernel, and how: fentry/fexit, or kprobe/kretprobe where fentry does not attach) made
+ * on kfeatures.h's probes, applied and attached. Only this file and run.c talk to libbpf's
+ * attach API.
  */
 struct hooks *hooks__new(const struct env *env, const struct ksyms *ks, const struct btf *btf);
 void hooks__free(struct hooks *h);	/* detaches everything it attached */
 /*
- * Before load: choose a function and a mode per hook, set autoload, attach targets and the
- * programs' counter slots. Returns -EPERM when no pin accounting hook can be attached at all
+ * Before load: probe the kernel, plan (a function and a mode per hook), set autoload, attach
+ * targets and the programs' counter slots. Returns -EPERM when no pin accounting hook can be attached at all
  * (the cause is then in hooks__cause()).
  */
 int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel);
