@@ -4,8 +4,9 @@
 
 /*
  * docs/kernels.md, attach points. Prototypes, not versions, decide which program fits:
- * try_grab_folio takes a page and returns a folio up to 6.9, takes a folio and returns int from 6.10
- * (commit "mm: gup: stop abusing try_grab_folio", v6.10), when try_grab_folio_fast appeared.
+ * try_grab_folio takes a page and returns a folio up to 6.9, takes a folio and returns int from
+ * 6.10 (commit "mm: gup: stop abusing try_grab_folio", v6.10), when try_grab_folio_fast
+ * appeared.
  */
 const struct hook_def hook_defs[PA_NR_HOOK_DEFS] = {
 	/* pin accounting: the only places that move nr_foll_pin_acquired/released */

@@ -121,6 +121,9 @@ static void opts(struct plan_opts *o, enum pa_mode mode)
 	o->max_ctx = MAX_CTX;
 }
 
+/* fentry_probe()'s message where the trampoline refuses > 6 arguments (before 6.6) */
+#define ENOTSUPP_WHY "not supported (ENOTSUPP: too many arguments for a BPF trampoline?)\n"
+
 static const char plan_5_10[] =
 	"try_grab_compound_head grab fexit fexit_grab_ptr\n"
 	"try_grab_page grab fexit fexit_grab_bool\n"
@@ -136,7 +139,7 @@ static const char plan_5_10[] =
 	"  needs the bpf_loop helper (5.17+)\n"
 	"__iomap_dio_rw context fentry fentry_ctxh0 fexit_ctx0\n"
 	"__blockdev_direct_IO context kprobe kp_ctxh1 krp_ctx_exit |\n"
-	"  fexit attach to __blockdev_direct_IO: not supported (ENOTSUPP: too many arguments for a BPF trampoline?)\n"
+	"  fexit attach to __blockdev_direct_IO: " ENOTSUPP_WHY
 	"blkdev_read_iter context fentry fentry_ctxh2 fexit_ctx2\n"
 	"blkdev_write_iter context fentry fentry_ctxh3 fexit_ctx3\n"
 	"fuse_file_read_iter context - |\n"
@@ -156,9 +159,9 @@ static const char plan_6_1[] =
 	"submit_bio bio fentry fentry_bio_submit\n"
 	"bio_endio bio fentry fentry_bio_end fexit_bio_end\n"
 	"__iomap_dio_rw context kprobe kp_ctx0 krp_ctx_exit |\n"
-	"  fexit attach to __iomap_dio_rw: not supported (ENOTSUPP: too many arguments for a BPF trampoline?)\n"
+	"  fexit attach to __iomap_dio_rw: " ENOTSUPP_WHY
 	"__blockdev_direct_IO context kprobe kp_ctx1 krp_ctx_exit |\n"
-	"  fexit attach to __blockdev_direct_IO: not supported (ENOTSUPP: too many arguments for a BPF trampoline?)\n"
+	"  fexit attach to __blockdev_direct_IO: " ENOTSUPP_WHY
 	"blkdev_read_iter context fentry fentry_ctx2 fexit_ctx2\n"
 	"blkdev_write_iter context fentry fentry_ctx3 fexit_ctx3\n"
 	"fuse_file_read_iter context fentry fentry_ctx6 fexit_ctx6\n"
@@ -301,17 +304,21 @@ static void test_options(void)
 		ASSERT_EQ((int)of(&p, "submit_bio")->mode, (int)PLAN_NONE, "submit_bio: fentry only");
 		ASSERT_STREQ(of(&p, "submit_bio")->why, "fentry/fexit only (--mode kprobe)", "why");
 		ASSERT_STREQ(of(&p, "__iomap_dio_rw")->entry, "kp_ctxt0", "context: typed kprobe");
-		ASSERT_STREQ(of(&p, "unpin_user_page")->counted_at, "gup_put_folio", "unpins counted at the release");
+		ASSERT_STREQ(of(&p, "unpin_user_page")->counted_at, "gup_put_folio",
+			     "unpins counted at the release");
 	}
 	if (test__start_subtest("mode_fentry_7.2")) {
 		opts(&o, PA_MODE_FENTRY);
 		plan_on(&fx_7_2, &o, &p, probes, sizeof(probes));
-		ASSERT_EQ((int)of(&p, "try_grab_folio")->mode, (int)PLAN_FENTRY, "try_grab_folio: forced fexit");
+		ASSERT_EQ((int)of(&p, "try_grab_folio")->mode, (int)PLAN_FENTRY,
+			  "try_grab_folio: forced fexit");
 		ASSERT_STREQ(of(&p, "gup_put_folio")->entry, "fentry_release", "release: fentry");
-		ASSERT_EQ((int)of(&p, "release_pages")->mode, (int)PLAN_NONE, "release_pages needs a kprobe");
+		ASSERT_EQ((int)of(&p, "release_pages")->mode, (int)PLAN_NONE,
+			  "release_pages needs a kprobe");
 		ASSERT_STREQ(of(&p, "release_pages")->why, "needs a kprobe (fentry cannot read its arguments on "
 			     "every kernel)", "why");
-		ASSERT_STREQ(of(&p, "unpin_user_page")->entry, "fe_unpin_user_page", "unpin API: inlined release");
+		ASSERT_STREQ(of(&p, "unpin_user_page")->entry, "fe_unpin_user_page",
+			     "unpin API: inlined release");
 	}
 	if (test__start_subtest("skip_hook")) {
 		opts(&o, PA_MODE_AUTO);
