@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "hooks.h"
 #include "kfeatures.h"
+#include "modwatch.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
 #include "plan.h"
@@ -34,10 +35,7 @@ struct hook {
 				   then), 0: from the start */
 	bool marks;		/* an unpin API hooked whose code could not be read: it leaves
 				   marks for the central release (bpf: struct unpin_mark) */
-	/* a kprobe on a module's function: the module, and the function's address then */
-	char module[PA_MODULE_NAME_LEN];
-	unsigned long addr;
-	__u64 freed;		/* the times it was freed then (kprobed_modules) */
+	char module[PA_MODULE_NAME_LEN];	/* a kprobe on a module's function: the module */
 	double gone;		/* its module went that many seconds into the audit, 0: never */
 	char why[160];
 };
@@ -45,8 +43,8 @@ struct hook {
 struct hooks {
 	struct hook h[NR_DEFS];
 	const struct env *env;
-	const struct ksyms *ks;
 	struct kfprobe *probe;
+	struct modwatch *watch;	/* the module watch, told of every kprobe on a module */
 	struct kfeatures kf;	/* what the kernel offers, as probed */
 	struct plan plan;	/* the plan at the start */
 	int max_ctx;		/* the skeleton's slot_ctx[] */
@@ -70,7 +68,6 @@ struct hooks *hooks__new(const struct env *env, const struct ksyms *ks, const st
 		return NULL;
 	}
 	h->env = env;
-	h->ks = ks;
 	for (i = 0; i < NR_DEFS; i++)
 		h->h[i].def = &hook_defs[i];
 	return h;
@@ -324,57 +321,28 @@ fail:
 	return err;
 }
 
-/*
- * A kprobe about to attach to a module's function: the module, the function's address and the
- * module's unloads so far (kprobed_modules, which then counts its unloads), read before the
- * attach: an unload in between shows as one more.
- */
-static void watch_module(struct hooks *h, struct hook *k)
-{
-	const char *mod = ksyms__func_module(h->ks, k->func);
-	int fd = bpf_map__fd(h->skel->maps.kprobed_modules);
-	char key[sizeof(k->module)] = {};
-	__u64 zero = 0;
-
-	k->module[0] = 0;
-	if (k->mode != PLAN_KPROBE || !mod || !mod[0])
-		return;
-	snprintf(k->module, sizeof(k->module), "%s", mod);
-	k->addr = ksyms__addr(h->ks, k->func);
-	snprintf(key, sizeof(key), "%s", mod);
-	/* full (8 modules): its unloads are seen by the address alone */
-	bpf_map_update_elem(fd, key, &zero, BPF_NOEXIST);
-	k->freed = 0;
-	bpf_map_lookup_elem(fd, key, &k->freed);
-}
-
-/* K's module was unloaded since K attached (tp_module_free counted it) */
-static bool module_freed(const struct hooks *h, const struct hook *k)
-{
-	char key[sizeof(k->module)] = {};
-	__u64 freed = 0;
-
-	snprintf(key, sizeof(key), "%s", k->module);
-	return !bpf_map_lookup_elem(bpf_map__fd(h->skel->maps.kprobed_modules), key, &freed) &&
-	       freed != k->freed;
-}
-
-/* attaches K, watching its module if it is a kprobe on a module's function */
+/* attaches K, its module watched if it is a kprobe on a module's function */
 static void attach_watched(struct hooks *h, struct hook *k)
 {
-	watch_module(h, k);
+	int slot = k - h->h;
+
+	snprintf(k->module, sizeof(k->module), "%s",
+		 modwatch__watch(h->watch, slot, k->func, k->mode == PLAN_KPROBE));
 	k->attached = !attach_one(k);
-	if (!k->attached)
+	if (!k->attached) {
 		k->module[0] = 0;
+		modwatch__unwatch(h->watch, slot);
+	}
 }
 
-int hooks__attach(struct hooks *h)
+int hooks__attach(struct hooks *h, struct modwatch *watch)
 {
 	size_t i;
 
+	h->watch = watch;
 	/*
 	 * first, to count an unload as the kprobes attach; without it a module loaded again at
-	 * the same address goes unseen, its kprobes dead (hooks__modules_gone()'s address check)
+	 * the same address goes unseen, its kprobes dead (modwatch__poll()'s address check)
 	 */
 	if (bpf_program__autoload(h->skel->progs.tp_module_free)) {
 		h->module_free = bpf_program__attach(h->skel->progs.tp_module_free);
@@ -393,20 +361,15 @@ int hooks__attach(struct hooks *h)
 	return 0;
 }
 
-int hooks__modules_gone(struct hooks *h, double t)
+int hooks__modules_gone(struct hooks *h, const struct modnews *news, double t)
 {
 	int i, n = 0;
 
 	for (i = 0; i < (int)NR_DEFS; i++) {
 		struct hook *k = &h->h[i];
-		const char *mod;
 
-		if (!k->attached || !k->module[0])
+		if (!news->gone[i])
 			continue;
-		mod = ksyms__func_module(h->ks, k->func);
-		if (!module_freed(h, k) && mod && !strcmp(mod, k->module) &&
-		    ksyms__module_live(h->ks, mod) && ksyms__addr(h->ks, k->func) == k->addr)
-			continue;	/* the same code: its kprobes still on it */
 		detach_one(k);
 		k->attached = false;
 		k->gone = t;
@@ -416,18 +379,15 @@ int hooks__modules_gone(struct hooks *h, double t)
 }
 
 /* a hook let go with its module: its kprobe programs, loaded, attach again to the new code */
-static int attach_again(struct hooks *h, double (*clock)(void), double t0)
+static int attach_again(struct hooks *h, const struct modnews *news, double (*clock)(void),
+			double t0)
 {
 	int i, n = 0;
 
 	for (i = 0; i < (int)NR_DEFS; i++) {
 		struct hook *k = &h->h[i];
-		const char *mod;
 
-		if (!k->gone || k->attached)
-			continue;
-		mod = ksyms__func_module(h->ks, k->func);
-		if (!mod || strcmp(mod, k->module) || !ksyms__module_live(h->ks, mod))
+		if (!news->back[i] || k->attached)
 			continue;
 		attach_watched(h, k);
 		k->since = clock() - t0;
@@ -487,12 +447,13 @@ fail:
 	return NULL;
 }
 
-int hooks__attach_new(struct hooks *h, double (*clock)(void), double t0)
+int hooks__attach_new(struct hooks *h, const struct modnews *news, double (*clock)(void),
+		      double t0)
 {
 	struct hook *late[NR_DEFS];
 	struct pinaudit_bpf *o;
 	struct plan p;
-	int i, nr = 0, n = attach_again(h, clock, t0);
+	int i, nr = 0, n = attach_again(h, news, clock, t0);
 
 	/* the context hooks whose function was not there at the start: there now? */
 	for (i = 0; i < (int)NR_DEFS; i++)
