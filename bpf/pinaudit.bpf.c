@@ -5,9 +5,9 @@
  * ledger that proves each misuse, the release sites it looks into (release_pages, bio
  * completion, the free path), and the context hooks that say where references come from.
  *
- * Every program exists as fentry/fexit and as kprobe(/kretprobe); src/hooks.c picks one per
- * kernel function at load time and retargets it, so no name here is final: the SEC() targets
- * are defaults only.
+ * Every program exists as fentry/fexit and as kprobe(/kretprobe); src/plan.c picks one per
+ * kernel function at load time and src/hooks.c retargets it, so no name here is final: the
+ * SEC() targets are defaults only.
  *
  * This file holds the programs, by role; the state, maps and helpers each role owns are in
  * the headers below, each including only the earlier ones it needs.

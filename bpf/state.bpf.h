@@ -39,7 +39,7 @@ const volatile __u32 slot_grab_ptr = 0, slot_grab_int = 0, slot_grab_bool = 0, s
 const volatile __u32 slot_put_array = 0, slot_free = 0, slot_bio_submit = 0, slot_bio_end = 0;
 const volatile __u32 slot_unpin_user_page = 0, slot_unpin_folio = 0, slot_unpin_user_folio = 0;
 const volatile __u32 slot_add_pin = 0, slot_free_batched = 0;
-/* the hook slot of context program set N: one set per context hook (hooks.c) */
+/* the hook slot of context program set N: one set per context hook (src/plan.c) */
 const volatile __u32 slot_ctx[10] = {};
 /* bit of BIO_PAGE_PINNED in bio->bi_flags (6.5+, from BTF), < 0 where the kernel has none */
 const volatile int bio_page_pinned_bit = -1;
@@ -160,7 +160,8 @@ static __always_inline bool count(__u32 id, __u64 n)
  * then read by plain loads, as a fentry's typed arguments are, with no helper call each.
  * libbpf 1.1 leaves a weak kfunc the kernel lacks unresolved, a call that verifiers refuse
  * even on a path never taken: only the programs that use it call it (kp_ctxtN, kpt_*), and
- * the loader picks them where a probe program calling it loads (has_rdonly_cast()).
+ * the loader picks them where a probe program calling it loads (src/kfeatures.c,
+ * has_rdonly_cast()).
  */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #define TYPED(addr, type) ((type *)bpf_rdonly_cast((void *)(addr), bpf_core_type_id_kernel(type)))

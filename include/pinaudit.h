@@ -10,7 +10,7 @@
 /*
  * Per-CPU counters (one PERCPU_ARRAY, summed by the loader). The first ones are the exact
  * ledger totals, in pages (the unit of /proc/vmstat nr_foll_pin_*); then one call counter per
- * hook, indexed by the hook's slot in src/hooks.c's table.
+ * hook, indexed by the hook's slot in src/hooktab.c's table.
  */
 enum pa_counter {
 	PA_PINS,		/* FOLL_PIN references granted by a grab function */

@@ -24,6 +24,7 @@
 #include "ledger_walk.h"
 #include "live.h"
 #include "model.h"
+#include "modwatch.h"
 #include "origins.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
@@ -83,6 +84,7 @@ struct session {
 	struct ksyms *ks;
 	struct pinaudit_bpf *skel;
 	struct hooks *hooks;
+	struct modwatch *modwatch;
 	struct origins *origins;
 	struct events *events;
 	struct live *live;
@@ -96,6 +98,7 @@ static void session__free(struct session *s)
 	events__free(s->events);
 	bpf_link__destroy(s->fork_link);
 	hooks__free(s->hooks);	/* detaches */
+	modwatch__free(s->modwatch);
 	origins__free(s->origins);
 	pinaudit_bpf__destroy(s->skel);
 	ksyms__free(s->ks);
@@ -104,35 +107,34 @@ static void session__free(struct session *s)
 
 /*
  * A module loaded or unloaded since the symbols were read (the command ran `mount -t nfs`):
- * read them again, so that its frames are named in the report; let go the kprobes that went
- * with a module's code; and, while the window is open, attach the context hooks that came
- * with a module. /proc/modules is read once a second in the window (docs/performance.md: no
- * cost to measure), and once at its end.
+ * the module watch reads them again, so that its frames are named in the report, and tells
+ * the hooks what changed: they let go the kprobes that went with a module's code and, while
+ * the window is open, attach the context hooks that came with a module. /proc/modules is
+ * read once a second in the window (docs/performance.md: no cost to measure), and once at its
+ * end.
  */
 static void modules_check(struct session *s, bool window_open)
 {
+	struct modnews news;
 	double t = now();
-	bool changed;
 	int err, gone;
 
 	if (window_open && t - s->modules_read < 1)
 		return;
 	s->modules_read = t;
-	/* a module unloaded and loaded again at its old address leaves /proc/modules the same */
-	changed = ksyms__modules_changed(s->ks, NULL);
-	err = changed ? ksyms__reload(s->ks) : 0;
+	err = modwatch__poll(s->modwatch, &news);
 	if (err) {
 		fprintf(stderr, "pinaudit: reading /proc/kallsyms again after a module came or "
 			"went: %s\n", strerror(-err));
 		return;
 	}
-	gone = hooks__modules_gone(s->hooks, t - s->t0);
+	gone = hooks__modules_gone(s->hooks, &news, t - s->t0);
 	if (gone && env.verbose)
 		fprintf(stderr, "pinaudit: a module went %.1f s in: its kprobes went with it\n",
 			t - s->t0);
-	if (!changed && !gone)
+	if (!news.changed && !gone)
 		return;
-	if (window_open && hooks__attach_new(s->hooks, now, s->t0) && env.verbose)
+	if (window_open && hooks__attach_new(s->hooks, &news, now, s->t0) && env.verbose)
 		fprintf(stderr, "pinaudit: a module came %.1f s in: its context hooks attached "
 			"%.1f s in\n", t - s->t0, now() - s->t0);
 }
@@ -340,7 +342,12 @@ static int session__start(struct session *s, struct audit *audit)
 		cannot_trace("ring buffer: %s", strerror(errno));
 		return PA_EXIT_NOTRACE;
 	}
-	hooks__attach(s->hooks);
+	s->modwatch = modwatch__new(s->ks, bpf_map__fd(s->skel->maps.kprobed_modules));
+	if (!s->modwatch) {
+		fprintf(stderr, "pinaudit: out of memory\n");
+		return PA_EXIT_NOTRACE;
+	}
+	hooks__attach(s->hooks, s->modwatch);
 	hooks__fill(s->hooks, audit, NULL);
 	if (env.argv) {
 		s->fork_link = command__follow(s->skel);

@@ -322,6 +322,7 @@ static const struct {
 	{ "env", test_env },
 	{ "report", test_report },
 	{ "preempt", test_preempt },
+	{ "plan", test_plan },
 };
 
 int main(int argc, char **argv)

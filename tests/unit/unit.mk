@@ -9,13 +9,15 @@
 UNIT_DIR := tests/unit
 UNIT_SRCS := $(wildcard $(UNIT_DIR)/*.c)
 UNIT_HDRS := $(wildcard $(UNIT_DIR)/*.h)
-# The modules the tests exercise. All plain C: main.c, hooks.c, kconsts.c and run.c (libbpf,
-# the skeleton, fork/exec of the workload) stay out, so no -lbpf here.
+# The modules the tests exercise. All plain C: main.c, hooks.c, kfeatures.c, kconsts.c and run.c
+# (libbpf, the skeleton, fork/exec of the workload) stay out. test_plan.c alone opens the BPF
+# object (the skeleton, never loaded) to find the programs a plan names: hence -lbpf.
 UNIT_MODULES := model json_writer report_json report_text report_ktap report_live report_util \
-		symbolize ksyms kcode env preempt
+		symbolize ksyms kcode env preempt plan hooktab
 UNIT_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(UNIT_MODULES))
 UNIT_MODULE_SRCS := $(patsubst %,src/%.c,$(UNIT_MODULES))
 UNIT_CFLAGS := -Wall -Wextra -Werror -I$(UNIT_DIR)
+UNIT_LIBS := -lbpf -lelf -lz
 UNIT_FILTER ?=
 
 UNIT_ASAN_CC ?= clang
@@ -24,12 +26,13 @@ UNIT_ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-o
 UNIT_ASAN_CFLAGS := $(filter-out -Wno-format-truncation,$(CFLAGS)) $(UNIT_ASAN_FLAGS) \
 		    -DUNIT_SANITIZED=1
 
-$(OUTPUT)/unit-tests: $(UNIT_SRCS) $(UNIT_HDRS) $(UNIT_OBJS) | $(OUTPUT)
-	$(CC) $(UNIT_CFLAGS) $(CFLAGS) $(INCLUDES) $(UNIT_SRCS) $(UNIT_OBJS) -o $@
+$(OUTPUT)/unit-tests: $(UNIT_SRCS) $(UNIT_HDRS) $(UNIT_OBJS) $(OUTPUT)/pinaudit.skel.h | $(OUTPUT)
+	$(CC) $(UNIT_CFLAGS) $(CFLAGS) $(INCLUDES) $(UNIT_SRCS) $(UNIT_OBJS) $(UNIT_LIBS) -o $@
 
-$(OUTPUT)/unit-tests-asan: $(UNIT_SRCS) $(UNIT_HDRS) $(UNIT_MODULE_SRCS) $(HDRS) | $(OUTPUT)
+$(OUTPUT)/unit-tests-asan: $(UNIT_SRCS) $(UNIT_HDRS) $(UNIT_MODULE_SRCS) $(HDRS) \
+			   $(OUTPUT)/pinaudit.skel.h | $(OUTPUT)
 	$(UNIT_ASAN_CC) $(UNIT_CFLAGS) $(UNIT_ASAN_CFLAGS) $(INCLUDES) $(UNIT_SRCS) \
-		$(UNIT_MODULE_SRCS) -o $@
+		$(UNIT_MODULE_SRCS) $(UNIT_LIBS) -o $@
 
 .PHONY: test-unit test-unit-asan
 test-unit: pinaudit $(OUTPUT)/unit-tests

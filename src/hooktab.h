@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __PA_HOOKTAB_H
+#define __PA_HOOKTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What a hook's programs expect of its function: the prototype, or the kind of attach point. */
+enum shape {
+	GRAB_PTR,	/* (page *, int refs, unsigned int flags) -> folio/page * (NULL: failed) */
+	GRAB_INT,	/* (folio *, int refs, unsigned int flags) -> 0 or -errno */
+	GRAB_BOOL,	/* (page *, unsigned int flags) -> bool */
+	RELEASE,	/* (folio/page *, int refs, unsigned int flags) -> void */
+	UNPIN_API,	/* a single-folio unpin API: accounted at entry, if not at the release */
+	ADD_PIN,	/* folio_add_pin(struct folio *): a pin outside nr_foll_pin_acquired */
+	PUT_ARRAY,	/* (struct page **, int nr): puts one reference per page */
+	TP_FREE,	/* the kmem:mm_page_free tracepoint (tp_btf) */
+	BIO_SUBMIT,	/* submit_bio(struct bio *): fentry only */
+	BIO_END,	/* bio_endio(struct bio *): fentry and fexit only */
+	CTX_KIOCB,	/* (struct kiocb *, ...): a context hook, entry and return */
+};
+
+#define PA_HOOK_CANDS 3
+
+struct hook_def {
+	const char *role;
+	enum shape shape;
+	/* candidates: the first present with a fitting prototype wins */
+	const char *funcs[PA_HOOK_CANDS];
+};
+
+/*
+ * The hook table. A hook's index in it is its slot: the counters' PA_HOOK_CALLS + slot, the
+ * programs' rodata slot_* and slot_ctx[] values.
+ */
+#define PA_NR_HOOK_DEFS 23
+extern const struct hook_def hook_defs[PA_NR_HOOK_DEFS];
+
+/* the pin accounting hooks: the only places that move nr_foll_pin_acquired/released */
+static inline bool shape_accounts(enum shape shape)
+{
+	return shape <= UNPIN_API;
+}
+
+/* the grabs: accounted at their return (fexit, kretprobe) */
+static inline bool shape_is_grab(enum shape shape)
+{
+	return shape <= GRAB_BOOL;
+}
+
+#endif
