@@ -470,7 +470,7 @@ int hooks__attach_new(struct hooks *h, const struct modnews *news, double (*cloc
 			late[nr++] = k;	/* else present, and reported unhookable */
 	}
 	if (!nr)
-		return 0;
+		return n;
 	o = late_object(h, late, &p, nr);
 	if (o)
 		h->late[h->nr_late++] = o;

@@ -39,8 +39,7 @@ int hooks__modules_gone(struct hooks *h, const struct modnews *news, double t);
 /*
  * After a module came or went (NEWS): attaches the context hooks whose function came with a
  * module, and those hooks__modules_gone() let go whose module is back, each noted as attached
- * CLOCK() - T0 seconds into the audit. Returns the hooks it attached; 0 when no context hook
- * came with a module, whatever came back.
+ * CLOCK() - T0 seconds into the audit. Returns the hooks it attached, both kinds.
  */
 int hooks__attach_new(struct hooks *h, const struct modnews *news, double (*clock)(void),
 		      double t0);
