@@ -84,7 +84,7 @@ static void *detach_one(void *arg)
 }
 
 /*
- * Each detach waits for grace periods: ~140 ms under TCG, seconds for the whole table one after
+ * Each detach waits for grace periods, which add up when the table is detached one hook after
  * the other. In threads a kprobe's last wait overlaps the others' (unregister_kprobes() calls
  * synchronize_rcu() after dropping kprobe_mutex); a trampoline's does not: its last unlink ends
  * in ftrace_shutdown(), which waits for synchronize_rcu_tasks_rude() and synchronize_rcu_tasks()
@@ -400,15 +400,8 @@ static int attach_again(struct hooks *h, const struct modnews *news, double (*cl
  * An object of the programs of the NR hooks LATE alone, on the maps of the audit's own (the
  * same ledger, counters, rodata: they see what the others see), loaded: a trampoline's program
  * names its target function as it loads, so one for a function that came with a module needs
- * a load of its own (about a second under TCG: one for all the hooks of a module). NULL, with
- * errno, on failure.
- */
-/*
- * An object of the programs of the NR hooks LATE alone, on the maps of the audit's own (the
- * same ledger, counters, rodata: they see what the others see), loaded: a trampoline's program
- * names its target function as it loads, so one for a function that came with a module needs
- * a load of its own (about a second under TCG: one for all the hooks of a module). NULL, with
- * errno, on failure.
+ * a load of its own (one for all the hooks of a module: a load is the costly part). NULL,
+ * with errno, on failure.
  */
 static struct pinaudit_bpf *late_object(struct hooks *h, struct hook **late,
 					const struct plan *p, int nr)

@@ -121,8 +121,8 @@ static int nr_args(const struct btf *btf, const char *func)
  * Loads an empty fentry/fexit program on FUNC; attaches it too only for functions of more than
  * 6 arguments, which the trampoline refuses at attach time before 6.6 (-524, 6.1). Attaching
  * rewrites the traced function's entry: on the hot GUP functions that is done once, for real,
- * not once more per probe (a 7.2 guest under TCG once died in a trampoline being patched while
- * exec ran through try_grab_folio).
+ * not once more per probe (text_poke_bp() on a function other CPUs are running through, as
+ * exec runs through try_grab_folio, is the riskiest thing the loader does).
  */
 static int fentry_probe(const struct btf *btf, int btf_fd, const char *func,
 			enum bpf_attach_type type, char *why, size_t len)
