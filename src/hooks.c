@@ -137,7 +137,9 @@ static void make_plan(struct hooks *h, struct plan *p)
 		if (!p->nr_need)
 			return;
 		for (i = 0; i < (int)NR_DEFS; i++)
-			if (p->h[i].need)
+			if (p->h[i].need == PLAN_NEED_CODE)
+				kfprobe__code(h->probe, &h->kf, i, p->h[i].cand);
+			else if (p->h[i].need)
 				kfprobe__trace(h->probe, &h->kf, i, p->h[i].cand, p->h[i].need - 1);
 	}
 }

@@ -17,8 +17,9 @@ struct modnews;
 /*
  * The hooks of an audit: the plan of plan.h (which kernel function each program goes to on
  * this kernel, and how: fentry/fexit, or kprobe/kretprobe where fentry does not attach) made
- * on kfeatures.h's probes, applied and attached. Only this file and run.c talk to libbpf's
- * attach API.
+ * on kfeatures.h's probes, applied and attached. The programs of the hook table are attached
+ * here only (command.c's tp_fork, ledger_walk.c's iterator and kfeatures.c's probes are
+ * attached where they are used).
  */
 struct hooks *hooks__new(const struct env *env, const struct ksyms *ks, const struct btf *btf);
 void hooks__free(struct hooks *h);	/* detaches everything it attached */

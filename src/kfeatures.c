@@ -391,8 +391,9 @@ static void probe_func(struct kfprobe *p, const struct hook_def *d, const char *
 		return;
 	f->module_btf = f->module[0] && module_btf(p, f->module);
 	f->fits = shape_fits(func_btf(p, f, &fd), name, d->shape);
-	if (d->shape == UNPIN_API)
-		calls_release(p, name, f->calls_release);
+	if (d->shape == UNPIN_API)	/* read when the plan asks (kfprobe__code()) */
+		for (k = 0; k < PA_HOOK_CANDS; k++)
+			f->calls_release[k] = KF_UNREAD;
 }
 
 void kfprobe__hook(struct kfprobe *p, struct kfeatures *kf, int i)
@@ -421,6 +422,11 @@ void kfprobe__all(struct kfprobe *p, struct kfeatures *kf)
 						 BTF_KIND_TYPEDEF) > 0;
 	if (!preempt__kernel_preempts(kf->preempt, sizeof(kf->preempt)))
 		kf->preempt[0] = 0;
+}
+
+void kfprobe__code(struct kfprobe *p, struct kfeatures *kf, int i, int c)
+{
+	calls_release(p, hook_defs[i].funcs[c], kf->fn[i][c].calls_release);
 }
 
 void kfprobe__trace(struct kfprobe *p, struct kfeatures *kf, int i, int c, enum kf_trace kind)

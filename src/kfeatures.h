@@ -13,6 +13,8 @@
 /* a trampoline probe's result: not tried yet, or tried (0 or -errno, and why it failed) */
 #define KF_UNTRIED 1
 enum kf_trace { KF_FENTRY, KF_FEXIT, KF_NR_TRACE };
+/* an unpin API's code not read yet (kf_func.calls_release) */
+#define KF_UNREAD 2
 
 struct kf_probe {
 	int err;		/* KF_UNTRIED, 0: loads (and attaches), or -errno */
@@ -29,7 +31,8 @@ struct kf_func {
 	bool irqs_off_only;	/* called only with interrupts off (gup-fast) */
 	/*
 	 * an unpin API: whether its code calls candidate C of the release hook out of line (1),
-	 * not (0), or cannot be read here (-errno)
+	 * not (0), cannot be read here (-errno), or was not read yet (KF_UNREAD: asked for by
+	 * the plan only where the release hook has a mode)
 	 */
 	int calls_release[PA_HOOK_CANDS];
 	struct kf_probe trace[KF_NR_TRACE];	/* an empty fentry/fexit program on it */
@@ -59,6 +62,8 @@ void kfprobe__all(struct kfprobe *p, struct kfeatures *kf);
 void kfprobe__hook(struct kfprobe *p, struct kfeatures *kf, int i);
 /* the trampoline probe KIND on candidate C of hook I (plan.h: plan_hook.need) */
 void kfprobe__trace(struct kfprobe *p, struct kfeatures *kf, int i, int c, enum kf_trace kind);
+/* reads the code of candidate C of unpin API hook I: its calls_release (plan.h: PLAN_NEED_CODE) */
+void kfprobe__code(struct kfprobe *p, struct kfeatures *kf, int i, int c);
 /* an error of a BPF syscall, with the kernel-internal ENOTSUPP named */
 const char *kfprobe__strerror(int err);
 

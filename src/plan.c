@@ -64,8 +64,8 @@ static void choose_function(const struct kfeatures *kf, const struct hook_def *d
  * there: its own hook would only add a trampoline per unpin. 7.x inlines gup_put_folio() into
  * unpin_user_folio(): there, and wherever its code cannot be read, the API keeps its hook.
  */
-static bool counted_at_release(struct plan *p, const struct kfeatures *kf,
-			       const struct hook_def *defs, int n, int i)
+static int counted_at_release(struct plan *p, const struct kfeatures *kf,
+			      const struct hook_def *defs, int n, int i)
 {
 	struct plan_hook *k = &p->h[i];
 	const struct plan_hook *rel = NULL;
@@ -77,6 +77,10 @@ static bool counted_at_release(struct plan *p, const struct kfeatures *kf,
 	if (!rel)
 		return false;
 	calls = kf->fn[i][k->cand].calls_release[rel->cand];
+	if (calls == KF_UNREAD) {	/* its code is read only now that the release has a hook */
+		k->need = PLAN_NEED_CODE;
+		return WAIT;
+	}
 	/* cannot tell: hooked, with marks should it call the release after all */
 	k->marks = calls < 0;
 	if (calls != 1)
@@ -299,7 +303,12 @@ void plan__make(struct plan *p, const struct kfeatures *kf, const struct hook_de
 		if (!k->func || k->why[0])
 			continue;
 		/* before --skip-hook: such an API's hook is off either way, nothing is lost */
-		if (d->shape == UNPIN_API && counted_at_release(p, kf, defs, n, i))
+		mode = d->shape == UNPIN_API ? counted_at_release(p, kf, defs, n, i) : 0;
+		if (mode == WAIT) {
+			p->nr_need = 1;
+			return;
+		}
+		if (mode)
 			continue;
 		mode = choose_mode(p, kf, d, i, o);
 		if (mode == WAIT) {

@@ -14,6 +14,9 @@
  */
 enum plan_mode { PLAN_NONE, PLAN_FENTRY, PLAN_KPROBE };
 
+/* plan_hook.need beyond the trampoline probes (1 .. KF_NR_TRACE) */
+#define PLAN_NEED_CODE (KF_NR_TRACE + 1)
+
 struct plan_hook {
 	const char *func;	/* the chosen candidate (hook_defs' string), NULL if none fits */
 	int cand;		/* its index in the candidates */
@@ -25,7 +28,10 @@ struct plan_hook {
 	const char *counted_at;	/* an unpin API calling the central release: hooked there */
 	bool marks;		/* an unpin API whose code could not be read: leaves marks */
 	char why[160];		/* why not hooked, or why a kprobe and not fentry */
-	/* a trampoline probe the plan waits for (kfprobe__trace(.., cand, need - 1)), 0: none */
+	/*
+	 * what the plan waits for: a trampoline probe (kfprobe__trace(.., cand, need - 1)), or
+	 * PLAN_NEED_CODE, the code of an unpin API read (kfprobe__code()); 0: nothing
+	 */
 	int need;
 };
 
@@ -50,12 +56,13 @@ struct plan_opts {
 void plan__opts(struct plan_opts *o, const struct env *env, int max_ctx);
 /*
  * Plans every hook of DEFS (N of them, hook_defs) on KF. Where it needs a trampoline probe
- * that KF has not tried, it stops with nr_need > 0 and that hook's need set: the caller
- * probes and plans again, so only the probes today's decision needs are made, in table order.
+ * that KF has not tried, or an unpin API's code not read, it stops with nr_need > 0 and that
+ * hook's need set: the caller probes and plans again, so only the probes today's decision
+ * needs are made, in table order.
  */
 void plan__make(struct plan *p, const struct kfeatures *kf, const struct hook_def *defs, int n,
 		const struct plan_opts *o);
-/* recomputes detect, live_accounting and cause after hooks were set to PLAN_NONE */
+/* recomputes detect and live_accounting after hooks were set to PLAN_NONE (cause: plan__make()) */
 void plan__settle(struct plan *p, const struct hook_def *defs, int n);
 
 #endif

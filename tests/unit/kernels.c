@@ -164,7 +164,7 @@ static int release_hook(void)
 
 void fx__features(struct kfeatures *kf, const struct fx_kernel *k)
 {
-	int i, c, r, t, rel = release_hook();
+	int i, c, r, t;
 
 	memset(kf, 0, sizeof(*kf));
 	kf->kprobes = k->kprobes;
@@ -198,10 +198,19 @@ void fx__features(struct kfeatures *kf, const struct fx_kernel *k)
 				kff->fits = d->shape == UNPIN_API || d->shape == TP_FREE ||
 					    d->shape == f->proto;
 			for (r = 0; d->shape == UNPIN_API && r < PA_HOOK_CANDS; r++)
-				if (find(k, hook_defs[rel].funcs[r]))
-					kff->calls_release[r] = f->calls;
+				kff->calls_release[r] = KF_UNREAD;
 		}
 	}
+}
+
+void fx__code(struct kfeatures *kf, const struct fx_kernel *k, int i, int c)
+{
+	const struct fx_func *f = find(k, hook_defs[i].funcs[c]);
+	int r, rel = release_hook();
+
+	for (r = 0; r < PA_HOOK_CANDS; r++)
+		kf->fn[i][c].calls_release[r] = f && find(k, hook_defs[rel].funcs[r]) ? f->calls
+										  : -ENOENT;
 }
 
 void fx__probe(struct kfeatures *kf, const struct fx_kernel *k, int i, int c, enum kf_trace kind)

@@ -26,9 +26,11 @@ struct fx_kernel {
 extern const struct fx_kernel fx_5_10, fx_6_1, fx_6_12, fx_7_2, fx_host;
 
 /*
- * KF from kernel K, its trampoline probes untried: fx__probe() answers them as K's kernel did.
+ * KF from kernel K, its trampoline probes untried and its unpin APIs' code unread:
+ * fx__probe() and fx__code() answer them as K's kernel did.
  */
 void fx__features(struct kfeatures *kf, const struct fx_kernel *k);
 void fx__probe(struct kfeatures *kf, const struct fx_kernel *k, int i, int c, enum kf_trace kind);
+void fx__code(struct kfeatures *kf, const struct fx_kernel *k, int i, int c);
 
 #endif

@@ -15,7 +15,7 @@
 #include "plan.h"
 #include "test.h"
 
-/* the skeleton's slot_ctx[] (bpf/pinaudit.bpf.c): the context hooks' program sets */
+/* the skeleton's slot_ctx[] (bpf/state.bpf.h): the context hooks' program sets */
 #define MAX_CTX 10
 
 /* as the report names a hook's mode (hooks.c, mode_name()) */
@@ -53,8 +53,12 @@ static void plan_on(const struct fx_kernel *k, const struct plan_opts *o, struct
 			if (!h->need)
 				continue;
 			n += snprintf(probes + n, n < len ? len - n : 0, "%s%s:%s", n ? " " : "",
+				      h->need == PLAN_NEED_CODE ? "code" :
 				      h->need - 1 == KF_FEXIT ? "fexit" : "fentry", h->func);
-			fx__probe(&kf, k, i, h->cand, h->need - 1);
+			if (h->need == PLAN_NEED_CODE)
+				fx__code(&kf, k, i, h->cand);
+			else
+				fx__probe(&kf, k, i, h->cand, h->need - 1);
 		}
 	}
 	ASSERT_TRUE(false, "the plan settles");
@@ -215,24 +219,26 @@ static const char plan_7_2[] =
 struct kernel_case {
 	const struct fx_kernel *k;
 	const char *plan;
-	const char *probes;	/* the trampoline probes made, in order */
+	const char *probes;	/* the trampoline probes and code reads made, in order */
 	int live_accounting;
 };
 
 static const struct kernel_case cases[] = {
 	{ &fx_5_10, plan_5_10, "fexit:try_grab_compound_head fexit:try_grab_page "
-	  "fentry:put_compound_head fexit:__iomap_dio_rw fexit:__blockdev_direct_IO "
+	  "fentry:put_compound_head code:unpin_user_page fexit:__iomap_dio_rw fexit:__blockdev_direct_IO "
 	  "fexit:blkdev_read_iter fexit:blkdev_write_iter", 3 },
 	{ &fx_6_1, plan_6_1, "fexit:try_grab_folio fexit:try_grab_page fentry:gup_put_folio "
-	  "fexit:submit_bio fexit:bio_endio fexit:__iomap_dio_rw fexit:__blockdev_direct_IO "
+	  "code:unpin_user_page fexit:submit_bio fexit:bio_endio fexit:__iomap_dio_rw fexit:__blockdev_direct_IO "
 	  "fexit:blkdev_read_iter fexit:blkdev_write_iter fexit:fuse_file_read_iter "
 	  "fexit:fuse_file_write_iter", 3 },
 	{ &fx_6_12, plan_6_12, "fexit:try_grab_folio_fast fexit:try_grab_folio "
-	  "fentry:gup_put_folio fentry:folio_add_pin fexit:submit_bio fexit:bio_endio "
+	  "fentry:gup_put_folio code:unpin_user_page code:unpin_folio code:unpin_user_folio "
+	  "fentry:folio_add_pin fexit:submit_bio fexit:bio_endio "
 	  "fexit:__iomap_dio_rw fexit:__blockdev_direct_IO fexit:blkdev_read_iter "
 	  "fexit:blkdev_write_iter fexit:fuse_file_read_iter fexit:fuse_file_write_iter", 3 },
 	/* under preempt=lazy only the grab run with interrupts off and the bio hooks try fentry */
-	{ &fx_7_2, plan_7_2, "fexit:try_grab_folio_fast fexit:submit_bio fexit:bio_endio", 6 },
+	{ &fx_7_2, plan_7_2, "fexit:try_grab_folio_fast code:unpin_user_page code:unpin_folio "
+	  "code:unpin_user_folio fexit:submit_bio fexit:bio_endio", 6 },
 };
 
 static void test_kernels(void)
@@ -296,7 +302,8 @@ static void test_options(void)
 	if (test__start_subtest("mode_kprobe_6.12")) {
 		opts(&o, PA_MODE_KPROBE);
 		plan_on(&fx_6_12, &o, &p, probes, sizeof(probes));
-		ASSERT_STREQ(probes, "", "no trampoline probe");
+		ASSERT_STREQ(probes, "code:unpin_user_page code:unpin_folio code:unpin_user_folio",
+			     "no trampoline probe, the unpin APIs' code read");
 		ASSERT_STREQ(of(&p, "try_grab_folio_fast")->entry, "kp_grab3", "grab: kprobe");
 		ASSERT_STREQ(of(&p, "try_grab_folio_fast")->ret, "krp_grab_ptr", "and kretprobe");
 		ASSERT_STREQ(of(&p, "try_grab_folio_fast")->why, "fentry not tried (--mode kprobe)", "why");
@@ -339,6 +346,32 @@ static void test_options(void)
 			     "try_grab_folio_fast: Operation not permitted; kprobes unavailable (no "
 			     "kprobe PMU nor kprobe_events: CONFIG_KPROBES off?)", "cause");
 		ASSERT_EQ((int)of(&p, "mm_page_free")->mode, (int)PLAN_FENTRY, "tracepoints load");
+		/* no release hook: the unpin APIs' code (/proc/kcore) is not read */
+		ASSERT_TRUE(!strstr(probes, "code:"), "no code read");
+	}
+	if (test__start_subtest("unpin_code_unreadable_6.12")) {
+		static struct kfeatures kf;
+		int i, r, passes;
+
+		/* 6.12 where /proc/kcore cannot be read: the unpin APIs hooked, with marks */
+		opts(&o, PA_MODE_AUTO);
+		fx__features(&kf, &fx_6_12);
+		for (i = 0; i < PA_NR_HOOK_DEFS; i++)
+			for (r = 0; hook_defs[i].shape == UNPIN_API && r < PA_HOOK_CANDS; r++)
+				kf.fn[i][0].calls_release[r] = -EPERM;
+		for (passes = 0; passes < 100; passes++) {
+			plan__make(&p, &kf, hook_defs, PA_NR_HOOK_DEFS, &o);
+			if (!p.nr_need)
+				break;
+			for (i = 0; i < PA_NR_HOOK_DEFS; i++)
+				if (p.h[i].need)
+					fx__probe(&kf, &fx_6_12, i, p.h[i].cand, p.h[i].need - 1);
+		}
+		ASSERT_EQ(p.nr_need, 0, "the plan settles without a code read");
+		ASSERT_EQ((int)of(&p, "unpin_user_folio")->mode, (int)PLAN_FENTRY, "hooked");
+		ASSERT_TRUE(of(&p, "unpin_user_folio")->marks, "with marks");
+		ASSERT_TRUE(of(&p, "unpin_user_folio")->counted_at == NULL, "not counted elsewhere");
+		ASSERT_TRUE(p.unpin_marks, "the release looks for marks");
 	}
 }
 
