@@ -65,3 +65,13 @@ const struct hook_def hook_defs[PA_NR_HOOK_DEFS] = {
 	{ "context", CTX_KIOCB, { "netfs_unbuffered_read_iter" } },
 	{ "context", CTX_KIOCB, { "netfs_unbuffered_write_iter" } },
 };
+
+int hook_def_of(enum shape shape)
+{
+	int i;
+
+	for (i = 0; i < PA_NR_HOOK_DEFS; i++)
+		if (hook_defs[i].shape == shape)
+			return i;
+	return -1;
+}

@@ -35,6 +35,8 @@ struct hook_def {
  */
 #define PA_NR_HOOK_DEFS 23
 extern const struct hook_def hook_defs[PA_NR_HOOK_DEFS];
+/* the index in hook_defs of the hook of shape SHAPE (RELEASE: there is one), -1 if none */
+int hook_def_of(enum shape shape);
 
 /* the pin accounting hooks: the only places that move nr_foll_pin_acquired/released */
 static inline bool shape_accounts(enum shape shape)

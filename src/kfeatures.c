@@ -328,17 +328,6 @@ static const struct btf *func_btf(struct kfprobe *p, const struct kf_func *f, in
 	return m ? m->btf : NULL;
 }
 
-/* the release hook's index in the table (its candidates are the unpin APIs' callees) */
-static int release_hook(void)
-{
-	int i, rel = -1;
-
-	for (i = 0; i < PA_NR_HOOK_DEFS; i++)
-		if (hook_defs[i].shape == RELEASE)
-			rel = i;
-	return rel;
-}
-
 /*
  * Whether the code of FUNC calls the release hook's candidates out of line (6.1 and 6.12:
  * the unpin APIs end in gup_put_folio(); 7.x inlines it into unpin_user_folio())
@@ -346,7 +335,7 @@ static int release_hook(void)
 static void calls_release(struct kfprobe *p, const char *func, int *calls)
 {
 	unsigned long size = ksyms__func_size(p->ks, func);
-	int c, rel = release_hook();
+	int c, rel = hook_def_of(RELEASE);	/* the unpin APIs' callees */
 
 	for (c = 0; c < PA_HOOK_CANDS; c++) {
 		const char *target = rel >= 0 ? hook_defs[rel].funcs[c] : NULL;

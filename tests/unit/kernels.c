@@ -152,16 +152,6 @@ static const struct fx_func *find(const struct fx_kernel *k, const char *name)
 	return NULL;
 }
 
-static int release_hook(void)
-{
-	int i, rel = -1;
-
-	for (i = 0; i < PA_NR_HOOK_DEFS; i++)
-		if (hook_defs[i].shape == RELEASE)
-			rel = i;
-	return rel;
-}
-
 void fx__features(struct kfeatures *kf, const struct fx_kernel *k)
 {
 	int i, c, r, t;
@@ -206,7 +196,7 @@ void fx__features(struct kfeatures *kf, const struct fx_kernel *k)
 void fx__code(struct kfeatures *kf, const struct fx_kernel *k, int i, int c)
 {
 	const struct fx_func *f = find(k, hook_defs[i].funcs[c]);
-	int r, rel = release_hook();
+	int r, rel = hook_def_of(RELEASE);
 
 	for (r = 0; r < PA_HOOK_CANDS; r++)
 		kf->fn[i][c].calls_release[r] = f && find(k, hook_defs[rel].funcs[r]) ? f->calls
