@@ -20,14 +20,11 @@ XT_SRC=${PINAUDIT_XFSTESTS_DIR:-${PINAUDIT_CACHE:-/root/.cache/pinaudit}/xfstest
 # buffer is an mmap of the file itself. Each test costs ~25 s under TCG besides its own work
 # (its set-up, check's fsck after it): three on two file systems fill the file's 4 minutes.
 # Other quick ones that pass on 6.12: generic/113 198 210 240 591 (splice with O_DIRECT).
-# make test (PINAUDIT_XFSTESTS unset) runs generic/208 alone, where 7.x miscounted (the zero
-# page's pins), on every kernel: on ext4 and xfs where direct I/O pins (6.12, 7.x), on ext4
-# where it takes FOLL_GET (5.10, 6.1: no pin to count), so that the whole matrix stays within
-# CI's time. make xfstests runs the subset below on both file systems of every kernel.
-if [ -z "${PINAUDIT_XFSTESTS:-}" ] && [ -z "${PINAUDIT_XFSTESTS_FS:-}" ] && ! pins_expected; then
-	PINAUDIT_XFSTESTS_FS=ext4
-fi
-XT_TESTS=${PINAUDIT_XFSTESTS:-generic/208}
+# make test (PINAUDIT_XFSTESTS unset) runs generic/208, where 7.x miscounted (the zero page's
+# pins), and generic/647, O_DIRECT whose buffer maps the file itself, on ext4 and xfs of every
+# kernel: where direct I/O pins (6.5+) they are counted exactly; where it takes FOLL_GET (5.10,
+# 6.1) the gets must raise no finding. make xfstests runs the Makefile's XFSTESTS (207 too).
+XT_TESTS=${PINAUDIT_XFSTESTS:-generic/208 generic/647}
 XT_FS=${PINAUDIT_XFSTESTS_FS:-ext4 xfs}
 # generic/208 runs until its own alarm(200); after XT_208_SECS the shim sends it that SIGALRM,
 # which the test takes as the end of its time (its expected output, "ran for 200 seconds
