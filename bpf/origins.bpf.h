@@ -68,6 +68,11 @@ struct ctx_slot {
 	__u32 pad;
 	struct pa_origin ctx;	/* on the same file system reuses it */
 	/*
+	 * ctx.owner is current_owner() of this thread (pid_tgid) at cmd_tasks_gen owner_gen: a
+	 * user thread's owner follows from its process id alone, so its next I/O reuses it
+	 */
+	__u64 owner_id, owner_gen;
+	/*
 	 * the holder's stack site (its tid in it: kept past the return too), where a pin inside
 	 * the hook finds it without a lookup in threads
 	 */
@@ -254,10 +259,18 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 
 	count(PA_HOOK_CALLS + slot, 1);
 	o->kind = PA_ORIGIN_FILE;
-	o->owner = current_owner();
 	o->hook = slot;
 	/* held already: its return was not seen (a run the kernel skipped) */
 	if (c && (c->tid == tid || !__sync_val_compare_and_swap(&c->tid, 0, (__u64)tid))) {
+		__u64 id = bpf_get_current_pid_tgid(), gen = cmd_tasks_gen;
+
+		/* a kernel thread's owner is its mm's (kthread_use_mm()): read each time */
+		if (c->owner_id == id && c->owner_gen == gen && have_command && !current_kthread())
+			o->owner = c->ctx.owner;
+		else
+			o->owner = current_owner();
+		c->owner_id = id;
+		c->owner_gen = gen;
 		/* the same file system as the element's last I/O keeps its origin slot */
 		if (c->origin_slot < 0 || c->ctx.kind != PA_ORIGIN_FILE ||
 		    c->ctx.where != o->where || c->ctx.dev != o->dev || c->ctx.hook != o->hook ||
@@ -272,6 +285,7 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 		}
 		return;
 	}
+	o->owner = current_owner();
 	/*
 	 * Another thread holds the element: this one's context goes to its entry in threads,
 	 * written in place once it has one (a lookup per I/O, not a hash update and delete).

@@ -449,6 +449,8 @@ int BPF_PROG(tp_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	if (bpf_map_update_elem(&cmd_tasks, &ctgid, &one, BPF_ANY))
 		__sync_fetch_and_add(&cmd_tasks_lost, 1);
+	else
+		__sync_fetch_and_add(&cmd_tasks_gen, 1);
 	return 0;
 }
 

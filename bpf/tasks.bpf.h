@@ -37,6 +37,11 @@ struct {
 } cmd_tasks SEC(".maps");
 
 __u64 cmd_tasks_lost = 0;	/* processes of the command the map had no room for */
+/*
+ * Bumped after every process put in cmd_tasks: an owner computed for a process id at an
+ * earlier generation may be stale (the id reused by a process of the command since).
+ */
+__u64 cmd_tasks_gen = 0;
 
 /* enum pa_owner of the current task */
 static __always_inline __u8 current_owner(void)
