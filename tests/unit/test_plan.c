@@ -313,6 +313,8 @@ static void test_options(void)
 		ASSERT_STREQ(of(&p, "__iomap_dio_rw")->entry, "kp_ctxt0", "context: typed kprobe");
 		ASSERT_STREQ(of(&p, "unpin_user_page")->counted_at, "gup_put_folio",
 			     "unpins counted at the release");
+		ASSERT_EQ((int)of(&p, "mm_page_free")->mode, (int)PLAN_FENTRY,
+			  "a tracepoint: tp_btf whatever the mode");
 	}
 	if (test__start_subtest("mode_fentry_7.2")) {
 		opts(&o, PA_MODE_FENTRY);
@@ -348,6 +350,37 @@ static void test_options(void)
 		ASSERT_EQ((int)of(&p, "mm_page_free")->mode, (int)PLAN_FENTRY, "tracepoints load");
 		/* no release hook: the unpin APIs' code (/proc/kcore) is not read */
 		ASSERT_TRUE(!strstr(probes, "code:"), "no code read");
+		/* each hook says why neither mode attaches */
+		ASSERT_STREQ(of(&p, "gup_put_folio")->why, "fentry load of gup_put_folio: Operation not "
+			     "permitted; kprobes unavailable (no kprobe PMU nor kprobe_events: "
+			     "CONFIG_KPROBES off?)", "why: both errors");
+	}
+	if (test__start_subtest("module_loading_6.1")) {
+		static struct kfeatures kf;
+		int i, passes;
+
+		/* fuse still loading at the start: its hooks wait for it to be Live */
+		opts(&o, PA_MODE_AUTO);
+		fx__features(&kf, &fx_6_1);
+		for (i = 0; i < PA_NR_HOOK_DEFS; i++)
+			if (hook_defs[i].shape == CTX_KIOCB && !strncmp(hook_defs[i].funcs[0], "fuse_", 5))
+				kf.fn[i][0].loading = true;
+		for (passes = 0; passes < 100; passes++) {
+			plan__make(&p, &kf, hook_defs, PA_NR_HOOK_DEFS, &o);
+			if (!p.nr_need)
+				break;
+			for (i = 0; i < PA_NR_HOOK_DEFS; i++)
+				if (p.h[i].need == PLAN_NEED_CODE)
+					fx__code(&kf, &fx_6_1, i, p.h[i].cand);
+				else if (p.h[i].need)
+					fx__probe(&kf, &fx_6_1, i, p.h[i].cand, p.h[i].need - 1);
+		}
+		for (i = 0; i < PA_NR_HOOK_DEFS; i++)
+			if (hook_defs[i].shape == CTX_KIOCB && !strncmp(hook_defs[i].funcs[0], "fuse_", 5)) {
+				ASSERT_TRUE(!p.h[i].func && !p.h[i].present, "not chosen while loading");
+				ASSERT_TRUE(p.h[i].ctx >= 0, "its program set kept for later");
+			}
+		ASSERT_EQ((int)of(&p, "blkdev_read_iter")->mode, (int)PLAN_FENTRY, "others as before");
 	}
 	if (test__start_subtest("unpin_code_unreadable_6.12")) {
 		static struct kfeatures kf;
