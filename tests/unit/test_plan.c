@@ -31,20 +31,19 @@ static const char *mode_name(const struct hook_def *d, const struct plan_hook *k
 }
 
 /*
- * Plans on kernel K with the options O the way hooks.c does, answering the trampoline probes
- * the plan asks for from K's facts; their names, in order, into PROBES
+ * Plans on KF, kernel K's features, with the options O the way hooks.c does, answering the
+ * trampoline probes and code reads the plan asks for from K's facts; their names, in order,
+ * into PROBES
  */
-static void plan_on(const struct fx_kernel *k, const struct plan_opts *o, struct plan *p,
-		    char *probes, size_t len)
+static void plan_with(struct kfeatures *kf, const struct fx_kernel *k, const struct plan_opts *o,
+		      struct plan *p, char *probes, size_t len)
 {
-	static struct kfeatures kf;
 	size_t n = 0;
 	int i, passes;
 
-	fx__features(&kf, k);
 	probes[0] = 0;
 	for (passes = 0; passes < 100; passes++) {
-		plan__make(p, &kf, hook_defs, PA_NR_HOOK_DEFS, o);
+		plan__make(p, kf, hook_defs, PA_NR_HOOK_DEFS, o);
 		if (!p->nr_need)
 			return;
 		for (i = 0; i < PA_NR_HOOK_DEFS; i++) {
@@ -56,12 +55,22 @@ static void plan_on(const struct fx_kernel *k, const struct plan_opts *o, struct
 				      h->need == PLAN_NEED_CODE ? "code" :
 				      h->need - 1 == KF_FEXIT ? "fexit" : "fentry", h->func);
 			if (h->need == PLAN_NEED_CODE)
-				fx__code(&kf, k, i, h->cand);
+				fx__code(kf, k, i, h->cand);
 			else
-				fx__probe(&kf, k, i, h->cand, h->need - 1);
+				fx__probe(kf, k, i, h->cand, h->need - 1);
 		}
 	}
 	ASSERT_TRUE(false, "the plan settles");
+}
+
+/* plan_with() on kernel K's features as fx__features() gives them */
+static void plan_on(const struct fx_kernel *k, const struct plan_opts *o, struct plan *p,
+		    char *probes, size_t len)
+{
+	static struct kfeatures kf;
+
+	fx__features(&kf, k);
+	plan_with(&kf, k, o, p, probes, len);
 }
 
 /* one line per hook reported: function, role, mode, programs; reason */
@@ -357,7 +366,7 @@ static void test_options(void)
 	}
 	if (test__start_subtest("module_loading_6.1")) {
 		static struct kfeatures kf;
-		int i, passes;
+		int i;
 
 		/* fuse still loading at the start: its hooks wait for it to be Live */
 		opts(&o, PA_MODE_AUTO);
@@ -365,16 +374,7 @@ static void test_options(void)
 		for (i = 0; i < PA_NR_HOOK_DEFS; i++)
 			if (hook_defs[i].shape == CTX_KIOCB && !strncmp(hook_defs[i].funcs[0], "fuse_", 5))
 				kf.fn[i][0].loading = true;
-		for (passes = 0; passes < 100; passes++) {
-			plan__make(&p, &kf, hook_defs, PA_NR_HOOK_DEFS, &o);
-			if (!p.nr_need)
-				break;
-			for (i = 0; i < PA_NR_HOOK_DEFS; i++)
-				if (p.h[i].need == PLAN_NEED_CODE)
-					fx__code(&kf, &fx_6_1, i, p.h[i].cand);
-				else if (p.h[i].need)
-					fx__probe(&kf, &fx_6_1, i, p.h[i].cand, p.h[i].need - 1);
-		}
+		plan_with(&kf, &fx_6_1, &o, &p, probes, sizeof(probes));
 		for (i = 0; i < PA_NR_HOOK_DEFS; i++)
 			if (hook_defs[i].shape == CTX_KIOCB && !strncmp(hook_defs[i].funcs[0], "fuse_", 5)) {
 				ASSERT_TRUE(!p.h[i].func && !p.h[i].present, "not chosen while loading");
@@ -384,7 +384,7 @@ static void test_options(void)
 	}
 	if (test__start_subtest("unpin_code_unreadable_6.12")) {
 		static struct kfeatures kf;
-		int i, r, passes;
+		int i, r;
 
 		/* 6.12 where /proc/kcore cannot be read: the unpin APIs hooked, with marks */
 		opts(&o, PA_MODE_AUTO);
@@ -392,15 +392,8 @@ static void test_options(void)
 		for (i = 0; i < PA_NR_HOOK_DEFS; i++)
 			for (r = 0; hook_defs[i].shape == UNPIN_API && r < PA_HOOK_CANDS; r++)
 				kf.fn[i][0].calls_release[r] = -EPERM;
-		for (passes = 0; passes < 100; passes++) {
-			plan__make(&p, &kf, hook_defs, PA_NR_HOOK_DEFS, &o);
-			if (!p.nr_need)
-				break;
-			for (i = 0; i < PA_NR_HOOK_DEFS; i++)
-				if (p.h[i].need)
-					fx__probe(&kf, &fx_6_12, i, p.h[i].cand, p.h[i].need - 1);
-		}
-		ASSERT_EQ(p.nr_need, 0, "the plan settles without a code read");
+		plan_with(&kf, &fx_6_12, &o, &p, probes, sizeof(probes));
+		ASSERT_TRUE(!strstr(probes, "code:"), "the plan settles without a code read");
 		ASSERT_EQ((int)of(&p, "unpin_user_folio")->mode, (int)PLAN_FENTRY, "hooked");
 		ASSERT_TRUE(of(&p, "unpin_user_folio")->marks, "with marks");
 		ASSERT_TRUE(of(&p, "unpin_user_folio")->counted_at == NULL, "not counted elsewhere");
