@@ -354,13 +354,13 @@ int BPF_PROG(tp_page_free_batched, struct page *page)
 SEC("tp_btf/module_free")
 int BPF_PROG(tp_module_free, struct module *mod)
 {
-	char name[PA_MODULE_NAME_LEN] = {};
-	__u64 *freed;
+	__u64 name[PA_MODULE_NAME_LEN / 8] = {};
+	int i;
 
 	bpf_probe_read_kernel_str(name, sizeof(name), ((struct module___pa *)mod)->name);
-	freed = bpf_map_lookup_elem(&kprobed_modules, name);
-	if (freed)
-		__sync_fetch_and_add(freed, 1);
+	i = kprobed_slot(name);
+	if (i >= 0 && i < PA_MAX_KPROBED_MODULES)
+		__sync_fetch_and_add(&kprobed_module_frees[i], 1);
 	return 0;
 }
 
@@ -445,7 +445,7 @@ int BPF_PROG(tp_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
 	__u8 one = 1;
 
-	if (ptgid == ctgid || !bpf_map_lookup_elem(&cmd_tasks, &ptgid))
+	if (ptgid == ctgid || !in_command(ptgid))
 		return 0;
 	if (bpf_map_update_elem(&cmd_tasks, &ctgid, &one, BPF_ANY))
 		__sync_fetch_and_add(&cmd_tasks_lost, 1);

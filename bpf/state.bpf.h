@@ -3,7 +3,7 @@
  * The audit's global state, read by every role: the loader's configuration (.rodata, set
  * before load and frozen: the FOLL_* values, detect, --empty-hooks, each program's counter
  * slot), the window and the drain that say whether a program counts, judges or does nothing
- * (idle(), idle_release()), the clock of pin times, the zero page, and the per-CPU counters
+ * (idle(), idle_release()), the clock of pin times, the zero page, and the counters, a row per CPU
  * (count(): none moves while the window is closed).
  */
 #ifndef __PA_STATE_BPF_H
@@ -128,30 +128,40 @@ static __always_inline bool is_zero_page(__u64 page)
 	return page == zero_page;
 }
 
+/*
+ * The counters: a row per CPU (the loader makes one per possible CPU) of an array user space
+ * maps, so that reading them is no syscall. A map syscall holds bpf_prog_active on its CPU
+ * with preemption enabled (bpf_disable_instrumentation(), kernel/bpf/syscall.c), and a kprobe
+ * program that meets it there is skipped (trace_call_bpf()): the loader makes none while the
+ * window is open.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PA_NR_COUNTERS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct pa_counter_row);
 } counters SEC(".maps");
 
 /* true when counted: the window was open */
 static __always_inline bool count(__u32 id, __u64 n)
 {
-	__u64 *v;
+	__u32 cpu, zero = 0;
+	struct pa_counter_row *row;
 
-	/* an ID past PA_NR_COUNTERS finds no element: the array lookup checks its key */
 	if (!window_open)
 		return false;
-	v = bpf_map_lookup_elem(&counters, &id);
+	cpu = bpf_get_smp_processor_id();
+	row = bpf_map_lookup_elem(&counters, &cpu);
+	if (!row)	/* a CPU past the rows made: row 0's, exact by the atomics */
+		row = bpf_map_lookup_elem(&counters, &zero);
 	/*
 	 * Atomic even per CPU: a tracing program runs preemptible where the kernel preempts
 	 * (7.x's preempt=lazy, preempt=full), and another program on this CPU may add to the
-	 * same counter in between a plain load and store (7.x, 4 threads of O_DIRECT: the
-	 * totals fell short of what the origins counted).
+	 * same counter in between a plain load and store.
 	 */
-	if (v)
-		__sync_fetch_and_add(v, n);
+	if (row && id < PA_NR_COUNTERS)
+		__sync_fetch_and_add(&row->v[id], n);
 	return true;
 }
 

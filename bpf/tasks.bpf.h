@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Whose a task is: the command's process tree (cmd_tasks, grown by tp_fork), and the current
- * task's owner (enum pa_owner) and kthread flag. cmd_tasks holds process ids (tgid); a
- * process the map had no room for is counted in cmd_tasks_lost.
+ * Whose a task is: the command's process tree (cmd_root, and cmd_tasks grown by tp_fork),
+ * and the current task's owner (enum pa_owner) and kthread flag. cmd_tasks holds process ids
+ * (tgid); a process the map had no room for is counted in cmd_tasks_lost.
  */
 #ifndef __PA_TASKS_BPF_H
 #define __PA_TASKS_BPF_H
@@ -36,12 +36,23 @@ struct {
 	__type(value, __u8);
 } cmd_tasks SEC(".maps");
 
+/*
+ * The command's first process, named by the loader (global data: no map syscall while the
+ * window is open, bpf/state.bpf.h) before it execs; its descendants go in cmd_tasks.
+ */
+__u32 cmd_root = 0;
 __u64 cmd_tasks_lost = 0;	/* processes of the command the map had no room for */
 /*
  * Bumped after every process put in cmd_tasks: an owner computed for a process id at an
  * earlier generation may be stale (the id reused by a process of the command since).
  */
 __u64 cmd_tasks_gen = 0;
+
+/* whether process TGID is the command's */
+static __always_inline bool in_command(__u32 tgid)
+{
+	return (cmd_root && tgid == cmd_root) || bpf_map_lookup_elem(&cmd_tasks, &tgid);
+}
 
 /* enum pa_owner of the current task */
 static __always_inline __u8 current_owner(void)
@@ -52,7 +63,7 @@ static __always_inline __u8 current_owner(void)
 	if (!have_command)
 		return PA_OWNER_NONE;
 	tgid = bpf_get_current_pid_tgid() >> 32;
-	if (bpf_map_lookup_elem(&cmd_tasks, &tgid))
+	if (in_command(tgid))
 		return PA_OWNER_COMMAND;
 	if (!current_kthread())
 		return PA_OWNER_OTHER;
@@ -66,7 +77,7 @@ static __always_inline __u8 current_owner(void)
 	tgid = BPF_CORE_READ(task, mm, owner, tgid);
 	if (!tgid)
 		return PA_OWNER_KERNEL;
-	return bpf_map_lookup_elem(&cmd_tasks, &tgid) ? PA_OWNER_COMMAND : PA_OWNER_OTHER;
+	return in_command(tgid) ? PA_OWNER_COMMAND : PA_OWNER_OTHER;
 }
 
 #endif

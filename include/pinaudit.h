@@ -34,6 +34,11 @@ enum pa_counter {
 #define PA_MAX_HOOKS		32
 #define PA_NR_COUNTERS		(PA_HOOK_CALLS + PA_MAX_HOOKS)
 
+/* one CPU's counters: a row of the counters map, in whole cache lines */
+struct pa_counter_row {
+	__u64 v[(PA_NR_COUNTERS + 7) & ~7];
+};
+
 /* Arguments of a grab call, kept from kprobe entry to kretprobe (kprobe mode only). */
 struct pa_grab_args {
 	__u64 page;		/* struct page * or struct folio *, per the function */
@@ -68,8 +73,10 @@ enum pa_proof {
 
 #define PA_COMM_LEN		16
 #define PA_STACK_DEPTH		32
-/* a module's name, a kprobed_modules key: MODULE_NAME_LEN, 64 - sizeof(unsigned long) */
+/* a module's name, zero-padded: MODULE_NAME_LEN, 64 - sizeof(unsigned long) */
 #define PA_MODULE_NAME_LEN	56
+/* modules whose unloads the audit counts (bpf/modules.bpf.h) */
+#define PA_MAX_KPROBED_MODULES	8
 /* a stack id from the second stack map (bpf/stacks.bpf.h: stacks2), above any bucket index */
 #define PA_STACKS2_ID		(1 << 24)
 

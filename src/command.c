@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The audited command's process tree: its first process, then what tp_fork adds. */
 #include <errno.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "command.h"
 #include "pinaudit.h"
@@ -22,12 +21,9 @@ struct bpf_link *command__follow(struct pinaudit_bpf *skel)
 	return bpf_program__attach(skel->progs.tp_fork);
 }
 
-int command__add(struct pinaudit_bpf *skel, pid_t pid)
+void command__add(struct pinaudit_bpf *skel, pid_t pid)
 {
-	__u32 key = pid;
-	__u8 one = 1;
-
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.cmd_tasks), &key, &one, BPF_ANY))
-		return -errno;
-	return 0;
+	skel->bss->cmd_root = pid;
+	/* an owner a thread cached for this process id before is stale (bpf/tasks.bpf.h) */
+	__atomic_fetch_add(&skel->bss->cmd_tasks_gen, 1, __ATOMIC_SEQ_CST);
 }

@@ -11,11 +11,27 @@
 #include "pinaudit.skel.h"
 #include "stacks.h"
 
+/*
+ * A record held while the window is open: its task's life read as it came, the records of
+ * the same group after it summed in.
+ */
+struct held {
+	struct pa_event e;
+	bool task_exited;
+	unsigned long long more_pages, more_folios;
+};
+
+/* records held at most: beyond, one is resolved as it comes (map syscalls in the window) */
+#define MAX_HELD 65536
+
 struct events {
 	struct ring_buffer *rb;
 	struct audit *audit;
 	struct origins *origins;
 	struct stack_maps stacks;
+	bool hold;			/* events__hold() */
+	struct held *held;
+	size_t nr_held, cap_held;
 	int err;
 };
 
@@ -59,8 +75,9 @@ static bool same_raw_group(const struct pa_event *x, const struct pa_event *y)
 	       !memcmp(&x->origin, &y->origin, sizeof(x->origin));
 }
 
-int events__add(struct audit *a, struct stack_maps stacks, struct origins *origins,
-		const struct pa_event *e)
+/* E into the model, its pinning task gone when TASK_EXITED: its group, or -errno */
+static int add(struct audit *a, struct stack_maps stacks, struct origins *origins,
+	       const struct pa_event *e, bool task_exited)
 {
 	/*
 	 * The walk brings a group's folios in long runs (262,144 of one process's buffer): a
@@ -77,7 +94,7 @@ int events__add(struct audit *a, struct stack_maps stacks, struct origins *origi
 	if (last.a == a && last.nr_findings == a->nr_findings && last.group >= 0 &&
 	    same_raw_group(&last.e, e)) {
 		audit__grow_finding(a, last.group, e->pages, event__folios(e));
-		return 0;
+		return last.group;
 	}
 
 	f.class = e->class;
@@ -93,8 +110,7 @@ int events__add(struct audit *a, struct stack_maps stacks, struct origins *origi
 	f.proof = e->proof;
 	/* whose: the pinning task's, or without a pin seen the unpinning one's */
 	f.owner = e->pin.tgid ? e->pin.owner : e->release.owner;
-	if (e->pin.tgid)
-		f.task_exited = !task_alive(e->pin.tgid, e->pin.pid, f.comm);
+	f.task_exited = task_exited;
 	stack__read(stacks, e->pin.tgid ? e->pin.stack_id : -1, &f.pin_stack);
 	f.release_pid = e->release.pid;
 	memcpy(f.release_comm, e->release.comm, sizeof(f.release_comm) - 1);
@@ -115,6 +131,48 @@ int events__add(struct audit *a, struct stack_maps stacks, struct origins *origi
 	last.nr_findings = a->nr_findings;
 	last.group = group;
 	last.e = *e;
+	return group;
+}
+
+static bool exited(const struct pa_event *e)
+{
+	char comm[PA_COMM_LEN] = {};
+
+	memcpy(comm, e->pin.comm, sizeof(comm) - 1);
+	return e->pin.tgid && !task_alive(e->pin.tgid, e->pin.pid, comm);
+}
+
+int events__add(struct audit *a, struct stack_maps stacks, struct origins *origins,
+		const struct pa_event *e)
+{
+	int group = add(a, stacks, origins, e, exited(e));
+
+	return group < 0 ? group : 0;
+}
+
+/* E kept for events__hold(ev, false): 0, or -ENOMEM */
+static int hold(struct events *ev, const struct pa_event *e)
+{
+	struct held *h = ev->nr_held ? &ev->held[ev->nr_held - 1] : NULL;
+
+	if (h && same_raw_group(&h->e, e)) {
+		h->more_pages += e->pages;
+		h->more_folios += event__folios(e);
+		return 0;
+	}
+	if (ev->nr_held == ev->cap_held) {
+		size_t cap = ev->cap_held ? ev->cap_held * 2 : 64;
+		struct held *n = realloc(ev->held, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		ev->held = n;
+		ev->cap_held = cap;
+	}
+	h = &ev->held[ev->nr_held++];
+	h->e = *e;
+	h->task_exited = exited(e);
+	h->more_pages = h->more_folios = 0;
 	return 0;
 }
 
@@ -124,8 +182,34 @@ static int handle(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct pa_event))
 		return 0;
-	ev->err = events__add(ev->audit, ev->stacks, ev->origins, data);
+	if (ev->hold && ev->nr_held < MAX_HELD)
+		ev->err = hold(ev, data);
+	else
+		ev->err = events__add(ev->audit, ev->stacks, ev->origins, data);
 	return ev->err;
+}
+
+int events__hold(struct events *ev, bool on)
+{
+	size_t i;
+	int group;
+
+	ev->hold = on;
+	if (on)
+		return 0;
+	for (i = 0; i < ev->nr_held; i++) {
+		const struct held *h = &ev->held[i];
+
+		group = add(ev->audit, ev->stacks, ev->origins, &h->e, h->task_exited);
+		if (group < 0)
+			return group;
+		if (h->more_pages || h->more_folios)
+			audit__grow_finding(ev->audit, group, h->more_pages, h->more_folios);
+	}
+	free(ev->held);
+	ev->held = NULL;
+	ev->nr_held = ev->cap_held = 0;
+	return 0;
 }
 
 struct events *events__new(struct pinaudit_bpf *skel, struct audit *a, struct origins *origins)
@@ -159,5 +243,6 @@ void events__free(struct events *ev)
 	if (!ev)
 		return;
 	ring_buffer__free(ev->rb);
+	free(ev->held);
 	free(ev);
 }

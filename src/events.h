@@ -16,6 +16,12 @@ struct origins;
  */
 struct events *events__new(struct pinaudit_bpf *skel, struct audit *a, struct origins *origins);
 int events__poll(struct events *ev, int timeout_ms);	/* events handled, or -errno */
+/*
+ * ON: from now on the records are held as they come, their stacks and origins not read: each
+ * read is a map syscall, which can make the kernel skip a kprobe program (trace_call_bpf()).
+ * Off: the held records into the model. 0, or -errno.
+ */
+int events__hold(struct events *ev, bool on);
 void events__free(struct events *ev);
 
 /* the folios a record covers: the walk merges a group's leaked folios into one (0: one) */

@@ -37,6 +37,10 @@ struct hook {
 				   marks for the central release (bpf: struct unpin_mark) */
 	char module[PA_MODULE_NAME_LEN];	/* a kprobe on a module's function: the module */
 	double gone;		/* its module went that many seconds into the audit, 0: never */
+	/* entry's and ret's skipped runs when the window opened (hooks__misses_from()) */
+	const struct bpf_program *base_prog[2];
+	unsigned long long base[2];
+	unsigned long long misses;	/* the window's, once hooks__misses_to() read them */
 	char why[160];
 };
 
@@ -512,7 +516,9 @@ const char *hooks__function(const struct hooks *h, unsigned int slot)
  * Runs of program P the kernel skipped: a tracing program found already running on its CPU
  * (kernel/bpf/trampoline.c, __bpf_prog_enter_recur()), which a preemptible kernel (7.x's
  * preempt=lazy, preempt=full) allows when the program is preempted and another task runs it
- * there. 0 before 5.12 (no recursion_misses).
+ * there; a kprobe program that found bpf_prog_active held on its CPU (trace_call_bpf(), counted
+ * from 6.7), by another kprobe program or by a map syscall preempted there
+ * (bpf_disable_instrumentation()). 0 before 5.12 (no recursion_misses).
  */
 static unsigned long long prog_misses(const struct bpf_program *p)
 {
@@ -522,6 +528,44 @@ static unsigned long long prog_misses(const struct bpf_program *p)
 	if (!p || bpf_program__fd(p) < 0 || bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
 		return 0;
 	return info.recursion_misses;
+}
+
+/* K's runs skipped since the window opened: its programs then, or new ones since (from 0) */
+static unsigned long long window_misses(const struct hook *k)
+{
+	const struct bpf_program *p[2] = { k->entry, k->ret };
+	unsigned long long n = 0, now;
+	int j;
+
+	for (j = 0; j < 2; j++) {
+		now = prog_misses(p[j]);
+		if (p[j] && p[j] == k->base_prog[j] && now >= k->base[j])
+			now -= k->base[j];
+		n += now;
+	}
+	return n;
+}
+
+void hooks__misses_from(struct hooks *h)
+{
+	size_t i;
+
+	for (i = 0; i < NR_DEFS; i++) {
+		struct hook *k = &h->h[i];
+
+		k->base_prog[0] = k->entry;
+		k->base_prog[1] = k->ret;
+		k->base[0] = prog_misses(k->entry);
+		k->base[1] = prog_misses(k->ret);
+	}
+}
+
+void hooks__misses_to(struct hooks *h)
+{
+	size_t i;
+
+	for (i = 0; i < NR_DEFS; i++)
+		h->h[i].misses = window_misses(&h->h[i]);
 }
 
 void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)
@@ -556,7 +600,7 @@ void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)
 			snprintf(s->why, sizeof(s->why), "%s", k->attached && k->mode != PLAN_KPROBE ?
 				 "" : k->why);
 		s->calls = counters ? counters[PA_HOOK_CALLS + i] : 0;
-		s->misses = counters && k->attached ? prog_misses(k->entry) + prog_misses(k->ret) : 0;
+		s->misses = counters ? k->misses : 0;
 		s->since = k->since;
 	}
 }

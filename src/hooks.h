@@ -49,5 +49,12 @@ const char *hooks__cause(const struct hooks *h);
 const char *hooks__function(const struct hooks *h, unsigned int slot);
 /* hook states (and call counts from the summed counters) into the audit */
 void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters);
+/*
+ * The runs of each hook's programs the kernel skipped, counted from hooks__misses_from() (as
+ * the window opens) to hooks__misses_to() (after the drain): the loader's own map syscalls
+ * after that cannot make one count. hooks__fill() reports them.
+ */
+void hooks__misses_from(struct hooks *h);
+void hooks__misses_to(struct hooks *h);
 
 #endif

@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "command.h"
+#include "counters.h"
 #include "env.h"
 #include "events.h"
 #include "hooks.h"
@@ -54,35 +55,12 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* sums the per-CPU counters into out[PA_NR_COUNTERS] */
-static int read_counters(struct pinaudit_bpf *skel, __u64 *out)
-{
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.counters);
-	__u64 *vals;
-	__u32 k;
-	int c;
-
-	if (ncpu < 0)
-		return ncpu;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (k = 0; k < PA_NR_COUNTERS; k++) {
-		out[k] = 0;
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (c = 0; c < ncpu; c++)
-			out[k] += vals[c];
-	}
-	free(vals);
-	return 0;
-}
-
 /* everything an audit holds; released by session__free() in reverse order */
 struct session {
 	struct btf *btf;
 	struct ksyms *ks;
 	struct pinaudit_bpf *skel;
+	struct counters counters;	/* the skeleton's counters, mapped */
 	struct hooks *hooks;
 	struct modwatch *modwatch;
 	struct origins *origins;
@@ -100,6 +78,7 @@ static void session__free(struct session *s)
 	hooks__free(s->hooks);	/* detaches */
 	modwatch__free(s->modwatch);
 	origins__free(s->origins);
+	counters__unmap(&s->counters);
 	pinaudit_bpf__destroy(s->skel);
 	ksyms__free(s->ks);
 	btf__free(s->btf);
@@ -162,11 +141,8 @@ static int poll_session(void *ctx, int timeout_ms)
 static void command_started(void *ctx, pid_t pid)
 {
 	struct session *s = ctx;
-	int err = command__add(s->skel, pid);
 
-	if (err)
-		fprintf(stderr, "pinaudit: the command's pid in the BPF map: %s: its references "
-			"look another process's\n", strerror(-err));
+	command__add(s->skel, pid);
 }
 
 /*
@@ -221,8 +197,7 @@ static bool window_pins_held(struct session *s, long long *moves)
 {
 	__u64 c[PA_NR_COUNTERS];
 
-	if (read_counters(s->skel, c))
-		return false;
+	counters__read(&s->counters, c);
 	*moves = c[PA_PINS] + c[PA_UNPINS];
 	return (long long)(c[PA_PINS] - c[PA_UNPINS] + c[PA_PREEXISTING_UNPINS]) > 0;
 }
@@ -292,6 +267,8 @@ static const char *lockdown(void)
  */
 static int session__start(struct session *s, struct audit *audit)
 {
+	int err;
+
 	s->btf = btf__load_vmlinux_btf();
 	if (!s->btf) {
 		cannot_trace("no kernel BTF (/sys/kernel/btf/vmlinux): %s; CONFIG_DEBUG_INFO_BTF "
@@ -329,9 +306,20 @@ static int session__start(struct session *s, struct audit *audit)
 		return PA_EXIT_NOTRACE;
 	}
 	command__prepare(s->skel, env.argv != NULL);
+	err = counters__size(s->skel);
+	if (err) {
+		cannot_trace("the possible CPUs (/sys/devices/system/cpu/possible): %s",
+			     strerror(-err));
+		return PA_EXIT_NOTRACE;
+	}
 	if (pinaudit_bpf__load(s->skel)) {
 		cannot_trace("loading the BPF programs: %s (-vvv shows the verifier log)",
 			     strerror(errno));
+		return PA_EXIT_NOTRACE;
+	}
+	err = counters__map(&s->counters, s->skel);
+	if (err) {
+		cannot_trace("mapping the BPF counters: %s", strerror(-err));
 		return PA_EXIT_NOTRACE;
 	}
 	s->origins = origins__new(bpf_map__fd(s->skel->maps.origins),
@@ -342,7 +330,8 @@ static int session__start(struct session *s, struct audit *audit)
 		cannot_trace("ring buffer: %s", strerror(errno));
 		return PA_EXIT_NOTRACE;
 	}
-	s->modwatch = modwatch__new(s->ks, bpf_map__fd(s->skel->maps.kprobed_modules));
+	s->modwatch = modwatch__new(s->ks, s->skel->bss->kprobed_module,
+				    s->skel->bss->kprobed_module_frees);
 	if (!s->modwatch) {
 		fprintf(stderr, "pinaudit: out of memory\n");
 		return PA_EXIT_NOTRACE;
@@ -435,6 +424,8 @@ static int session__audit(struct session *s, struct audit *audit)
 	 */
 	s->skel->bss->tracking = true;
 	vm[0] = vmstat__read(&v[0]);
+	hooks__misses_from(s->hooks);
+	events__hold(s->events, true);
 	s->skel->bss->window_open = true;
 	vm[1] = vmstat__read(&v[1]);
 	/* said once the window is open: a test may start its work on it */
@@ -480,6 +471,11 @@ static int session__audit(struct session *s, struct audit *audit)
 	audit->drain_seconds = drain(s);
 	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
 		usleep(20000);
+	/* before the reads below, whose map syscalls may make a kprobe program skip a run */
+	hooks__misses_to(s->hooks);
+	err = events__hold(s->events, false);
+	if (err)
+		audit__incomplete(audit, "the findings held in the window: %s", strerror(-err));
 	audit->drained_unpins = s->skel->bss->drained_unpins;
 	audit->cmd_tasks_lost = s->skel->bss->cmd_tasks_lost;
 	audit->window_cpu_seconds = resources__cpu_seconds() - cpu0;
@@ -495,12 +491,9 @@ static int session__audit(struct session *s, struct audit *audit)
 					  strerror(-err));
 	}
 	/* after the walk, which counts the folios it could not read */
-	err = read_counters(s->skel, c);
-	hooks__fill(s->hooks, audit, err ? NULL : c);
-	if (err)
-		audit__incomplete(audit, "reading the BPF counters: %s", strerror(-err));
-	else
-		audit_counters(audit, c);
+	counters__read(&s->counters, c);
+	hooks__fill(s->hooks, audit, c);
+	audit_counters(audit, c);
 	err = origins__read(s->origins, audit);
 	if (err)
 		audit__incomplete(audit, "reading the origins of page references: %s",

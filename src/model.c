@@ -366,7 +366,14 @@ void audit__check_completeness(struct audit *a)
 	for (i = 0; i < a->nr_hooks; i++) {
 		const struct hook_state *h = &a->hooks[i];
 
-		if (h->misses && h->accounting)
+		if (!h->misses || !h->accounting)
+			continue;
+		if (h->mode && h->mode[0] == 'k')	/* trace_call_bpf(): bpf_prog_active taken */
+			audit__incomplete(a, "%llu runs of the %s hook skipped by the kernel: a BPF "
+					  "program or a map syscall was running on the CPU (another "
+					  "BPF tool's map reads, preempted there)", h->misses,
+					  h->function);
+		else
 			audit__incomplete(a, "%llu runs of the %s hook skipped by the kernel: its "
 					  "program was already running on the CPU (preempted there, "
 					  "or interrupted)%s", h->misses, h->function,

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include <linux/types.h>
 #include "ksyms.h"
 #include "modwatch.h"
@@ -20,23 +19,26 @@ struct watch {
 	const char *func;		/* the hook table's string */
 	char module[PA_MODULE_NAME_LEN];
 	unsigned long addr;		/* the function's address as it attached */
-	__u64 freed;			/* the module's unloads then (kprobed_modules) */
+	int mslot;			/* its module's slot in the BPF side's list, or -1 */
+	__u64 freed;			/* the module's unloads then */
 };
 
 struct modwatch {
 	struct ksyms *ks;
-	int map_fd;
+	char (*names)[PA_MODULE_NAME_LEN];	/* the BPF side's kprobed_module, mapped */
+	volatile __u64 *frees;			/* and its kprobed_module_frees */
 	struct watch w[PA_NR_HOOK_DEFS];
 };
 
-struct modwatch *modwatch__new(struct ksyms *ks, int map_fd)
+struct modwatch *modwatch__new(struct ksyms *ks, void *names, volatile __u64 *frees)
 {
 	struct modwatch *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return NULL;
 	w->ks = ks;
-	w->map_fd = map_fd;
+	w->names = names;
+	w->frees = frees;
 	return w;
 }
 
@@ -45,12 +47,31 @@ void modwatch__free(struct modwatch *w)
 	free(w);
 }
 
+/*
+ * MOD's slot in the BPF side's list of modules, named there if new; -1 when full (its
+ * unloads are then seen by the address alone). Written before its kprobe attaches.
+ */
+static int module_slot(struct modwatch *w, const char *mod)
+{
+	char name[PA_MODULE_NAME_LEN] = {};
+	int i;
+
+	snprintf(name, sizeof(name), "%s", mod);
+	for (i = 0; i < PA_MAX_KPROBED_MODULES; i++) {
+		if (!w->names[i][0]) {
+			memcpy(w->names[i], name, sizeof(name));
+			return i;
+		}
+		if (!memcmp(w->names[i], name, sizeof(name)))
+			return i;
+	}
+	return -1;
+}
+
 const char *modwatch__watch(struct modwatch *w, int slot, const char *func, bool kprobe)
 {
 	const char *mod = ksyms__func_module(w->ks, func);
 	struct watch *k = &w->w[slot];
-	char key[PA_MODULE_NAME_LEN] = {};
-	__u64 zero = 0;
 
 	k->state = UNWATCHED;
 	k->module[0] = 0;
@@ -60,11 +81,8 @@ const char *modwatch__watch(struct modwatch *w, int slot, const char *func, bool
 	k->func = func;
 	snprintf(k->module, sizeof(k->module), "%s", mod);
 	k->addr = ksyms__addr(w->ks, func);
-	snprintf(key, sizeof(key), "%s", mod);
-	/* full (8 modules): its unloads are seen by the address alone */
-	bpf_map_update_elem(w->map_fd, key, &zero, BPF_NOEXIST);
-	k->freed = 0;
-	bpf_map_lookup_elem(w->map_fd, key, &k->freed);
+	k->mslot = module_slot(w, mod);
+	k->freed = k->mslot >= 0 ? w->frees[k->mslot] : 0;
 	return k->module;
 }
 
@@ -77,11 +95,7 @@ void modwatch__unwatch(struct modwatch *w, int slot)
 /* K's module was unloaded since K attached (tp_module_free counted it) */
 static bool module_freed(const struct modwatch *w, const struct watch *k)
 {
-	char key[sizeof(k->module)] = {};
-	__u64 freed = 0;
-
-	snprintf(key, sizeof(key), "%s", k->module);
-	return !bpf_map_lookup_elem(w->map_fd, key, &freed) && freed != k->freed;
+	return k->mslot >= 0 && w->frees[k->mslot] != k->freed;
 }
 
 /* K's function is in its module, and that module Live */

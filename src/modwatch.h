@@ -3,6 +3,7 @@
 #define __PA_MODWATCH_H
 
 #include <stdbool.h>
+#include <linux/types.h>
 #include "hooktab.h"
 
 /*
@@ -11,8 +12,8 @@
  * (hooks__modules_gone(), hooks__attach_new()); they ask nobody.
  *
  * A kprobe on a module's function whose module was unloaded since it attached
- * (module:module_free counted it, in the kprobed_modules map; or, where that tracepoint is
- * missing, the function is gone or moved in the symbols) went with the module's code
+ * (module:module_free counted it, in the BPF side's kprobed_module_frees; or, where that
+ * tracepoint is missing, the function is gone or moved in the symbols) went with the module's code
  * (kernel/kprobes.c, kill_kprobe() as the module goes) and never comes back with it, even
  * should the module be loaded again at the same address. (A fentry hook holds its module: the
  * trampoline's reference, rmmod says "in use".)
@@ -28,8 +29,11 @@ struct modnews {
 	bool back[PA_NR_HOOK_DEFS];	/* gone, and its module is Live again: attach again */
 };
 
-/* KS: the symbols it reads again; MAP_FD: kprobed_modules, the modules' unloads counted */
-struct modwatch *modwatch__new(struct ksyms *ks, int map_fd);
+/*
+ * KS: the symbols it reads again; NAMES and FREES: the BPF side's kprobed_module and
+ * kprobed_module_frees, mapped (global data: no map syscall while the audit runs)
+ */
+struct modwatch *modwatch__new(struct ksyms *ks, void *names, volatile __u64 *frees);
 void modwatch__free(struct modwatch *w);
 /*
  * A kprobe about to attach to FUNC for slot SLOT: watched if FUNC is a module's (its module,

@@ -26,10 +26,16 @@ struct origins {
 	struct mount *mounts;
 	int nr_mounts;
 	bool mounts_reread;
-	/* the walk brings many records of one origin in a row */
-	struct pa_origin last_key;
-	struct origin last;
-	bool have_last;
+	/*
+	 * origins resolved, by key (a direct-mapped cache): the walk brings many records of one
+	 * origin in a row, the live view the same ones each time, and each read is a map
+	 * syscall (one in the window can make a kprobe skip a run)
+	 */
+	struct resolved {
+		struct pa_origin key;
+		struct origin o;
+		bool valid;
+	} cache[256];
 };
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo (fs/proc_namespace.c) */
@@ -153,44 +159,56 @@ static int origin_refs(struct origins *r, const struct pa_origin *key, struct pa
 	return 0;
 }
 
-static void resolve_file(struct origins *r, const struct pa_origin *key, struct origin *out)
+/* false when the names BPF keeps for KEY could not be read */
+static bool resolve_file(struct origins *r, const struct pa_origin *key, struct origin *out)
 {
 	struct pa_origin_refs names = {};
 	const char *hook = r->hooks ? hooks__function(r->hooks, key->hook) : NULL;
 
 	out->dev = key->dev;
+	bool named = !origin_refs(r, key, &names);
+
 	snprintf(out->path, sizeof(out->path), "%s", hook ? hook : "?");
-	if (origin_refs(r, key, &names))
+	if (!named)
 		snprintf(names.fstype, sizeof(names.fstype), "?");
 	snprintf(out->fs, sizeof(out->fs), "%.*s", (int)sizeof(names.fstype), names.fstype);
 	if (!key->where) {	/* a raw block device: no super block of its own here */
 		snprintf(out->fs, sizeof(out->fs), "bdev");
 		bdev_name(key->dev, out->source, sizeof(out->source));
-		return;
+		return named;
 	}
 	snprintf(out->source, sizeof(out->source), "%.*s", (int)sizeof(names.sid), names.sid);
 	snprintf(out->mount, sizeof(out->mount), "%s", mount_point(r, key->dev));
+	return named;
 }
 
 void origins__resolve(struct origins *r, const struct pa_origin *key, struct origin *out)
 {
+	const unsigned char *b = (const unsigned char *)key;
+	unsigned int h = 2166136261u;	/* FNV-1a */
+	struct resolved *c;
+	bool named = true;
 	struct stack s;
+	size_t i;
 
-	if (r->have_last && !memcmp(&r->last_key, key, sizeof(*key))) {
-		*out = r->last;
+	for (i = 0; i < sizeof(*key); i++)
+		h = (h ^ b[i]) * 16777619u;
+	c = &r->cache[h % (sizeof(r->cache) / sizeof(r->cache[0]))];
+	if (c->valid && !memcmp(&c->key, key, sizeof(*key))) {
+		*out = c->o;
 		return;
 	}
 	memset(out, 0, sizeof(*out));
 	out->owner = key->owner;
 	if (key->kind == PA_ORIGIN_FILE) {
-		resolve_file(r, key, out);
+		named = resolve_file(r, key, out);
 	} else if (key->kind == PA_ORIGIN_CALLER) {
 		stack__read(r->stacks, (int)key->where, &s);
 		symbolize_caller(r->ks, &s, out->path, sizeof(out->path));
 	}
-	r->last_key = *key;
-	r->last = *out;
-	r->have_last = true;
+	c->key = *key;
+	c->o = *out;
+	c->valid = named;
 }
 
 int origins__read(struct origins *r, struct audit *a)

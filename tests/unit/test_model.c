@@ -76,8 +76,19 @@ static void completeness_reasons(void)
 			ASSERT_TRUE(starts_with(a.incomplete[0], "7 runs of the gup_put_folio hook"),
 				    "reason names the count and the hook");
 			ASSERT_HAS_STR(a.incomplete[0], "skipped by the kernel", "and what happened");
+			ASSERT_HAS_STR(a.incomplete[0], "--mode kprobe", "fentry: the way out named");
 		}
 		ASSERT_EQ(audit__exit_status(&a), PA_EXIT_INCOMPLETE, "exit 3");
+		/* a kprobe skips where bpf_prog_active is taken (trace_call_bpf()) */
+		fill_clean(&a, true);
+		a.hooks[1].mode = "kprobe";
+		a.hooks[1].misses = 2;
+		audit__check_completeness(&a);
+		if (ASSERT_EQ(a.nr_incomplete, 1, "kprobe: one reason")) {
+			ASSERT_HAS_STR(a.incomplete[0], "map syscall", "kprobe: the cause named");
+			ASSERT_FALSE(strstr(a.incomplete[0], "--mode kprobe") != NULL,
+				     "kprobe: no advice to use kprobes");
+		}
 		fill_clean(&a, true);
 		add_hook(&a, "mm_page_free", "free", false, true, "")->misses = 2;
 		audit__check_completeness(&a);

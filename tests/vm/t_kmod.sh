@@ -287,4 +287,23 @@ else
 	not_ok kmod-thp-put "pinbug-ctl has no thp-put case"
 fi
 
+# --- no map syscall of pinaudit's own from the window's opening to the drain's end -----------
+# A map syscall holds bpf_prog_active on its CPU with preemption enabled
+# (bpf_disable_instrumentation()); a kprobe program that meets it there is skipped
+# (trace_call_bpf()) and the audit is incomplete. In the window: findings from the ring buffer
+# (their stacks and origins), the counters read while io_uring's pins are still held after the
+# command (the settle), the module watch's reads; the drain after the close.
+strace -o "$T/kmod-strace.txt" -e trace=bpf,membarrier,write -e signal=none -s 64 \
+	"$PA" -v -j -o "$T/kmod-strace.json" -- sh -c "'$CTL' pin-put -n 4; $FIXED" \
+	>"$T/kmod-strace.out" 2>"$T/kmod-strace.err"
+rc=$?
+# the window opens as -v says its hooks are live; the drain ends at the second membarrier
+awk '/hooks live, auditing/ { w = 1 } w && /^membarrier/ && ++m == 2 { print "closed"; exit }
+     w && /bpf\(BPF_MAP_(LOOKUP|UPDATE|DELETE|GET_NEXT)/ { print }' "$T/kmod-strace.txt" \
+	>"$T/kmod-strace.window"
+check "no map syscall from the window's opening to the drain's end (a finding, the settle)" \
+	sh -c "[ $rc = 1 ] && [ \"\$(cat '$T/kmod-strace.window')\" = closed ] &&
+	jq -e '.complete and ([.findings[].pages] | add) == 4 and .totals.pins >= 20' \
+	'$T/kmod-strace.json' >/dev/null" || sed 's/^/  | /' "$T/kmod-strace.window" | head -n 5 >&2
+
 rmmod pinbug || not_ok kmod-unload "rmmod pinbug"
