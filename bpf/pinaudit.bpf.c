@@ -250,40 +250,17 @@ int BPF_PROG(fentry_bio_submit, struct bio *bio)
 	if (bio_page_pinned_bit >= 0 && (bio->bi_flags & (1U << bio_page_pinned_bit)))
 		return 0;
 	if (detect && nr_short_pins > 0)	/* nothing to link otherwise */
-		bio_walk(bio, BIO_LINK, NULL);
-	return 0;
-}
-
-SEC("fentry/bio_endio")
-int BPF_PROG(fentry_bio_end, struct bio *bio)
-{
-	__u64 key = (__u64)bio;
-	struct bio_check *chk;
-	__u32 zero = 0;
-
-	if (idle())
-		return 0;
-
-	count(PA_HOOK_CALLS + slot_bio_end, 1);
-	if (!detect || !nr_bio_linked || !bpf_map_lookup_elem(&bio_linked, &key))
-		return 0;
-	if (!bpf_map_delete_elem(&bio_linked, &key))
-		__sync_fetch_and_add(&nr_bio_linked, -1);
-	chk = bpf_map_lookup_elem(&bio_scratch, &zero);
-	if (!chk)
-		return 0;
-	chk->n = 0;
-	bio_walk(bio, BIO_SNAPSHOT, chk);
-	if (chk->n && !bpf_map_update_elem(&bio_checks, &key, chk, BPF_ANY))
-		__sync_fetch_and_add(&nr_bio_checks, 1);
+		bio_link(bio);
 	return 0;
 }
 
 /*
  * After the completion (bi_end_io has run; the bio itself may be freed): a linked folio that
- * lost references without an unpin lost them to a put of the pin's page; the completion is
- * its release site. Proven at once when the state shows the pin's references gone; otherwise
- * (transient references cover it) the walk at the end proves it and names this site.
+ * lost references since the submission without an unpin lost them to a put of the pin's
+ * page; the completion is its release site. Proven at once when the state shows the pin's
+ * references gone; otherwise (transient references cover it, or others were taken in
+ * between) the walk at the end proves it. The state compared with is the submission's: only
+ * the completion's return is hooked.
  */
 SEC("fexit/bio_endio")
 int BPF_PROG(fexit_bio_end, struct bio *bio)
@@ -292,7 +269,10 @@ int BPF_PROG(fexit_bio_end, struct bio *bio)
 	struct bio_check *chk;
 	int i;
 
-	if (idle() || !nr_bio_checks)
+	if (idle())
+		return 0;
+	count(PA_HOOK_CALLS + slot_bio_end, 1);
+	if (!detect || !nr_bio_checks)
 		return 0;
 	chk = bpf_map_lookup_elem(&bio_checks, &key);
 	if (!chk)

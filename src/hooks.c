@@ -502,7 +502,7 @@ static const char *mode_name(const struct hook *k)
 	if (k->def->shape == TP_FREE)
 		return "tp_btf";
 	if (k->mode == PLAN_FENTRY)
-		return shape_is_grab(k->def->shape) ? "fexit" : "fentry";
+		return shape_is_grab(k->def->shape) || k->def->shape == BIO_END ? "fexit" : "fentry";
 	/* the grab hooks account at the return; others act at the entry */
 	return shape_is_grab(k->def->shape) ? "kretprobe" : "kprobe";
 }

@@ -16,7 +16,7 @@ enum shape {
 	PUT_ARRAY,	/* (struct page **, int nr): puts one reference per page */
 	TP_FREE,	/* the kmem:mm_page_free tracepoint (tp_btf) */
 	BIO_SUBMIT,	/* submit_bio(struct bio *): fentry only */
-	BIO_END,	/* bio_endio(struct bio *): fentry and fexit only */
+	BIO_END,	/* bio_endio(struct bio *): fexit only */
 	CTX_KIOCB,	/* (struct kiocb *, ...): a context hook, entry and return */
 };
 

@@ -129,8 +129,8 @@ static int choose_mode(struct plan *p, const struct kfeatures *kf, const struct 
 		return k->why[0] ? PLAN_NONE : PLAN_KPROBE;
 	}
 	/*
-	 * The bio check keys a completion's entry and return by the bio pointer, which only a
-	 * trampoline has at return. Without it the walk at the end still proves the put.
+	 * The bio check keys a submission and a completion's return by the bio pointer, which only
+	 * a trampoline has at return. Without it the walk at the end still proves the put.
 	 */
 	if (d->shape == BIO_SUBMIT || d->shape == BIO_END) {
 		if (want == PA_MODE_KPROBE) {
@@ -235,9 +235,8 @@ static void choose_programs(const struct kfeatures *kf, const struct hook_def *d
 	case BIO_SUBMIT:
 		e = "fentry_bio_submit";
 		break;
-	case BIO_END:
-		e = "fentry_bio_end";
-		r = "fexit_bio_end";
+	case BIO_END:	/* its return only: the state it compares with is the submission's */
+		e = "fexit_bio_end";
 		break;
 	case CTX_KIOCB:
 		/* a program set per context hook: bpf/pinaudit.bpf.c's CTX_HOOK(n) */

@@ -170,7 +170,7 @@ static const char plan_6_1[] =
 	"mm_page_free free tp_btf tp_page_free\n"
 	"mm_page_free_batched free tp_btf tp_page_free_batched\n"
 	"submit_bio bio fentry fentry_bio_submit\n"
-	"bio_endio bio fentry fentry_bio_end fexit_bio_end\n"
+	"bio_endio bio fentry fexit_bio_end\n"
 	"__iomap_dio_rw context kprobe kp_ctx0 krp_ctx_exit |\n"
 	"  fexit attach to __iomap_dio_rw: " ENOTSUPP_WHY
 	"__blockdev_direct_IO context kprobe kp_ctx1 krp_ctx_exit |\n"
@@ -195,7 +195,7 @@ static const char plan_6_12[] =
 	"mm_page_free free tp_btf tp_page_free\n"
 	"mm_page_free_batched free tp_btf tp_page_free_batched\n"
 	"submit_bio bio fentry fentry_bio_submit\n"
-	"bio_endio bio fentry fentry_bio_end fexit_bio_end\n"
+	"bio_endio bio fentry fexit_bio_end\n"
 	"__iomap_dio_rw context fentry fentry_ctx0 fexit_ctx0\n"
 	"__blockdev_direct_IO context fentry fentry_ctx1 fexit_ctx1\n"
 	"blkdev_read_iter context fentry fentry_ctx2 fexit_ctx2\n"
@@ -217,7 +217,7 @@ static const char plan_7_2[] =
 	"mm_page_free free tp_btf tp_page_free\n"
 	"mm_page_free_batched free tp_btf tp_page_free_batched\n"
 	"submit_bio bio fentry fentry_bio_submit\n"
-	"bio_endio bio fentry fentry_bio_end fexit_bio_end\n"
+	"bio_endio bio fentry fexit_bio_end\n"
 	"__iomap_dio_rw context kprobe kp_ctxt0 krp_ctx_exit |\n" LAZY
 	"__blockdev_direct_IO context kprobe kp_ctxt1 krp_ctx_exit |\n" LAZY
 	"blkdev_read_iter context kprobe kp_ctxt2 krp_ctx_exit |\n" LAZY
