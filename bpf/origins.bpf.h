@@ -248,6 +248,25 @@ static __always_inline void ctx_origin_probe(struct kiocb *iocb, struct pa_origi
 }
 
 /*
+ * The current thread's owner (current_owner()), or CACHED: the one found for its pid_tgid at
+ * *OWNER_ID when cmd_tasks_gen was *OWNER_GEN, both updated. A user thread's owner follows
+ * from its process id alone; a kernel thread's is its mm's (kthread_use_mm()): read each time.
+ */
+static __always_inline __u8 thread_owner(__u64 *owner_id, __u64 *owner_gen, __u8 cached)
+{
+	__u64 id = bpf_get_current_pid_tgid(), gen = cmd_tasks_gen;
+	__u8 owner;
+
+	if (*owner_id == id && *owner_gen == gen && have_command && !current_kthread())
+		owner = cached;
+	else
+		owner = current_owner();
+	*owner_id = id;
+	*owner_gen = gen;
+	return owner;
+}
+
+/*
  * A thread enters context hook SLOT, origin O; CAS: the kernel has BPF compare-and-exchange
  * (ctx_slots is used), else its context goes to threads.
  */
@@ -262,15 +281,7 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 	o->hook = slot;
 	/* held already: its return was not seen (a run the kernel skipped) */
 	if (c && (c->tid == tid || !__sync_val_compare_and_swap(&c->tid, 0, (__u64)tid))) {
-		__u64 id = bpf_get_current_pid_tgid(), gen = cmd_tasks_gen;
-
-		/* a kernel thread's owner is its mm's (kthread_use_mm()): read each time */
-		if (c->owner_id == id && c->owner_gen == gen && have_command && !current_kthread())
-			o->owner = c->ctx.owner;
-		else
-			o->owner = current_owner();
-		c->owner_id = id;
-		c->owner_gen = gen;
+		o->owner = thread_owner(&c->owner_id, &c->owner_gen, c->ctx.owner);
 		/* the same file system as the element's last I/O keeps its origin slot */
 		if (c->origin_slot < 0 || c->ctx.kind != PA_ORIGIN_FILE ||
 		    c->ctx.where != o->where || c->ctx.dev != o->dev || c->ctx.hook != o->hook ||
@@ -285,10 +296,10 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 		}
 		return;
 	}
-	o->owner = current_owner();
 	/*
-	 * Another thread holds the element: this one's context goes to its entry in threads,
-	 * written in place once it has one (a lookup per I/O, not a hash update and delete).
+	 * Another thread holds the element (or no BPF compare-and-exchange, 5.10): this one's
+	 * context goes to its entry in threads, written in place once it has one (a lookup per
+	 * I/O, not a hash update and delete).
 	 */
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t) {
@@ -296,9 +307,12 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 
 		bpf_map_update_elem(&threads, &tid, &n, BPF_ANY);
 		t = bpf_map_lookup_elem(&threads, &tid);
-		if (!t)
+		if (!t) {
+			o->owner = current_owner();
 			return;
+		}
 	}
+	o->owner = thread_owner(&t->owner_id, &t->owner_gen, t->ctx.owner);
 	__sync_fetch_and_add(&nr_ctx_spilled, 1);
 	if (t->ctx_slot >= 0 && t->ctx.where == o->where && t->ctx.dev == o->dev &&
 	    t->ctx.hook == o->hook && t->ctx.owner == o->owner) {

@@ -100,6 +100,7 @@ struct pa_thread {
 	struct pa_origin ctx;
 	__s32 ctx_slot;		/* ctx's slot in origin_refs */
 	__u32 pad;
+	__u64 owner_id, owner_gen;	/* ctx.owner's, as in struct ctx_slot (origins.bpf.h) */
 	struct stack_site site;
 };
 
