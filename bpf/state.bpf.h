@@ -129,39 +129,30 @@ static __always_inline bool is_zero_page(__u64 page)
 }
 
 /*
- * The counters: a row per CPU (the loader makes one per possible CPU) of an array user space
- * maps, so that reading them is no syscall. A map syscall holds bpf_prog_active on its CPU
- * with preemption enabled (bpf_disable_instrumentation(), kernel/bpf/syscall.c), and a kprobe
- * program that meets it there is skipped (trace_call_bpf()): the loader makes none while the
- * window is open.
+ * The counters: a row per CPU, in global data user space maps, so that reading them is no
+ * syscall. A map syscall holds bpf_prog_active on its CPU with preemption enabled
+ * (bpf_disable_instrumentation(), kernel/bpf/syscall.c), and a kprobe program that meets it
+ * there is skipped (trace_call_bpf()): the loader makes none while the window is open. CPUs
+ * past PA_COUNTER_CPUS share rows, exact by the atomics. Whole cache lines: no other global
+ * shares one with a row.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct pa_counter_row);
-} counters SEC(".maps");
+struct pa_counter_row counter_rows[PA_COUNTER_CPUS] __attribute__((aligned(64))) = {};
 
 /* true when counted: the window was open */
 static __always_inline bool count(__u32 id, __u64 n)
 {
-	__u32 cpu, zero = 0;
-	struct pa_counter_row *row;
+	__u32 cpu;
 
 	if (!window_open)
 		return false;
-	cpu = bpf_get_smp_processor_id();
-	row = bpf_map_lookup_elem(&counters, &cpu);
-	if (!row)	/* a CPU past the rows made: row 0's, exact by the atomics */
-		row = bpf_map_lookup_elem(&counters, &zero);
+	cpu = bpf_get_smp_processor_id() & (PA_COUNTER_CPUS - 1);
 	/*
 	 * Atomic even per CPU: a tracing program runs preemptible where the kernel preempts
 	 * (7.x's preempt=lazy, preempt=full), and another program on this CPU may add to the
 	 * same counter in between a plain load and store.
 	 */
-	if (row && id < PA_NR_COUNTERS)
-		__sync_fetch_and_add(&row->v[id], n);
+	if (id < PA_NR_COUNTERS)
+		__sync_fetch_and_add(&counter_rows[cpu].v[id], n);
 	return true;
 }
 

@@ -34,10 +34,12 @@ enum pa_counter {
 #define PA_MAX_HOOKS		32
 #define PA_NR_COUNTERS		(PA_HOOK_CALLS + PA_MAX_HOOKS)
 
-/* one CPU's counters: a row of the counters map, in whole cache lines */
+/* one CPU's counters (bpf/state.bpf.h: counter_rows), in whole cache lines */
 struct pa_counter_row {
 	__u64 v[(PA_NR_COUNTERS + 7) & ~7];
 };
+/* CPUs with a row of their own (a power of two); the others share them */
+#define PA_COUNTER_CPUS		512
 
 /* Arguments of a grab call, kept from kprobe entry to kretprobe (kprobe mode only). */
 struct pa_grab_args {

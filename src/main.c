@@ -60,7 +60,6 @@ struct session {
 	struct btf *btf;
 	struct ksyms *ks;
 	struct pinaudit_bpf *skel;
-	struct counters counters;	/* the skeleton's counters, mapped */
 	struct hooks *hooks;
 	struct modwatch *modwatch;
 	struct origins *origins;
@@ -78,7 +77,6 @@ static void session__free(struct session *s)
 	hooks__free(s->hooks);	/* detaches */
 	modwatch__free(s->modwatch);
 	origins__free(s->origins);
-	counters__unmap(&s->counters);
 	pinaudit_bpf__destroy(s->skel);
 	ksyms__free(s->ks);
 	btf__free(s->btf);
@@ -197,7 +195,7 @@ static bool window_pins_held(struct session *s, long long *moves)
 {
 	__u64 c[PA_NR_COUNTERS];
 
-	counters__read(&s->counters, c);
+	counters__read(s->skel, c);
 	*moves = c[PA_PINS] + c[PA_UNPINS];
 	return (long long)(c[PA_PINS] - c[PA_UNPINS] + c[PA_PREEXISTING_UNPINS]) > 0;
 }
@@ -267,8 +265,6 @@ static const char *lockdown(void)
  */
 static int session__start(struct session *s, struct audit *audit)
 {
-	int err;
-
 	s->btf = btf__load_vmlinux_btf();
 	if (!s->btf) {
 		cannot_trace("no kernel BTF (/sys/kernel/btf/vmlinux): %s; CONFIG_DEBUG_INFO_BTF "
@@ -306,20 +302,9 @@ static int session__start(struct session *s, struct audit *audit)
 		return PA_EXIT_NOTRACE;
 	}
 	command__prepare(s->skel, env.argv != NULL);
-	err = counters__size(s->skel);
-	if (err) {
-		cannot_trace("the possible CPUs (/sys/devices/system/cpu/possible): %s",
-			     strerror(-err));
-		return PA_EXIT_NOTRACE;
-	}
 	if (pinaudit_bpf__load(s->skel)) {
 		cannot_trace("loading the BPF programs: %s (-vvv shows the verifier log)",
 			     strerror(errno));
-		return PA_EXIT_NOTRACE;
-	}
-	err = counters__map(&s->counters, s->skel);
-	if (err) {
-		cannot_trace("mapping the BPF counters: %s", strerror(-err));
 		return PA_EXIT_NOTRACE;
 	}
 	s->origins = origins__new(bpf_map__fd(s->skel->maps.origins),
@@ -491,7 +476,7 @@ static int session__audit(struct session *s, struct audit *audit)
 					  strerror(-err));
 	}
 	/* after the walk, which counts the folios it could not read */
-	counters__read(&s->counters, c);
+	counters__read(s->skel, c);
 	hooks__fill(s->hooks, audit, c);
 	audit_counters(audit, c);
 	err = origins__read(s->origins, audit);
