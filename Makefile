@@ -11,6 +11,7 @@
 #   make kmod         the fault-injection module for every kernel (scripts/kbuild), and its driver
 #   make stress       10 minutes of mixed load with injected bugs, in 6.12 and 6.1 guests at once,
 #                     then make xfstests with STRESS_XFSTESTS on ext4, xfs and btrfs
+#   make census       docs/census.md: the census's pinning paths measured on every kernel
 #   make xfstests     xfstests' direct-I/O subset (XFSTESTS) on ext4 and xfs, every kernel
 #   make bench        overhead (fio on null_blk: untraced / empty hooks / pinaudit) and the 1 GiB
 #                     scale case, one guest per kernel in turn (BENCH_KVERS, default 6.12 6.1),
@@ -51,7 +52,7 @@ OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(SRCS))
 BPF_SRCS := bpf/pinaudit.bpf.c
 HDRS := $(wildcard include/*.h src/*.h)
 
-.PHONY: all clean deps test test-vm demo vmlinux kmod install static bench stress xfstests
+.PHONY: all clean deps test test-vm census demo vmlinux kmod install static bench stress xfstests
 all: pinaudit
 
 $(OUTPUT):
@@ -81,17 +82,27 @@ deps:
 $(OUTPUT)/pinhold: tests/vm/progs/pinhold.c | $(OUTPUT)
 	$(CC) $(CFLAGS) -static $< -o $@
 
+# the census's paths: MSG_ZEROCOPY, kTLS, udmabuf, splice (tests/vm/t_census.sh)
+$(OUTPUT)/census: tests/vm/progs/census.c | $(OUTPUT)
+	$(CC) $(CFLAGS) -static $< -o $@
+
 static:
 	$(MAKE) STATIC=1 pinaudit
 
 # The README's test command: everything from a fresh Debian 12 machine (as root).
 test: deps
-	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold
+	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold $(OUTPUT)/census
 	$(MAKE) kmod
 	tests/run
 
+# docs/census.md: the census's paths on every kernel of the matrix (tests/vm/t_census.sh)
+census: deps
+	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold $(OUTPUT)/census
+	PINAUDIT_TESTS=census tests/vm/matrix
+	scripts/census >docs/census.md
+
 test-vm: deps
-	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold
+	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold $(OUTPUT)/census
 	$(MAKE) kmod
 	tests/vm/matrix
 

@@ -17,7 +17,7 @@ fail=0
 [ -x "${PINAUDIT_FIO_DIR:-/nonexistent}/fio" ] && PATH=$PINAUDIT_FIO_DIR:$PATH
 echo "# $KLABEL: $(command -v fio), $(fio --version)"
 
-for t in ${PINAUDIT_TESTS:-workloads kmod reports audit hardening busy stress bench xfstests}; do
+for t in ${PINAUDIT_TESTS:-workloads census kmod reports audit hardening busy stress bench xfstests}; do
 	echo "# $KLABEL: tests/vm/t_$t.sh"
 	start=$SECONDS
 	. "tests/vm/t_$t.sh"

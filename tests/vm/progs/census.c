@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * census: each pinning path of the census run N times over a buffer of PAGES pages, for
+ * tests/vm/t_census.sh. Prints "ops N pages PAGES" when done; exit 2 when the path is not in
+ * this kernel (its module or device missing: the message says which), 1 on any other error.
+ *
+ *   census tcp-zc PAGES N      send() with MSG_ZEROCOPY over a loopback TCP connection
+ *                              (net/core/datagram.c, zerocopy_sg_from_iter()), the completions
+ *                              read from the error queue
+ *   census udp-zc PAGES N      the same over UDP (PAGES <= 15: one datagram)
+ *   census tls PAGES N         kTLS (TLS 1.2, AES-GCM-128) both ways over a loopback TCP
+ *                              connection: send() encrypts (net/tls/tls_sw.c), recv() decrypts
+ *                              into the buffer
+ *   census udmabuf PAGES N     a dma-buf made from a memfd (/dev/udmabuf, UDMABUF_CREATE),
+ *                              then closed
+ *   census splice-dio FILE PAGES N  vmsplice() of the buffer into a pipe, then splice() from
+ *                              the pipe into FILE opened O_DIRECT (fs/splice.c)
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/errqueue.h>
+#include <linux/tls.h>
+#include <linux/udmabuf.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+
+#ifndef SO_ZEROCOPY
+#define SO_ZEROCOPY 60
+#endif
+#ifndef MSG_ZEROCOPY
+#define MSG_ZEROCOPY 0x4000000
+#endif
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+
+static void die(const char *what)
+{
+	fprintf(stderr, "census: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* exit 2: the path is not in this kernel */
+static void absent(const char *what)
+{
+	fprintf(stderr, "census: not in this kernel: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+/* PAGES pages, page-aligned, touched (each its own small folio) */
+static char *buffer(long pages)
+{
+	char *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	madvise(p, pages * PAGE, MADV_NOHUGEPAGE);
+	memset(p, 0x5a, pages * PAGE);
+	return p;
+}
+
+/* a connected pair over the loopback: *TX and *RX; TYPE SOCK_STREAM or SOCK_DGRAM */
+static void loopback_pair(int type, int *tx, int *rx)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, type, 0), s = socket(AF_INET, type, 0);
+
+	if (l < 0 || s < 0)
+		die("socket");
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || getsockname(l, (struct sockaddr *)&a, &len))
+		die("bind");
+	if (type == SOCK_STREAM && listen(l, 1))
+		die("listen");
+	if (connect(s, (struct sockaddr *)&a, sizeof(a)))
+		die("connect");
+	*tx = s;
+	if (type == SOCK_DGRAM) {
+		*rx = l;
+		return;
+	}
+	*rx = accept(l, NULL, NULL);
+	if (*rx < 0)
+		die("accept");
+	close(l);
+}
+
+/* reads LEN bytes from FD into BUF (a stream may bring them in pieces) */
+static void read_all(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = recv(fd, buf + got, len - got, 0);
+
+		if (n <= 0)
+			die("recv");
+		got += n;
+	}
+}
+
+/* waits for the zerocopy completions of sends 0..LAST (a copy is completed the same way) */
+static void zc_complete(int fd, unsigned int last)
+{
+	char control[128];
+	unsigned int done = 0, waits = 0;
+
+	while (done <= last) {
+		struct msghdr m = { .msg_control = control, .msg_controllen = sizeof(control) };
+		struct sock_extended_err *e;
+		struct cmsghdr *c;
+
+		if (recvmsg(fd, &m, MSG_ERRQUEUE) < 0) {
+			if ((errno == EAGAIN || errno == EINTR) && ++waits < 10000) {
+				usleep(1000);	/* 10 s at most */
+				continue;
+			}
+			die("recvmsg MSG_ERRQUEUE");
+		}
+		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+			e = (struct sock_extended_err *)CMSG_DATA(c);
+			if (e->ee_origin == SO_EE_ORIGIN_ZEROCOPY && e->ee_data + 1 > done)
+				done = e->ee_data + 1;
+		}
+	}
+}
+
+static void zerocopy(int type, long pages, long n)
+{
+	char *buf = buffer(pages), *in = malloc(pages * PAGE);
+	int tx, rx, one = 1;
+	long i;
+
+	if (!in)
+		die("malloc");
+	loopback_pair(type, &tx, &rx);
+	if (setsockopt(tx, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
+		absent("SO_ZEROCOPY");
+	for (i = 0; i < n; i++) {
+		if (send(tx, buf, pages * PAGE, MSG_ZEROCOPY) != (ssize_t)(pages * PAGE))
+			die("send MSG_ZEROCOPY");
+		if (type == SOCK_STREAM)
+			read_all(rx, in, pages * PAGE);
+		else if (recv(rx, in, pages * PAGE, 0) != (ssize_t)(pages * PAGE))
+			die("recv");
+	}
+	zc_complete(tx, n - 1);
+	close(tx);
+	close(rx);
+}
+
+/* kTLS on FD in direction DIR (TLS_TX or TLS_RX): TLS 1.2, AES-GCM-128, a fixed key */
+static void ktls(int fd, int dir)
+{
+	struct tls12_crypto_info_aes_gcm_128 ci = {
+		.info = { .version = TLS_1_2_VERSION, .cipher_type = TLS_CIPHER_AES_GCM_128 },
+	};
+
+	memset(ci.key, 0x11, sizeof(ci.key));
+	memset(ci.iv, 0x22, sizeof(ci.iv));
+	memset(ci.salt, 0x33, sizeof(ci.salt));
+	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls")))
+		absent("TCP_ULP tls (the tls module)");
+	if (setsockopt(fd, SOL_TLS, dir, &ci, sizeof(ci)))
+		die("setsockopt SOL_TLS");
+}
+
+static void tls(long pages, long n)
+{
+	char *buf = buffer(pages), *in = buffer(pages);
+	int tx, rx;
+	long i;
+
+	loopback_pair(SOCK_STREAM, &tx, &rx);
+	ktls(tx, TLS_TX);
+	ktls(rx, TLS_RX);
+	for (i = 0; i < n; i++) {
+		if (send(tx, buf, pages * PAGE, 0) != (ssize_t)(pages * PAGE))
+			die("send (kTLS)");
+		read_all(rx, in, pages * PAGE);
+		if (memcmp(buf, in, pages * PAGE)) {
+			fprintf(stderr, "census: kTLS: what came back differs\n");
+			exit(1);
+		}
+	}
+	close(tx);
+	close(rx);
+}
+
+static void udmabuf(long pages, long n)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = pages * PAGE };
+	int dev = open("/dev/udmabuf", O_RDWR), mfd, buf;
+	long i;
+
+	if (dev < 0)
+		absent("/dev/udmabuf (CONFIG_UDMABUF)");
+	for (i = 0; i < n; i++) {
+		mfd = memfd_create("census", MFD_ALLOW_SEALING);
+		if (mfd < 0 || ftruncate(mfd, pages * PAGE) || fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK))
+			die("memfd");
+		c.memfd = mfd;
+		buf = ioctl(dev, UDMABUF_CREATE, &c);
+		if (buf < 0)
+			die("UDMABUF_CREATE");
+		close(buf);
+		close(mfd);
+	}
+	close(dev);
+}
+
+static void splice_dio(const char *file, long pages, long n)
+{
+	char *buf = buffer(pages);
+	int p[2], fd = open(file, O_WRONLY | O_CREAT | O_DIRECT, 0600);
+	long i;
+
+	if (fd < 0)
+		die(file);
+	if (pipe(p) || fcntl(p[1], F_SETPIPE_SZ, (int)(pages * PAGE)) < 0)
+		die("pipe");
+	for (i = 0; i < n; i++) {
+		struct iovec v = { buf, pages * PAGE };
+		loff_t off = 0;
+
+		if (vmsplice(p[1], &v, 1, 0) != (ssize_t)(pages * PAGE))
+			die("vmsplice");
+		if (splice(p[0], NULL, fd, &off, pages * PAGE, 0) != (ssize_t)(pages * PAGE))
+			die("splice");
+	}
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+	int fileless = strcmp(cmd, "splice-dio") != 0;
+	long pages, n;
+
+	if (argc != (fileless ? 4 : 5)) {
+		fprintf(stderr, "usage: census tcp-zc|udp-zc|tls|udmabuf PAGES N\n"
+			"       census splice-dio FILE PAGES N\n");
+		return 1;
+	}
+	pages = atol(argv[fileless ? 2 : 3]);
+	n = atol(argv[fileless ? 3 : 4]);
+	if (pages < 1 || n < 1)
+		return 1;
+	if (!strcmp(cmd, "tcp-zc"))
+		zerocopy(SOCK_STREAM, pages, n);
+	else if (!strcmp(cmd, "udp-zc"))
+		zerocopy(SOCK_DGRAM, pages, n);
+	else if (!strcmp(cmd, "tls"))
+		tls(pages, n);
+	else if (!strcmp(cmd, "udmabuf"))
+		udmabuf(pages, n);
+	else if (!strcmp(cmd, "splice-dio"))
+		splice_dio(argv[2], pages, n);
+	else
+		return 1;
+	printf("ops %ld pages %ld\n", n, pages);
+	return 0;
+}
