@@ -99,7 +99,7 @@ test: deps
 census: deps
 	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold $(OUTPUT)/census
 	PINAUDIT_TESTS=census tests/vm/matrix
-	scripts/census >docs/census.md
+	scripts/census >docs/census.md.new && mv docs/census.md.new docs/census.md
 
 test-vm: deps
 	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold $(OUTPUT)/census

@@ -158,8 +158,13 @@ static __always_inline void bio_link(struct bio *bio)
 		w.flag = bio->bi_flags & (1U << bio_page_pinned_bit) ?
 			 PA_BIO_FLAGGED : PA_BIO_UNFLAGGED;
 	bpf_loop(PA_MAX_BIO_PAGES, bio_page, &w, 0);
-	if (chk->n && !bpf_map_update_elem(&bio_checks, &w.bio, chk, BPF_ANY))
+	if (!chk->n)
+		return;
+	/* a bio at an address whose completion was not seen: its check replaced, counted once */
+	if (!bpf_map_update_elem(&bio_checks, &w.bio, chk, BPF_NOEXIST))
 		__sync_fetch_and_add(&nr_bio_checks, 1);
+	else
+		bpf_map_update_elem(&bio_checks, &w.bio, chk, BPF_EXIST);
 }
 
 #endif

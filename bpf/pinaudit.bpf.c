@@ -256,11 +256,11 @@ int BPF_PROG(fentry_bio_submit, struct bio *bio)
 
 /*
  * After the completion (bi_end_io has run; the bio itself may be freed): a linked folio that
- * lost references since the submission without an unpin lost them to a put of the pin's
- * page; the completion is its release site. Proven at once when the state shows the pin's
- * references gone; otherwise (transient references cover it, or others were taken in
- * between) the walk at the end proves it. The state compared with is the submission's: only
- * the completion's return is hooked.
+ * lost references between the submission and now without an unpin, and whose state shows the
+ * pin's references gone, lost them to a put of the pin's page: the completion is its release
+ * site. A drop the state does not prove (transient references cover it, or it was another
+ * holder's) is left to the release hooks and the walk at the end. The state compared with is
+ * the submission's: only the completion's return is hooked.
  */
 SEC("fexit/bio_endio")
 int BPF_PROG(fexit_bio_end, struct bio *bio)
@@ -293,13 +293,18 @@ int BPF_PROG(fexit_bio_end, struct bio *bio)
 		ref = folio_refcount(folio);
 		if (e->unpins != chk->unpins[i] || ref >= chk->ref[i] || !e->outstanding)
 			continue;	/* unpinned as it should be, or nothing dropped */
-		task_ctx(ctx, &e->put, STACK);
-		e->put_at_bio = 1;
 		large = folio_large(folio);
 		need = large ? folio_pincount(folio) :
 			       folio_mapcount(folio) + (long)e->outstanding * GUP_PIN_COUNTING_BIAS;
+		/*
+		 * Proven only: a drop since the submission may be another holder's (an LRU batch
+		 * drained, another thread's put), which must not take the place of a put site the
+		 * release hooks saw
+		 */
 		if (ref >= need)
 			continue;
+		task_ctx(ctx, &e->put, STACK);
+		e->put_at_bio = 1;
 		emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, &e->put, STACK, e, e->outstanding, large,
 		     ref, large ? folio_pincount(folio) : 0, PA_PROOF_STATE);
 		short_pins_released(e, 1);

@@ -410,7 +410,11 @@ static int session__audit(struct session *s, struct audit *audit)
 	s->skel->bss->tracking = true;
 	vm[0] = vmstat__read(&v[0]);
 	hooks__misses_from(s->hooks);
-	events__hold(s->events, true);
+	/*
+	 * Findings held until the drain's end, their stacks and origins read then: each read is a
+	 * map syscall. The live view shows them as they come, and reads them then.
+	 */
+	events__hold(s->events, !env.interval);
 	s->skel->bss->window_open = true;
 	vm[1] = vmstat__read(&v[1]);
 	/* said once the window is open: a test may start its work on it */
@@ -458,6 +462,8 @@ static int session__audit(struct session *s, struct audit *audit)
 		usleep(20000);
 	/* before the reads below, whose map syscalls may make a kprobe program skip a run */
 	hooks__misses_to(s->hooks);
+	/* a module the command loaded in its last second: its frames named, held findings too */
+	modules_check(s, false);
 	err = events__hold(s->events, false);
 	if (err)
 		audit__incomplete(audit, "the findings held in the window: %s", strerror(-err));
@@ -465,8 +471,6 @@ static int session__audit(struct session *s, struct audit *audit)
 	audit->cmd_tasks_lost = s->skel->bss->cmd_tasks_lost;
 	audit->window_cpu_seconds = resources__cpu_seconds() - cpu0;
 	events__poll(s->events, 0);
-	/* a module the command loaded in its last second: its frames named too */
-	modules_check(s, false);
 	if (audit->detector_off) {
 		audit__free(audit);	/* whatever the ring buffer said cannot be trusted */
 	} else {

@@ -27,9 +27,10 @@ struct origins {
 	int nr_mounts;
 	bool mounts_reread;
 	/*
-	 * origins resolved, by key (a direct-mapped cache): the walk brings many records of one
-	 * origin in a row, the live view the same ones each time, and each read is a map
-	 * syscall (one in the window can make a kprobe skip a run)
+	 * files' origins resolved, by key (a direct-mapped cache): the walk brings many records
+	 * of one origin in a row, the live view the same ones each time, and each read is a map
+	 * syscall (one in the window can make a kprobe skip a run). A caller's is not kept: its
+	 * stack is (stacks.c), its name follows the symbols, read again when a module comes.
 	 */
 	struct resolved {
 		struct pa_origin key;
@@ -208,7 +209,7 @@ void origins__resolve(struct origins *r, const struct pa_origin *key, struct ori
 	}
 	c->key = *key;
 	c->o = *out;
-	c->valid = named;
+	c->valid = named && key->kind == PA_ORIGIN_FILE;
 }
 
 int origins__read(struct origins *r, struct audit *a)
