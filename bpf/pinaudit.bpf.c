@@ -256,11 +256,11 @@ int BPF_PROG(fentry_bio_submit, struct bio *bio)
 
 /*
  * After the completion (bi_end_io has run; the bio itself may be freed): a linked folio that
- * lost references between the submission and now without an unpin, and whose state shows the
- * pin's references gone, lost them to a put of the pin's page: the completion is its release
- * site. A drop the state does not prove (transient references cover it, or it was another
- * holder's) is left to the release hooks and the walk at the end. The state compared with is
- * the submission's: only the completion's return is hooked.
+ * lost references between the submission and now without an unpin lost them to a put of the
+ * pin's page, the completion its release site. Proven at once when the state shows the pin's
+ * references gone; otherwise (transient references cover it) the walk at the end proves it
+ * and names this site, unless a release hook saw one. The state compared with is the
+ * submission's: only the completion's return is hooked.
  */
 SEC("fexit/bio_endio")
 int BPF_PROG(fexit_bio_end, struct bio *bio)
@@ -297,14 +297,16 @@ int BPF_PROG(fexit_bio_end, struct bio *bio)
 		need = large ? folio_pincount(folio) :
 			       folio_mapcount(folio) + (long)e->outstanding * GUP_PIN_COUNTING_BIAS;
 		/*
-		 * Proven only: a drop since the submission may be another holder's (an LRU batch
-		 * drained, another thread's put), which must not take the place of a put site the
-		 * release hooks saw
+		 * The completion is the put site when the state proves the put, or when no release
+		 * hook saw one (put_page() is inline): a drop since the submission may be another
+		 * holder's (an LRU batch drained), which must not take the place of a site seen
 		 */
-		if (ref >= need)
+		if (ref >= need && e->put.ts)
 			continue;
 		task_ctx(ctx, &e->put, STACK);
 		e->put_at_bio = 1;
+		if (ref >= need)
+			continue;	/* transient references cover it: the walk at the end proves it */
 		emit(ctx, PA_PIN_THEN_PUT, 1, folio, &e->pin, &e->put, STACK, e, e->outstanding, large,
 		     ref, large ? folio_pincount(folio) : 0, PA_PROOF_STATE);
 		short_pins_released(e, 1);
