@@ -165,10 +165,9 @@ static bool resolve_file(struct origins *r, const struct pa_origin *key, struct 
 {
 	struct pa_origin_refs names = {};
 	const char *hook = r->hooks ? hooks__function(r->hooks, key->hook) : NULL;
-
-	out->dev = key->dev;
 	bool named = !origin_refs(r, key, &names);
 
+	out->dev = key->dev;
 	snprintf(out->path, sizeof(out->path), "%s", hook ? hook : "?");
 	if (!named)
 		snprintf(names.fstype, sizeof(names.fstype), "?");
@@ -188,7 +187,6 @@ void origins__resolve(struct origins *r, const struct pa_origin *key, struct ori
 	const unsigned char *b = (const unsigned char *)key;
 	unsigned int h = 2166136261u;	/* FNV-1a */
 	struct resolved *c;
-	bool named = true;
 	struct stack s;
 	size_t i;
 
@@ -202,14 +200,15 @@ void origins__resolve(struct origins *r, const struct pa_origin *key, struct ori
 	memset(out, 0, sizeof(*out));
 	out->owner = key->owner;
 	if (key->kind == PA_ORIGIN_FILE) {
-		named = resolve_file(r, key, out);
+		if (resolve_file(r, key, out)) {	/* kept only when its names were read */
+			c->key = *key;
+			c->o = *out;
+			c->valid = true;
+		}
 	} else if (key->kind == PA_ORIGIN_CALLER) {
 		stack__read(r->stacks, (int)key->where, &s);
 		symbolize_caller(r->ks, &s, out->path, sizeof(out->path));
 	}
-	c->key = *key;
-	c->o = *out;
-	c->valid = named && key->kind == PA_ORIGIN_FILE;
 }
 
 int origins__read(struct origins *r, struct audit *a)
