@@ -3,7 +3,8 @@
  * kprobe mode: a grab's arguments stashed at entry (stash()) in its CPU's slot, which names
  * the thread (grab_slots), or by thread (grab_stash) when the slot is held; read at return
  * (unstash()), which accounts the grab as a fexit would. A stash lost is counted in
- * PA_STASH_LOST.
+ * PA_STASH_LOST. A pin API's folios, pinned one each, are accounted at its return
+ * (pin_folios()), its array stashed by thread in kprobe mode (pin_stash).
  */
 #ifndef __PA_GRAB_BPF_H
 #define __PA_GRAB_BPF_H
@@ -112,6 +113,53 @@ static __always_inline void unstash(void *ctx, __u32 slot, __u64 folio, bool ok)
 		return;
 	}
 	account_grab(ctx, slot, folio ? folio : compound_head(args.page), args.refs, args.flags, ok);
+}
+
+/*
+ * memfd_pin_folios() (mm/gup.c, 6.11+) returns how many folios it pinned into its array, one
+ * FOLL_PIN | FOLL_LONGTERM each (try_grab_folio(folio, 1, FOLL_PIN), inlined on 7.2). It
+ * sleeps between entry and return (it allocates and migrates folios): in kprobe mode the
+ * array waits by thread.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u64);
+} pin_stash SEC(".maps");
+
+/* the folios a pin API returned, as bpf_loop() state */
+#define PA_MAX_PIN_FOLIOS (1 << 20)
+struct pin_walk {
+	__u64 folios;
+	__u64 nr;
+	void *ctx;	/* the program's, for the ledger's stacks */
+};
+
+static long pin_folio_one(__u32 i, void *data)
+{
+	struct pin_walk *w = data;
+	__u64 folio = 0;
+
+	if (i >= w->nr)
+		return 1;
+	bpf_probe_read_kernel(&folio, sizeof(folio), (void *)(w->folios + (__u64)i * 8));
+	if (folio)
+		grab_refs(w->ctx, folio, 1, foll_pin | foll_longterm, true);
+	return 0;
+}
+
+/*
+ * NR folios pinned into the array FOLIOS: the hook's call counted once; more than
+ * PA_MAX_PIN_FOLIOS are pins missed, which the check against nr_foll_pin_acquired reports
+ */
+static __always_inline void pin_folios(void *ctx, __u32 slot, __u64 folios, long nr)
+{
+	struct pin_walk w = { .folios = folios, .nr = nr > 0 ? nr : 0, .ctx = ctx };
+
+	count(PA_HOOK_CALLS + slot, 1);
+	if (nr > 0)
+		bpf_loop(PA_MAX_PIN_FOLIOS, pin_folio_one, &w, 0);
 }
 
 #endif

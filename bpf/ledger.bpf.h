@@ -156,14 +156,12 @@ static __always_inline __s32 ledger_pin(void *ctx, __u64 folio, __u32 refs, __u3
 }
 
 /*
- * One grab call: try_grab_folio/try_grab_folio_fast/try_grab_page/try_grab_compound_head take
+ * One grab's references: try_grab_folio/try_grab_folio_fast/try_grab_page/try_grab_compound_head take
  * FOLL_GET (refcount += refs) or FOLL_PIN (the pin accounting, and nr_foll_pin_acquired += refs)
  * unless they fail or the page is the zero page (mm/gup.c, "Don't take a pin on the zero page").
  */
-static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u32 refs,
-					 __u32 flags, bool ok)
+static __always_inline void grab_refs(void *ctx, __u64 folio, __u32 refs, __u32 flags, bool ok)
 {
-	count(PA_HOOK_CALLS + slot, 1);
 	if (!(flags & (foll_get | foll_pin)))
 		return;
 	if (!ok) {
@@ -226,6 +224,14 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
 		}
 		origin_add(counted, slot, REF_PIN, refs);
 	}
+}
+
+/* a grab hook's call: counted for its hook, then its references as grab_refs() takes them */
+static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u32 refs,
+					 __u32 flags, bool ok)
+{
+	count(PA_HOOK_CALLS + slot, 1);
+	grab_refs(ctx, folio, refs, flags, ok);
 }
 
 /*

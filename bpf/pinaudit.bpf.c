@@ -117,6 +117,46 @@ int BPF_KRETPROBE(krp_grab_bool, long ret)
 	return 0;
 }
 
+/*
+ * memfd_pin_folios(): its folios accounted at its return, where the grab it pins them with is
+ * not a hook of its own (7.2 inlines try_grab_folio(): src/plan.c, counted_elsewhere())
+ */
+SEC("fexit/memfd_pin_folios")
+int BPF_PROG(fexit_pin_folios, void *memfd, long long start, long long end, void *folios,
+	     unsigned int max, void *offset, long ret)
+{
+	if (!idle())
+		pin_folios(ctx, slot_pin_api, (__u64)folios, ret);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_pin_folios, void *memfd, long long start, long long end, void *folios)
+{
+	__u64 tid = bpf_get_current_pid_tgid(), f = (__u64)folios;
+
+	if (!idle() && bpf_map_update_elem(&pin_stash, &tid, &f, BPF_ANY))
+		count(PA_STASH_LOST, 1);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_pin_folios, long ret)
+{
+	__u64 tid = bpf_get_current_pid_tgid(), *f;
+
+	if (idle())
+		return 0;
+	f = bpf_map_lookup_elem(&pin_stash, &tid);
+	if (!f) {
+		count(PA_STASH_LOST, 1);
+		return 0;
+	}
+	pin_folios(ctx, slot_pin_api, *f, ret);
+	bpf_map_delete_elem(&pin_stash, &tid);
+	return 0;
+}
+
 /* folio_add_pin() (6.5+): a pin added to a folio pinned already (add_pin()) */
 SEC("fentry/folio_add_pin")
 int BPF_PROG(fentry_add_pin, void *folio)

@@ -38,7 +38,7 @@ const volatile __u64 vmemmap_base_addr = 0;
 const volatile __u32 slot_grab_ptr = 0, slot_grab_int = 0, slot_grab_bool = 0, slot_release = 0;
 const volatile __u32 slot_put_array = 0, slot_free = 0, slot_bio_submit = 0, slot_bio_end = 0;
 const volatile __u32 slot_unpin_user_page = 0, slot_unpin_folio = 0, slot_unpin_user_folio = 0;
-const volatile __u32 slot_add_pin = 0, slot_free_batched = 0;
+const volatile __u32 slot_add_pin = 0, slot_free_batched = 0, slot_pin_api = 0;
 /* the hook slot of context program set N: one set per context hook (src/plan.c) */
 const volatile __u32 slot_ctx[10] = {};
 /* bit of BIO_PAGE_PINNED in bio->bi_flags (6.5+, from BTF), < 0 where the kernel has none */

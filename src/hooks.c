@@ -188,6 +188,9 @@ static void set_slot(struct pinaudit_bpf *skel, const struct hook *k, int slot)
 	case GRAB_BOOL:
 		skel->rodata->slot_grab_bool = slot;
 		break;
+	case PIN_API:
+		skel->rodata->slot_pin_api = slot;
+		break;
 	case RELEASE:
 		skel->rodata->slot_release = slot;
 		break;

@@ -13,11 +13,16 @@ const struct hook_def hook_defs[PA_NR_HOOK_DEFS] = {
 	{ "grab", GRAB_PTR, { "try_grab_folio_fast", "try_grab_folio", "try_grab_compound_head" } },
 	{ "grab", GRAB_INT, { "try_grab_folio" } },
 	{ "grab", GRAB_BOOL, { "try_grab_page" } },
+	/*
+	 * memfd_pin_folios() (6.11+: udmabuf) pins with try_grab_folio(), which 7.x inlines into
+	 * it: hooked there, where its code does not call the grab out of line (counted_elsewhere())
+	 */
+	{ "grab", PIN_API, { "memfd_pin_folios" } },
 	{ "release", RELEASE, { "gup_put_folio", "put_compound_head" } },
 	/*
 	 * The single-folio unpin APIs account their own unpins where the central release does
 	 * not see them (7.x inlines gup_put_folio() into them): required like it there. Where
-	 * they call it out of line they are left unhooked (counted_at_release()). The array
+	 * they call it out of line they are left unhooked (counted_elsewhere()). The array
 	 * APIs call the central release once per folio.
 	 */
 	{ "unpin", UNPIN_API, { "unpin_user_page" } },

@@ -10,6 +10,11 @@ enum shape {
 	GRAB_PTR,	/* (page *, int refs, unsigned int flags) -> folio/page * (NULL: failed) */
 	GRAB_INT,	/* (folio *, int refs, unsigned int flags) -> 0 or -errno */
 	GRAB_BOOL,	/* (page *, unsigned int flags) -> bool */
+	/*
+	 * memfd_pin_folios(memfd, start, end, struct folio **folios, max, offset) -> folios pinned,
+	 * one pin each: accounted at its return where it takes them without a grab function
+	 */
+	PIN_API,
 	RELEASE,	/* (folio/page *, int refs, unsigned int flags) -> void */
 	UNPIN_API,	/* a single-folio unpin API: accounted at entry, if not at the release */
 	ADD_PIN,	/* folio_add_pin(struct folio *): a pin outside nr_foll_pin_acquired */
@@ -33,7 +38,7 @@ struct hook_def {
  * The hook table. A hook's index in it is its slot: the counters' PA_HOOK_CALLS + slot, the
  * programs' rodata slot_* and slot_ctx[] values.
  */
-#define PA_NR_HOOK_DEFS 23
+#define PA_NR_HOOK_DEFS 24
 extern const struct hook_def hook_defs[PA_NR_HOOK_DEFS];
 /* the index in hook_defs of the hook of shape SHAPE (RELEASE: there is one), -1 if none */
 int hook_def_of(enum shape shape);
@@ -44,10 +49,10 @@ static inline bool shape_accounts(enum shape shape)
 	return shape <= UNPIN_API;
 }
 
-/* the grabs: accounted at their return (fexit, kretprobe) */
+/* the grabs, a pin API's among them: accounted at their return (fexit, kretprobe) */
 static inline bool shape_is_grab(enum shape shape)
 {
-	return shape <= GRAB_BOOL;
+	return shape <= PIN_API;
 }
 
 #endif

@@ -90,6 +90,8 @@ static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
 		return n == 3 && ret && btf_is_int(ret) && ret->size == 4;
 	case GRAB_BOOL:
 		return n == 2 && ret && btf_is_int(ret) && (btf_int_encoding(ret) & BTF_INT_BOOL);
+	case PIN_API:	/* (memfd, start, end, folios, max_folios, offset) -> long */
+		return n == 6 && ret && btf_is_int(ret) && ret->size == 8;
 	case RELEASE:
 		return n == 3 && !ret;
 	case PUT_ARRAY:
@@ -329,16 +331,18 @@ static const struct btf *func_btf(struct kfprobe *p, const struct kf_func *f, in
 }
 
 /*
- * Whether the code of FUNC calls the release hook's candidates out of line (6.1 and 6.12:
- * the unpin APIs end in gup_put_folio(); 7.x inlines it into unpin_user_folio())
+ * Whether the code of FUNC calls the candidates of the hook that would count it out of line:
+ * an unpin API the release (6.1 and 6.12: the unpin APIs end in gup_put_folio(); 7.x inlines
+ * it into unpin_user_folio()), a pin API the grab (6.12's memfd_pin_folios() calls
+ * try_grab_folio(); 7.2 inlines it)
  */
-static void calls_release(struct kfprobe *p, const char *func, int *calls)
+static void calls_hook(struct kfprobe *p, const struct hook_def *d, const char *func, int *calls)
 {
 	unsigned long size = ksyms__func_size(p->ks, func);
-	int c, rel = hook_def_of(RELEASE);	/* the unpin APIs' callees */
+	int c, h = hook_def_of(d->shape == PIN_API ? GRAB_INT : RELEASE);
 
 	for (c = 0; c < PA_HOOK_CANDS; c++) {
-		const char *target = rel >= 0 ? hook_defs[rel].funcs[c] : NULL;
+		const char *target = h >= 0 ? hook_defs[h].funcs[c] : NULL;
 
 		calls[c] = -ENOENT;
 		if (!target || !ksyms__is_func(p->ks, target))
@@ -358,7 +362,7 @@ static void probe_func(struct kfprobe *p, const struct hook_def *d, const char *
 	for (k = 0; k < KF_NR_TRACE; k++)
 		f->trace[k].err = KF_UNTRIED;
 	for (k = 0; k < PA_HOOK_CANDS; k++)
-		f->calls_release[k] = -ENOENT;
+		f->calls_hook[k] = -ENOENT;
 	f->fits = -ENOENT;
 	if (d->shape == TP_FREE) {
 		char tname[96];
@@ -380,9 +384,9 @@ static void probe_func(struct kfprobe *p, const struct hook_def *d, const char *
 		return;
 	f->module_btf = f->module[0] && module_btf(p, f->module);
 	f->fits = shape_fits(func_btf(p, f, &fd), name, d->shape);
-	if (d->shape == UNPIN_API)	/* read when the plan asks (kfprobe__code()) */
+	if (d->shape == UNPIN_API || d->shape == PIN_API)	/* read when the plan asks */
 		for (k = 0; k < PA_HOOK_CANDS; k++)
-			f->calls_release[k] = KF_UNREAD;
+			f->calls_hook[k] = KF_UNREAD;
 }
 
 void kfprobe__hook(struct kfprobe *p, struct kfeatures *kf, int i)
@@ -415,7 +419,7 @@ void kfprobe__all(struct kfprobe *p, struct kfeatures *kf)
 
 void kfprobe__code(struct kfprobe *p, struct kfeatures *kf, int i, int c)
 {
-	calls_release(p, hook_defs[i].funcs[c], kf->fn[i][c].calls_release);
+	calls_hook(p, &hook_defs[i], hook_defs[i].funcs[c], kf->fn[i][c].calls_hook);
 }
 
 void kfprobe__trace(struct kfprobe *p, struct kfeatures *kf, int i, int c, enum kf_trace kind)

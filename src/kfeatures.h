@@ -13,7 +13,7 @@
 /* a trampoline probe's result: not tried yet, or tried (0 or -errno, and why it failed) */
 #define KF_UNTRIED 1
 enum kf_trace { KF_FENTRY, KF_FEXIT, KF_NR_TRACE };
-/* an unpin API's code not read yet (kf_func.calls_release) */
+/* an unpin or pin API's code not read yet (kf_func.calls_hook) */
 #define KF_UNREAD 2
 
 struct kf_probe {
@@ -30,11 +30,11 @@ struct kf_func {
 	int fits;		/* its BTF prototype fits the hook's shape: 1, 0 (another), -ENOENT */
 	bool irqs_off_only;	/* called only with interrupts off (gup-fast) */
 	/*
-	 * an unpin API: whether its code calls candidate C of the release hook out of line (1),
-	 * not (0), cannot be read here (-errno), or was not read yet (KF_UNREAD: asked for by
-	 * the plan only where the release hook has a mode)
+	 * an unpin API (a pin API): whether its code calls candidate C of the release hook (of
+	 * the grab hook GRAB_INT) out of line (1), not (0), cannot be read here (-errno), or was
+	 * not read yet (KF_UNREAD: asked for by the plan only where that hook has a mode)
 	 */
-	int calls_release[PA_HOOK_CANDS];
+	int calls_hook[PA_HOOK_CANDS];
 	struct kf_probe trace[KF_NR_TRACE];	/* an empty fentry/fexit program on it */
 };
 
@@ -62,7 +62,7 @@ void kfprobe__all(struct kfprobe *p, struct kfeatures *kf);
 void kfprobe__hook(struct kfprobe *p, struct kfeatures *kf, int i);
 /* the trampoline probe KIND on candidate C of hook I (plan.h: plan_hook.need) */
 void kfprobe__trace(struct kfprobe *p, struct kfeatures *kf, int i, int c, enum kf_trace kind);
-/* reads the code of candidate C of unpin API hook I: its calls_release (plan.h: PLAN_NEED_CODE) */
+/* reads the code of candidate C of unpin or pin API hook I: calls_hook (plan.h: PLAN_NEED_CODE) */
 void kfprobe__code(struct kfprobe *p, struct kfeatures *kf, int i, int c);
 /* an error of a BPF syscall, with the kernel-internal ENOTSUPP named */
 const char *kfprobe__strerror(int err);

@@ -454,7 +454,8 @@ static const char *pins_missed(const struct audit *a)
 	for (i = 0; i < a->nr_hooks; i++) {
 		const struct hook_state *h = &a->hooks[i];
 
-		if (!h->role || (strcmp(h->role, "grab") && strcmp(h->role, "add-pin")))
+		if (!h->role || h->counted_at[0] ||
+		    (strcmp(h->role, "grab") && strcmp(h->role, "add-pin")))
 			continue;
 		if (h->misses)
 			return "the ledger missed pins";

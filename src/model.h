@@ -101,13 +101,13 @@ struct outstanding {
 
 struct hook_state {
 	char function[64];	/* kernel function, or the first candidate when none exists */
-	const char *role;	/* grab, release, pin-api, unpin-api, ... */
+	const char *role;	/* grab, release, unpin, add-pin, ... (hook_defs) */
 	const char *mode;	/* "fentry", "fexit", "kprobe", "kretprobe" or "none" */
 	bool attached;
 	bool accounting;	/* needed for exact counts */
 	bool present;		/* the function exists in this kernel */
 	char why[160];		/* why not attached; attached as a kprobe: why not fentry */
-	char counted_at[64];	/* an unpin API left unhooked: the release hook that counts it */
+	char counted_at[64];	/* an API left unhooked: the grab or release hook that counts it */
 	char programs[2][32];	/* attached: its BPF programs' names, entry then return ("": none) */
 	unsigned long long calls;
 	unsigned long long misses;	/* runs the kernel skipped (bpf_prog_info.recursion_misses) */

@@ -63,30 +63,42 @@ static void choose_function(const struct kfeatures *kf, const struct hook_def *d
  * unpin_folio, unpin_user_folio all end in gup_put_folio()) has each of its unpins seen
  * there: its own hook would only add a trampoline per unpin. 7.x inlines gup_put_folio() into
  * unpin_user_folio(): there, and wherever its code cannot be read, the API keeps its hook.
+ * A pin API is the same with the grab: memfd_pin_folios() calls try_grab_folio() on 6.12, its
+ * pins seen there; 7.2 inlines it, and the API is hooked. Where its code cannot be read it is
+ * left to the grab (a pin counted twice would be worse than one missed, which the audit's
+ * check against nr_foll_pin_acquired reports).
  */
-static int counted_at_release(struct plan *p, const struct kfeatures *kf,
-			      const struct hook_def *defs, int n, int i)
+static int counted_elsewhere(struct plan *p, const struct kfeatures *kf,
+			     const struct hook_def *defs, int n, int i)
 {
 	struct plan_hook *k = &p->h[i];
-	const struct plan_hook *rel = NULL;
+	enum shape at = defs[i].shape == PIN_API ? GRAB_INT : RELEASE;
+	const struct plan_hook *h = NULL;
 	int j, calls;
 
 	for (j = 0; j < n; j++)
-		if (defs[j].shape == RELEASE && p->h[j].mode != PLAN_NONE)
-			rel = &p->h[j];
-	if (!rel)
+		if (defs[j].shape == at && p->h[j].mode != PLAN_NONE)
+			h = &p->h[j];
+	if (!h)
 		return false;
-	calls = kf->fn[i][k->cand].calls_release[rel->cand];
-	if (calls == KF_UNREAD) {	/* its code is read only now that the release has a hook */
+	calls = kf->fn[i][k->cand].calls_hook[h->cand];
+	if (calls == KF_UNREAD) {	/* its code is read only now that that hook is planned */
 		k->need = PLAN_NEED_CODE;
 		return WAIT;
+	}
+	if (at == GRAB_INT && calls < 0) {
+		k->counted_at = h->func;
+		snprintf(k->why, sizeof(k->why), "its code could not be read: left to %s, whose "
+			 "hook counts the pins it takes there", h->func);
+		return true;
 	}
 	/* cannot tell: hooked, with marks should it call the release after all */
 	k->marks = calls < 0;
 	if (calls != 1)
 		return false;
-	k->counted_at = rel->func;
-	snprintf(k->why, sizeof(k->why), "calls %s, whose hook counts its unpins", rel->func);
+	k->counted_at = h->func;
+	snprintf(k->why, sizeof(k->why), "calls %s, whose hook counts its %s", h->func,
+		 at == GRAB_INT ? "pins" : "unpins");
 	return true;
 }
 
@@ -216,6 +228,10 @@ static void choose_programs(const struct kfeatures *kf, const struct hook_def *d
 		e = fentry ? "fexit_grab_bool" : "kp_grab2";
 		r = fentry ? "" : "krp_grab_bool";
 		break;
+	case PIN_API:
+		e = fentry ? "fexit_pin_folios" : "kp_pin_folios";
+		r = fentry ? "" : "krp_pin_folios";
+		break;
 	case RELEASE:
 		e = fentry ? "fentry_release" : typed ? "kpt_release" : "kp_release";
 		break;
@@ -302,7 +318,8 @@ void plan__make(struct plan *p, const struct kfeatures *kf, const struct hook_de
 		if (!k->func || k->why[0])
 			continue;
 		/* before --skip-hook: such an API's hook is off either way, nothing is lost */
-		mode = d->shape == UNPIN_API ? counted_at_release(p, kf, defs, n, i) : 0;
+		mode = d->shape == UNPIN_API || d->shape == PIN_API ?
+		       counted_elsewhere(p, kf, defs, n, i) : 0;
 		if (mode == WAIT) {
 			p->nr_need = 1;
 			return;
@@ -311,7 +328,7 @@ void plan__make(struct plan *p, const struct kfeatures *kf, const struct hook_de
 			continue;
 		mode = choose_mode(p, kf, d, i, o);
 		if (mode == WAIT) {
-			/* later hooks may depend on this one's mode (counted_at_release()) */
+			/* later hooks may depend on this one's mode (counted_elsewhere()) */
 			p->nr_need = 1;
 			return;
 		}

@@ -68,6 +68,8 @@ const struct fx_kernel fx_6_1 = {
 static const struct fx_func funcs_6_12[] = {
 	{ .name = "try_grab_folio_fast", .proto = GRAB_PTR, .irqs_off = true },
 	{ .name = "try_grab_folio", .proto = GRAB_INT },
+	/* calls try_grab_folio() */
+	{ .name = "memfd_pin_folios", .proto = PIN_API, .calls = 1 },
 	{ .name = "gup_put_folio", .proto = RELEASE },
 	{ .name = "unpin_user_page", .proto = UNPIN_API, .calls = 1 },
 	{ .name = "unpin_folio", .proto = UNPIN_API, .calls = 1 },
@@ -94,11 +96,12 @@ const struct fx_kernel fx_6_12 = {
 
 /*
  * 7.2.13+deb14-cloud-amd64, preempt=lazy: the functions of 6.12, gup_put_folio() inlined
- * into the single-folio unpin APIs
+ * into the single-folio unpin APIs, try_grab_folio() into memfd_pin_folios()
  */
 static const struct fx_func funcs_7_2[] = {
 	{ .name = "try_grab_folio_fast", .proto = GRAB_PTR, .irqs_off = true },
 	{ .name = "try_grab_folio", .proto = GRAB_INT },
+	{ .name = "memfd_pin_folios", .proto = PIN_API },
 	{ .name = "gup_put_folio", .proto = RELEASE },
 	{ .name = "unpin_user_page", .proto = UNPIN_API },
 	{ .name = "unpin_folio", .proto = UNPIN_API },
@@ -176,7 +179,7 @@ void fx__features(struct kfeatures *kf, const struct fx_kernel *k)
 			for (t = 0; t < KF_NR_TRACE; t++)
 				kff->trace[t].err = KF_UNTRIED;
 			for (r = 0; r < PA_HOOK_CANDS; r++)
-				kff->calls_release[r] = -ENOENT;
+				kff->calls_hook[r] = -ENOENT;
 			kff->fits = -ENOENT;
 			if (!f)
 				continue;
@@ -187,8 +190,9 @@ void fx__features(struct kfeatures *kf, const struct fx_kernel *k)
 			if (!f->no_btf)
 				kff->fits = d->shape == UNPIN_API || d->shape == TP_FREE ||
 					    d->shape == f->proto;
-			for (r = 0; d->shape == UNPIN_API && r < PA_HOOK_CANDS; r++)
-				kff->calls_release[r] = KF_UNREAD;
+			for (r = 0; (d->shape == UNPIN_API || d->shape == PIN_API) &&
+			     r < PA_HOOK_CANDS; r++)
+				kff->calls_hook[r] = KF_UNREAD;
 		}
 	}
 }
@@ -196,11 +200,10 @@ void fx__features(struct kfeatures *kf, const struct fx_kernel *k)
 void fx__code(struct kfeatures *kf, const struct fx_kernel *k, int i, int c)
 {
 	const struct fx_func *f = find(k, hook_defs[i].funcs[c]);
-	int r, rel = hook_def_of(RELEASE);
+	int r, h = hook_def_of(hook_defs[i].shape == PIN_API ? GRAB_INT : RELEASE);
 
 	for (r = 0; r < PA_HOOK_CANDS; r++)
-		kf->fn[i][c].calls_release[r] = f && find(k, hook_defs[rel].funcs[r]) ? f->calls
-										  : -ENOENT;
+		kf->fn[i][c].calls_hook[r] = f && find(k, hook_defs[h].funcs[r]) ? f->calls : -ENOENT;
 }
 
 void fx__probe(struct kfeatures *kf, const struct fx_kernel *k, int i, int c, enum kf_trace kind)

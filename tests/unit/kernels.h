@@ -13,7 +13,7 @@ struct fx_func {
 	bool irqs_off;		/* called only with interrupts off */
 	int trace;		/* an empty fentry/fexit program on it: 0, or -errno */
 	bool at_attach;		/* it loads, the attach fails (> 6 arguments before 6.6) */
-	int calls;		/* an unpin API: calls the central release out of line (1) */
+	int calls;		/* an unpin (pin) API: calls the release (grab) out of line (1) */
 };
 
 struct fx_kernel {

@@ -59,19 +59,18 @@ census_path() {
 census_path tcp-zerocopy 64 -- "$CENSUS" tcp-zc 4 64
 census_path udp-zerocopy 64 -- "$CENSUS" udp-zc 4 64
 census_path ktls 64 -- "$CENSUS" tls 4 64
-if [ "$KLABEL" = 7 ]; then
-	# 7.2's memfd_pin_folios() takes its pins with try_grab_folio() inlined (its code calls
-	# mod_node_page_state() for nr_foll_pin_acquired, no grab function): no hook of pinaudit
-	# sees them. The audit must say so, never pass: exit 3, its unpins (unpin_folio) exact.
-	run_pa census-udmabuf -- "$CENSUS" udmabuf 4 16
-	check "udmabuf, 7.x: memfd_pin_folios' 64 pins unseen, the audit says so (exit 3)" jq -e '
-		.exit_status == 3 and .vmstat.acquired == 64 and .totals.pins == 0 and
-		.totals.unpins == 64 and .vmstat.released == 64 and
-		any(.incomplete[]; test("pins seen \\(0\\) differ from nr_foll_pin_acquired"))' \
-		"$T/census-udmabuf.json" &&
-		census_skip udmabuf "FOLL_PIN, 4/op by /proc/vmstat, taken inline by memfd_pin_folios() (7.2): the audit says it is incomplete" unseen
-else
-	census_path udmabuf 16 -- "$CENSUS" udmabuf 4 16
+census_path udmabuf 16 -- "$CENSUS" udmabuf 4 16
+# memfd_pin_folios() (6.11+) pins through try_grab_folio() on 6.12; 7.2 inlines the grab into
+# it, and the planner hooks it at its return (mm/gup.c; src/plan.c, counted_elsewhere())
+if [ -s "$T/census-udmabuf.json" ]; then
+	case $KLABEL in
+	6.12) check "udmabuf, 6.12: memfd_pin_folios counted at try_grab_folio" jq -e '
+		any(.hooks[]; .function == "memfd_pin_folios" and .counted_at == "try_grab_folio"
+		    and (.attached | not))' "$T/census-udmabuf.json" ;;
+	7) check "udmabuf, 7.x: memfd_pin_folios hooked, its 64 pins = vmstat" jq -e '
+		any(.hooks[]; .function == "memfd_pin_folios" and .attached and .calls >= 16) and
+		.totals.pins == 64 and .vmstat.acquired == 64' "$T/census-udmabuf.json" ;;
+	esac
 fi
 census_path vmsplice 1 -- "$PINHOLD" vmsplice 4
 census_path process-vm-rw 2 -- "$PINHOLD" vmrw 4
