@@ -37,7 +37,8 @@ fi
 
 dmesg | grep -E 'BUG:|WARNING:|refcount_t|Bad page' | head -n 5 >"$T/dmesg.bad"
 check "kernel log has no BUG/WARNING/Bad page" [ ! -s "$T/dmesg.bad" ]
-[ -s "$T/dmesg.bad" ] && cat "$T/dmesg.bad"
+# the first report whole (its call trace names the subsystem), with what the kernel said before
+[ -s "$T/dmesg.bad" ] && dmesg | grep -E -B 8 -A 40 -m 1 'BUG:|WARNING:|refcount_t|Bad page'
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
