@@ -82,9 +82,10 @@ deps:
 $(OUTPUT)/pinhold: tests/vm/progs/pinhold.c | $(OUTPUT)
 	$(CC) $(CFLAGS) -static $< -o $@
 
-# the census's paths: MSG_ZEROCOPY, kTLS, udmabuf, splice (tests/vm/t_census.sh)
+# the census's paths: MSG_ZEROCOPY, kTLS, udmabuf, splice, O_DIRECT, io_uring, RDS
+# (tests/vm/t_census.sh)
 $(OUTPUT)/census: tests/vm/progs/census.c | $(OUTPUT)
-	$(CC) $(CFLAGS) -static $< -o $@
+	$(CC) $(CFLAGS) -static $< -luring -o $@
 
 static:
 	$(MAKE) STATIC=1 pinaudit

@@ -15,12 +15,23 @@
  *                              then closed
  *   census splice-dio FILE PAGES N  vmsplice() of the buffer into a pipe, then splice() from
  *                              the pipe into FILE opened O_DIRECT (fs/splice.c)
+ *   census tee PAGES N         vmsplice() into a pipe, tee() into a second, both read back
+ *   census dio FILE PAGES N    FILE opened O_DIRECT, written then read back (read only when
+ *                              FILE exists on a read-only mount)
+ *   census uring-zc PAGES N    io_uring's zero-copy send (IORING_OP_SEND_ZC, 6.0) over a
+ *                              loopback TCP connection, each send's notification awaited
+ *   census uring-zc-fixed PAGES N  the same from a registered buffer (IORING_RECVSEND_FIXED_BUF)
+ *   census rds-zc PAGES N      RDS over TCP (SO_RDS_TRANSPORT RDS_TRANS_TCP, rds_tcp) with
+ *                              MSG_ZEROCOPY between two sockets on 127.0.0.1
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
+#include <liburing.h>
 #include <linux/errqueue.h>
+#include <linux/rds.h>
 #include <linux/tls.h>
 #include <linux/udmabuf.h>
 #include <netinet/in.h>
@@ -30,6 +41,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -47,6 +59,12 @@
 #endif
 #ifndef TCP_ULP
 #define TCP_ULP 31
+#endif
+#ifndef AF_RDS
+#define AF_RDS 21
+#endif
+#ifndef SOL_RDS
+#define SOL_RDS 276
 #endif
 
 static void die(const char *what)
@@ -101,16 +119,16 @@ static void loopback_pair(int type, int *tx, int *rx)
 	close(l);
 }
 
-/* reads LEN bytes from FD into BUF (a stream may bring them in pieces) */
+/* reads LEN bytes from FD (a socket or a pipe) into BUF: a stream may bring them in pieces */
 static void read_all(int fd, char *buf, size_t len)
 {
 	size_t got = 0;
 
 	while (got < len) {
-		ssize_t n = recv(fd, buf + got, len - got, 0);
+		ssize_t n = read(fd, buf + got, len - got);
 
 		if (n <= 0)
-			die("recv");
+			die("read");
 		got += n;
 	}
 }
@@ -247,15 +265,191 @@ static void splice_dio(const char *file, long pages, long n)
 	close(fd);
 }
 
+static void tee_pipes(long pages, long n)
+{
+	char *buf = buffer(pages), *in = malloc(pages * PAGE);
+	int a[2], b[2];
+	long i;
+
+	if (!in || pipe(a) || pipe(b) || fcntl(a[1], F_SETPIPE_SZ, (int)(pages * PAGE)) < 0 ||
+	    fcntl(b[1], F_SETPIPE_SZ, (int)(pages * PAGE)) < 0)
+		die("pipe");
+	for (i = 0; i < n; i++) {
+		struct iovec v = { buf, pages * PAGE };
+
+		if (vmsplice(a[1], &v, 1, 0) != (ssize_t)(pages * PAGE))
+			die("vmsplice");
+		if (tee(a[0], b[1], pages * PAGE, 0) != (ssize_t)(pages * PAGE))
+			die("tee");
+		read_all(a[0], in, pages * PAGE);
+		read_all(b[0], in, pages * PAGE);
+	}
+}
+
+/*
+ * FILE with O_DIRECT: overwritten then read back, or read only if it exists read-only. Its
+ * blocks are written first through the page cache (no page reference of the GUP API), so
+ * that each O_DIRECT write overwrites allocated blocks: a write that allocates may be split
+ * or fall back to buffered I/O (ext2's block-mapped files, btrfs), as many times as the file
+ * system decides.
+ */
+static void dio(const char *file, long pages, long n)
+{
+	char *buf = buffer(pages);
+	bool ro = access(file, W_OK) && errno == EROFS;
+	int fd = ro ? -1 : open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	long i;
+
+	if (!ro && (fd < 0 || write(fd, buf, pages * PAGE) != (ssize_t)(pages * PAGE) ||
+		    fsync(fd) || close(fd)))
+		die(file);
+	fd = open(file, (ro ? O_RDONLY : O_RDWR) | O_DIRECT);
+
+	if (fd < 0 && errno == EINVAL)
+		absent("O_DIRECT on this file system");
+	if (fd < 0)
+		die(file);
+	for (i = 0; i < n; i++) {
+		if (!ro && pwrite(fd, buf, pages * PAGE, 0) != (ssize_t)(pages * PAGE))
+			die("pwrite O_DIRECT");
+		if (pread(fd, buf, pages * PAGE, 0) != (ssize_t)(pages * PAGE))
+			die("pread O_DIRECT");
+	}
+	close(fd);
+}
+
+/* liburing's calls return -errno */
+static void uring_die(const char *what, int ret)
+{
+	errno = -ret;
+	die(what);
+}
+
+static void uring_zc(long pages, long n, bool fixed)
+{
+	char *buf = buffer(pages), *in = malloc(pages * PAGE);
+	struct iovec v = { buf, pages * PAGE };
+	struct io_uring_probe *probe;
+	struct io_uring ring;
+	int tx, rx, ret;
+	long i;
+
+	ret = io_uring_queue_init(8, &ring, 0);
+	if (ret) {
+		errno = -ret;
+		absent("io_uring");
+	}
+	probe = io_uring_get_probe_ring(&ring);
+	if (!probe || !io_uring_opcode_supported(probe, IORING_OP_SEND_ZC)) {
+		errno = EOPNOTSUPP;
+		absent("IORING_OP_SEND_ZC (io_uring zero-copy send, 6.0)");
+	}
+	io_uring_free_probe(probe);
+	if (!in)
+		die("malloc");
+	loopback_pair(SOCK_STREAM, &tx, &rx);
+	if (fixed && (ret = io_uring_register_buffers(&ring, &v, 1)))
+		uring_die("io_uring_register_buffers", ret);
+	for (i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		bool sent = false, notified = false;
+
+		if (fixed)
+			io_uring_prep_send_zc_fixed(sqe, tx, buf, pages * PAGE, 0, 0, 0);
+		else
+			io_uring_prep_send_zc(sqe, tx, buf, pages * PAGE, 0, 0);
+		ret = io_uring_submit(&ring);
+		if (ret != 1)
+			uring_die("io_uring_submit", ret < 0 ? ret : -EIO);
+		read_all(rx, in, pages * PAGE);
+		/* the send's completion, then (IORING_CQE_F_MORE) its notification: buffer free */
+		while (!sent || !notified) {
+			struct io_uring_cqe *cqe;
+
+			ret = io_uring_wait_cqe(&ring, &cqe);
+			if (ret)
+				uring_die("io_uring_wait_cqe", ret);
+			if (cqe->flags & IORING_CQE_F_NOTIF) {
+				notified = true;
+			} else {
+				if (cqe->res != (int)(pages * PAGE))
+					uring_die("IORING_OP_SEND_ZC", cqe->res < 0 ? cqe->res : -EIO);
+				sent = true;
+				notified |= !(cqe->flags & IORING_CQE_F_MORE);
+			}
+			io_uring_cqe_seen(&ring, cqe);
+		}
+	}
+	if (fixed)
+		io_uring_unregister_buffers(&ring);
+	io_uring_queue_exit(&ring);
+	close(tx);
+	close(rx);
+}
+
+/* an RDS socket over the TCP transport bound to 127.0.0.1 (port chosen by the kernel) */
+static int rds_socket(struct sockaddr_in *a)
+{
+	int s = socket(AF_RDS, SOCK_SEQPACKET, 0), t = RDS_TRANS_TCP;
+	socklen_t len = sizeof(*a);
+
+	if (s < 0)
+		absent("AF_RDS (the rds module)");
+	/* before bind: loopback addresses would get the loop transport, which refuses zerocopy */
+	if (setsockopt(s, SOL_RDS, SO_RDS_TRANSPORT, &t, sizeof(t)))
+		absent("RDS over TCP (SO_RDS_TRANSPORT, the rds_tcp module)");
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(s, (struct sockaddr *)a, sizeof(*a)) || getsockname(s, (struct sockaddr *)a, &len))
+		die("bind (RDS)");
+	return s;
+}
+
+static void rds_zc(long pages, long n)
+{
+	char *buf = buffer(pages), *in = malloc(pages * PAGE);
+	struct sockaddr_in sa, ra;
+	int s = rds_socket(&sa), r = rds_socket(&ra), one = 1;
+	long i;
+
+	if (!in)
+		die("malloc");
+	if (setsockopt(s, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
+		absent("SO_ZEROCOPY on RDS");
+	for (i = 0; i < n; i++) {
+		struct iovec v = { buf, pages * PAGE };
+		char control[CMSG_SPACE(sizeof(__u32))] = {};
+		struct msghdr m = { .msg_name = &ra, .msg_namelen = sizeof(ra), .msg_iov = &v,
+				    .msg_iovlen = 1, .msg_control = control,
+				    .msg_controllen = sizeof(control) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		__u32 cookie = i;
+
+		/* net/rds/send.c, rds_rm_size(): MSG_ZEROCOPY without a cookie is EINVAL */
+		c->cmsg_level = SOL_RDS;
+		c->cmsg_type = RDS_CMSG_ZCOPY_COOKIE;
+		c->cmsg_len = CMSG_LEN(sizeof(cookie));
+		memcpy(CMSG_DATA(c), &cookie, sizeof(cookie));
+		if (sendmsg(s, &m, MSG_ZEROCOPY) != (ssize_t)(pages * PAGE))
+			die("sendmsg MSG_ZEROCOPY (RDS)");
+		if (recv(r, in, pages * PAGE, 0) != (ssize_t)(pages * PAGE))
+			die("recv (RDS)");
+	}
+	close(s);
+	close(r);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
-	int fileless = strcmp(cmd, "splice-dio") != 0;
+	int fileless = strcmp(cmd, "splice-dio") && strcmp(cmd, "dio");
 	long pages, n;
 
 	if (argc != (fileless ? 4 : 5)) {
-		fprintf(stderr, "usage: census tcp-zc|udp-zc|tls|udmabuf PAGES N\n"
-			"       census splice-dio FILE PAGES N\n");
+		fprintf(stderr, "usage: census tcp-zc|udp-zc|tls|udmabuf|tee|uring-zc|uring-zc-fixed"
+			"|rds-zc PAGES N\n"
+			"       census splice-dio|dio FILE PAGES N\n");
 		return 1;
 	}
 	pages = atol(argv[fileless ? 2 : 3]);
@@ -272,6 +466,14 @@ int main(int argc, char **argv)
 		udmabuf(pages, n);
 	else if (!strcmp(cmd, "splice-dio"))
 		splice_dio(argv[2], pages, n);
+	else if (!strcmp(cmd, "tee"))
+		tee_pipes(pages, n);
+	else if (!strcmp(cmd, "dio"))
+		dio(argv[2], pages, n);
+	else if (!strcmp(cmd, "uring-zc") || !strcmp(cmd, "uring-zc-fixed"))
+		uring_zc(pages, n, !strcmp(cmd, "uring-zc-fixed"));
+	else if (!strcmp(cmd, "rds-zc"))
+		rds_zc(pages, n);
 	else
 		return 1;
 	printf("ops %ld pages %ld\n", n, pages);
