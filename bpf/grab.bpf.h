@@ -117,7 +117,8 @@ static __always_inline void unstash(void *ctx, __u32 slot, __u64 folio, bool ok)
 
 /*
  * memfd_pin_folios() (mm/gup.c, 6.11+) returns how many folios it pinned into its array, one
- * FOLL_PIN | FOLL_LONGTERM each (try_grab_folio(folio, 1, FOLL_PIN), inlined on 7.2). It
+ * pin each, with the flags it grabs them with (try_grab_folio(folio, 1, FOLL_PIN), inlined on
+ * 7.2: the same flags as 6.12's grab hook sees them with). It
  * sleeps between entry and return (it allocates and migrates folios): in kprobe mode the
  * array waits by thread.
  */
@@ -145,7 +146,7 @@ static long pin_folio_one(__u32 i, void *data)
 		return 1;
 	bpf_probe_read_kernel(&folio, sizeof(folio), (void *)(w->folios + (__u64)i * 8));
 	if (folio)
-		grab_refs(w->ctx, folio, 1, foll_pin | foll_longterm, true);
+		grab_refs(w->ctx, folio, 1, foll_pin, true);
 	return 0;
 }
 

@@ -156,9 +156,10 @@ static __always_inline __s32 ledger_pin(void *ctx, __u64 folio, __u32 refs, __u3
 }
 
 /*
- * One grab's references: try_grab_folio/try_grab_folio_fast/try_grab_page/try_grab_compound_head take
- * FOLL_GET (refcount += refs) or FOLL_PIN (the pin accounting, and nr_foll_pin_acquired += refs)
- * unless they fail or the page is the zero page (mm/gup.c, "Don't take a pin on the zero page").
+ * One grab's references: try_grab_folio, try_grab_folio_fast, try_grab_page and
+ * try_grab_compound_head take FOLL_GET (refcount += refs) or FOLL_PIN (the pin accounting, and
+ * nr_foll_pin_acquired += refs) unless they fail or the page is the zero page (mm/gup.c,
+ * "Don't take a pin on the zero page").
  */
 static __always_inline void grab_refs(void *ctx, __u64 folio, __u32 refs, __u32 flags, bool ok)
 {

@@ -122,11 +122,20 @@ int BPF_KRETPROBE(krp_grab_bool, long ret)
  * not a hook of its own (7.2 inlines try_grab_folio(): src/plan.c, counted_elsewhere())
  */
 SEC("fexit/memfd_pin_folios")
-int BPF_PROG(fexit_pin_folios, void *memfd, long long start, long long end, void *folios,
-	     unsigned int max, void *offset, long ret)
+int fexit_pin_folios(__u64 *ctx)
 {
-	if (!idle())
-		pin_folios(ctx, slot_pin_api, (__u64)folios, ret);
+	__u64 folios = 0, ret = 0;
+
+	if (idle())
+		return 0;
+	/*
+	 * the array (struct folio **) through the helper (5.17): the verifier lets a trampoline
+	 * program read no argument that points to a pointer from its context (6.12: "arg3 type
+	 * PTR is not a struct")
+	 */
+	bpf_get_func_arg(ctx, 3, &folios);
+	bpf_get_func_ret(ctx, &ret);
+	pin_folios(ctx, slot_pin_api, folios, (long)ret);
 	return 0;
 }
 
@@ -143,17 +152,20 @@ int BPF_KPROBE(kp_pin_folios, void *memfd, long long start, long long end, void 
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_pin_folios, long ret)
 {
-	__u64 tid = bpf_get_current_pid_tgid(), *f;
+	__u64 tid = bpf_get_current_pid_tgid(), *f, folios;
 
+	/* deleted whatever the window: an entry stashed before it closed goes with its return */
+	f = bpf_map_lookup_elem(&pin_stash, &tid);
+	folios = f ? *f : 0;
+	if (f)
+		bpf_map_delete_elem(&pin_stash, &tid);
 	if (idle())
 		return 0;
-	f = bpf_map_lookup_elem(&pin_stash, &tid);
-	if (!f) {
+	if (!folios) {
 		count(PA_STASH_LOST, 1);
 		return 0;
 	}
-	pin_folios(ctx, slot_pin_api, *f, ret);
-	bpf_map_delete_elem(&pin_stash, &tid);
+	pin_folios(ctx, slot_pin_api, folios, ret);
 	return 0;
 }
 

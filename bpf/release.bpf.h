@@ -22,12 +22,12 @@
  * Unpins are accounted at the central release (gup_put_folio/put_compound_head), one call per
  * folio, with one exception: 7.x inlines gup_put_folio() into unpin_user_folio(), where the
  * central release alone would miss them. There (and wherever the loader cannot read an API's
- * code to see whether it calls the release: plan.c, counted_at_release()) the single-folio
+ * code to see whether it calls the release: plan.c, counted_elsewhere()) the single-folio
  * APIs (unpin_user_page, unpin_folio, unpin_user_folio) account their unpin at entry. Where
  * the loader could not tell, an API may still call the central release out of line: there
  * it leaves a mark, the thread and the folio, that the release recognizes and skips (a code
- * read that found no such call saves the mark's lookup and stores per unpin). They never sleep in between, so the mark is kept per CPU, without a hash
- * update per unpin. Should a central release ever go uncounted or counted twice (a thread
+ * read that found no such call saves the mark's lookup and stores per unpin). They never
+ * sleep in between, so the mark is kept per CPU, without a hash update per unpin. Should a central release ever go uncounted or counted twice (a thread
  * moved to another CPU in between under preempt=full, an array API with its central release
  * inlined), the counts disagree with vmstat: the audit is then incomplete and withholds its
  * findings, never silently wrong.

@@ -140,6 +140,11 @@ static int choose_mode(struct plan *p, const struct kfeatures *kf, const struct 
 			 "" : "needs a kprobe (fentry cannot read its arguments on every kernel)");
 		return k->why[0] ? PLAN_NONE : PLAN_KPROBE;
 	}
+	/* a pin API's array is walked by a bpf_loop() (5.17; memfd_pin_folios is 6.11's) */
+	if (d->shape == PIN_API && !kf->bpf_loop) {
+		snprintf(k->why, sizeof(k->why), "needs the bpf_loop helper (5.17+)");
+		return PLAN_NONE;
+	}
 	/*
 	 * The bio check keys a submission and a completion's return by the bio pointer, which only
 	 * a trampoline has at return. Without it the walk at the end still proves the put.

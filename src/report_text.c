@@ -46,7 +46,7 @@ static void hooks_lines(FILE *f, const struct audit *a)
 		if (a->hooks[i].accounting && a->hooks[i].attached)
 			fprintf(f, " %s(%s)", a->hooks[i].function, a->hooks[i].mode);
 	if (counted) {
-		fprintf(f, "; APIs counted at the grab or release they call:");
+		fprintf(f, "; APIs counted at a grab or release hook:");
 		for (i = 0; i < a->nr_hooks; i++)
 			if (a->hooks[i].counted_at[0])
 				fprintf(f, " %s", a->hooks[i].function);
