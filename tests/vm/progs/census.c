@@ -23,6 +23,8 @@
  *   census uring-zc-fixed PAGES N  the same from a registered buffer (IORING_RECVSEND_FIXED_BUF)
  *   census rds-zc PAGES N      RDS over TCP (SO_RDS_TRANSPORT RDS_TRANS_TCP, rds_tcp) with
  *                              MSG_ZEROCOPY between two sockets on 127.0.0.1
+ *   census sockmap PAGES N     send() on a TCP socket in a sockmap whose SK_MSG program
+ *                              redirects to the peer's ingress (net/core/skmsg.c, tcp_bpf.c)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +32,7 @@
 #include <stdbool.h>
 #include <fcntl.h>
 #include <liburing.h>
+#include <linux/bpf.h>
 #include <linux/errqueue.h>
 #include <linux/rds.h>
 #include <linux/tls.h>
@@ -42,6 +45,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -419,10 +423,13 @@ static void rds_zc(long pages, long n)
 		absent("SO_ZEROCOPY on RDS");
 	for (i = 0; i < n; i++) {
 		struct iovec v = { buf, pages * PAGE };
-		char control[CMSG_SPACE(sizeof(__u32))] = {};
+		union {
+			char buf[CMSG_SPACE(sizeof(__u32))];
+			struct cmsghdr align;
+		} control = {};
 		struct msghdr m = { .msg_name = &ra, .msg_namelen = sizeof(ra), .msg_iov = &v,
-				    .msg_iovlen = 1, .msg_control = control,
-				    .msg_controllen = sizeof(control) };
+				    .msg_iovlen = 1, .msg_control = control.buf,
+				    .msg_controllen = sizeof(control.buf) };
 		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 		__u32 cookie = i;
 
@@ -440,6 +447,77 @@ static void rds_zc(long pages, long n)
 	close(r);
 }
 
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+/*
+ * The SK_MSG program: bpf_msg_redirect_map(msg, map, 1, BPF_F_INGRESS), the receiving
+ * socket's ingress, written as instructions (no libbpf, no object file)
+ */
+static int sk_msg_redirect(int map)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_2,
+		  .src_reg = BPF_PSEUDO_MAP_FD, .imm = map },
+		{ 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3, .imm = 1 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_4, .imm = BPF_F_INGRESS },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_msg_redirect_map },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr a = {
+		.prog_type = BPF_PROG_TYPE_SK_MSG, .insns = (unsigned long)insns,
+		.insn_cnt = sizeof(insns) / sizeof(insns[0]), .license = (unsigned long)"GPL",
+	};
+
+	return sys_bpf(BPF_PROG_LOAD, &a);
+}
+
+static void sockmap(long pages, long n)
+{
+	char *buf = buffer(pages), *in = malloc(pages * PAGE);
+	union bpf_attr a = { .map_type = BPF_MAP_TYPE_SOCKMAP, .key_size = 4, .value_size = 4,
+			     .max_entries = 2 };
+	int map, prog, tx, rx, fd[2];
+	__u32 k;
+	long i;
+
+	if (!in)
+		die("malloc");
+	map = sys_bpf(BPF_MAP_CREATE, &a);
+	if (map < 0)
+		absent("BPF_MAP_TYPE_SOCKMAP");
+	prog = sk_msg_redirect(map);
+	if (prog < 0)
+		die("BPF_PROG_LOAD (SK_MSG)");
+	memset(&a, 0, sizeof(a));
+	a.target_fd = map;
+	a.attach_bpf_fd = prog;
+	a.attach_type = BPF_SK_MSG_VERDICT;
+	if (sys_bpf(BPF_PROG_ATTACH, &a))
+		die("BPF_PROG_ATTACH (sk_msg verdict)");
+	loopback_pair(SOCK_STREAM, &tx, &rx);
+	fd[0] = tx;
+	fd[1] = rx;
+	for (k = 0; k < 2; k++) {
+		memset(&a, 0, sizeof(a));
+		a.map_fd = map;
+		a.key = (unsigned long)&k;
+		a.value = (unsigned long)&fd[k];
+		if (sys_bpf(BPF_MAP_UPDATE_ELEM, &a))
+			die("sockmap update");
+	}
+	for (i = 0; i < n; i++) {
+		if (send(tx, buf, pages * PAGE, 0) != (ssize_t)(pages * PAGE))
+			die("send (sockmap)");
+		read_all(rx, in, pages * PAGE);
+	}
+	close(tx);
+	close(rx);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -448,7 +526,7 @@ int main(int argc, char **argv)
 
 	if (argc != (fileless ? 4 : 5)) {
 		fprintf(stderr, "usage: census tcp-zc|udp-zc|tls|udmabuf|tee|uring-zc|uring-zc-fixed"
-			"|rds-zc PAGES N\n"
+			"|rds-zc|sockmap PAGES N\n"
 			"       census splice-dio|dio FILE PAGES N\n");
 		return 1;
 	}
@@ -474,6 +552,8 @@ int main(int argc, char **argv)
 		uring_zc(pages, n, !strcmp(cmd, "uring-zc-fixed"));
 	else if (!strcmp(cmd, "rds-zc"))
 		rds_zc(pages, n);
+	else if (!strcmp(cmd, "sockmap"))
+		sockmap(pages, n);
 	else
 		return 1;
 	printf("ops %ld pages %ld\n", n, pages);
