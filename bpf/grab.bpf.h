@@ -118,9 +118,8 @@ static __always_inline void unstash(void *ctx, __u32 slot, __u64 folio, bool ok)
 /*
  * memfd_pin_folios() (mm/gup.c, 6.11+) returns how many folios it pinned into its array, one
  * pin each, with the flags it grabs them with (try_grab_folio(folio, 1, FOLL_PIN), inlined on
- * 7.2: the same flags as 6.12's grab hook sees them with). It
- * sleeps between entry and return (it allocates and migrates folios): in kprobe mode the
- * array waits by thread.
+ * 7.2: the flags 6.12's grab hook sees). It sleeps between entry and return (it allocates and
+ * migrates folios): in kprobe mode the array waits by thread.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
