@@ -49,6 +49,21 @@ static inline bool shape_accounts(enum shape shape)
 	return shape <= UNPIN_API;
 }
 
+/*
+ * An unpin API or a pin API: counted at the release (the grab) where its code calls that hook's
+ * function out of line, hooked itself where it does not (plan.c, counted_elsewhere())
+ */
+static inline bool shape_counted_at_callee(enum shape shape)
+{
+	return shape == UNPIN_API || shape == PIN_API;
+}
+
+/* the hook whose function such an API calls: the grab GRAB_INT for a pin API, else the release */
+static inline enum shape shape_callee(enum shape shape)
+{
+	return shape == PIN_API ? GRAB_INT : RELEASE;
+}
+
 /* the grabs, a pin API's among them: accounted at their return (fexit, kretprobe) */
 static inline bool shape_is_grab(enum shape shape)
 {

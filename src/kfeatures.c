@@ -339,7 +339,7 @@ static const struct btf *func_btf(struct kfprobe *p, const struct kf_func *f, in
 static void calls_hook(struct kfprobe *p, const struct hook_def *d, const char *func, int *calls)
 {
 	unsigned long size = ksyms__func_size(p->ks, func);
-	int c, h = hook_def_of(d->shape == PIN_API ? GRAB_INT : RELEASE);
+	int c, h = hook_def_of(shape_callee(d->shape));
 
 	for (c = 0; c < PA_HOOK_CANDS; c++) {
 		const char *target = h >= 0 ? hook_defs[h].funcs[c] : NULL;
@@ -384,7 +384,7 @@ static void probe_func(struct kfprobe *p, const struct hook_def *d, const char *
 		return;
 	f->module_btf = f->module[0] && module_btf(p, f->module);
 	f->fits = shape_fits(func_btf(p, f, &fd), name, d->shape);
-	if (d->shape == UNPIN_API || d->shape == PIN_API)	/* read when the plan asks */
+	if (shape_counted_at_callee(d->shape))	/* read when the plan asks */
 		for (k = 0; k < PA_HOOK_CANDS; k++)
 			f->calls_hook[k] = KF_UNREAD;
 }

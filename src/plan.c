@@ -72,7 +72,7 @@ static int counted_elsewhere(struct plan *p, const struct kfeatures *kf,
 			     const struct hook_def *defs, int n, int i)
 {
 	struct plan_hook *k = &p->h[i];
-	enum shape at = defs[i].shape == PIN_API ? GRAB_INT : RELEASE;
+	enum shape at = shape_callee(defs[i].shape);
 	const struct plan_hook *h = NULL;
 	int j, calls;
 
@@ -323,8 +323,7 @@ void plan__make(struct plan *p, const struct kfeatures *kf, const struct hook_de
 		if (!k->func || k->why[0])
 			continue;
 		/* before --skip-hook: such an API's hook is off either way, nothing is lost */
-		mode = d->shape == UNPIN_API || d->shape == PIN_API ?
-		       counted_elsewhere(p, kf, defs, n, i) : 0;
+		mode = shape_counted_at_callee(d->shape) ? counted_elsewhere(p, kf, defs, n, i) : 0;
 		if (mode == WAIT) {
 			p->nr_need = 1;
 			return;

@@ -190,8 +190,7 @@ void fx__features(struct kfeatures *kf, const struct fx_kernel *k)
 			if (!f->no_btf)
 				kff->fits = d->shape == UNPIN_API || d->shape == TP_FREE ||
 					    d->shape == f->proto;
-			for (r = 0; (d->shape == UNPIN_API || d->shape == PIN_API) &&
-			     r < PA_HOOK_CANDS; r++)
+			for (r = 0; shape_counted_at_callee(d->shape) && r < PA_HOOK_CANDS; r++)
 				kff->calls_hook[r] = KF_UNREAD;
 		}
 	}
@@ -200,7 +199,7 @@ void fx__features(struct kfeatures *kf, const struct fx_kernel *k)
 void fx__code(struct kfeatures *kf, const struct fx_kernel *k, int i, int c)
 {
 	const struct fx_func *f = find(k, hook_defs[i].funcs[c]);
-	int r, h = hook_def_of(hook_defs[i].shape == PIN_API ? GRAB_INT : RELEASE);
+	int r, h = hook_def_of(shape_callee(hook_defs[i].shape));
 
 	for (r = 0; r < PA_HOOK_CANDS; r++)
 		kf->fn[i][c].calls_hook[r] = f && find(k, hook_defs[h].funcs[r]) ? f->calls : -ENOENT;

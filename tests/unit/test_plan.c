@@ -396,8 +396,8 @@ static void test_options(void)
 		opts(&o, PA_MODE_AUTO);
 		fx__features(&kf, &fx_6_12);
 		for (i = 0; i < PA_NR_HOOK_DEFS; i++)
-			for (r = 0; (hook_defs[i].shape == UNPIN_API ||
-				     hook_defs[i].shape == PIN_API) && r < PA_HOOK_CANDS; r++)
+			for (r = 0; shape_counted_at_callee(hook_defs[i].shape) &&
+				     r < PA_HOOK_CANDS; r++)
 				kf.fn[i][0].calls_hook[r] = -EPERM;
 		plan_with(&kf, &fx_6_12, &o, &p, probes, sizeof(probes));
 		ASSERT_TRUE(!strstr(probes, "code:"), "the plan settles without a code read");
