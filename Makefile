@@ -82,28 +82,32 @@ deps:
 $(OUTPUT)/pinhold: tests/vm/progs/pinhold.c | $(OUTPUT)
 	$(CC) $(CFLAGS) -static $< -o $@
 
-# the census's paths: MSG_ZEROCOPY, kTLS, udmabuf, splice, O_DIRECT, io_uring, RDS
+# the census's paths: MSG_ZEROCOPY, kTLS, udmabuf, splice, O_DIRECT, io_uring, RDS, sockmap
 # (tests/vm/t_census.sh)
 $(OUTPUT)/census: tests/vm/progs/census.c | $(OUTPUT)
 	$(CC) $(CFLAGS) -static $< -luring -o $@
+
+# a minimal ublk server for the census's ublk path (tests/vm/t_census.sh)
+$(OUTPUT)/ublksrv: tests/vm/progs/ublksrv.c | $(OUTPUT)
+	$(CC) $(CFLAGS) -static $< -luring -lpthread -o $@
 
 static:
 	$(MAKE) STATIC=1 pinaudit
 
 # The README's test command: everything from a fresh Debian 12 machine (as root).
 test: deps
-	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold $(OUTPUT)/census
+	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold $(OUTPUT)/census $(OUTPUT)/ublksrv
 	$(MAKE) kmod
 	tests/run
 
 # docs/census.md: the census's paths on every kernel of the matrix (tests/vm/t_census.sh)
 census: deps
-	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold $(OUTPUT)/census
+	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold $(OUTPUT)/census $(OUTPUT)/ublksrv
 	PINAUDIT_TESTS=census tests/vm/matrix
 	scripts/census >docs/census.md.new && mv docs/census.md.new docs/census.md
 
 test-vm: deps
-	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold $(OUTPUT)/census
+	$(MAKE) STATIC=1 pinaudit $(OUTPUT)/pinhold $(OUTPUT)/census $(OUTPUT)/ublksrv
 	$(MAKE) kmod
 	tests/vm/matrix
 

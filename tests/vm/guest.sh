@@ -15,6 +15,8 @@ fail=0
 . tests/vm/lib.sh
 # tests/vm/matrix's static fio (make deps), else Debian's
 [ -x "${PINAUDIT_FIO_DIR:-/nonexistent}/fio" ] && PATH=$PINAUDIT_FIO_DIR:$PATH
+# and its ksmbd-tools 3.5, else Debian 12's 3.4.7 (which only 6.12's ksmbd serves)
+[ -x "${PINAUDIT_KSMBD_DIR:-/nonexistent}/ksmbd.mountd" ] && PATH=$PINAUDIT_KSMBD_DIR:$PATH
 echo "# $KLABEL: $(command -v fio), $(fio --version)"
 
 for t in ${PINAUDIT_TESTS:-workloads census kmod reports audit hardening busy stress bench xfstests}; do

@@ -138,3 +138,13 @@ not_attributed() {
 		([.census[].gets] | add // 0) == .totals.gets) | not) |
 		input_filename | sub(".*/"; "") | sub("\\.json$"; "")' "$@" || echo "(jq failed)"
 }
+
+# ksmbd_share DIR CONFDIR: DIR shared as //127.0.0.1/pa (user pa, password pa) by the kernel's
+# SMB server, its configuration and user database in CONFDIR. ksmbd-tools 3.5's options (-C,
+# -P): tests/vm/guest.sh puts trixie's first on the PATH, as 6.1's and 7.x's ksmbd need.
+ksmbd_share() {
+	printf '[global]\n\tbind interfaces only = no\n[pa]\n\tpath = %s\n\tread only = no\n\tforce user = root\n' \
+		"$1" >"$2/ksmbd.conf" &&
+	ksmbd.adduser -P "$2/pwd.db" -C "$2/ksmbd.conf" -p pa -a pa &&
+	modprobe ksmbd && ksmbd.mountd -C "$2/ksmbd.conf" -P "$2/pwd.db"
+}

@@ -14,10 +14,12 @@ echo "CENSUS|#kernel|$KLABEL|$(uname -r)"
 
 # census_row PATH OPS REPORT: PATH's row (path|kernel|kind|pins/op|gets/op|functions|findings)
 # from REPORT, a pinaudit -j of OPS operations: the command's references but its exec's
-# (get_arg_page), by the function that called the GUP API
+# (get_arg_page), by the function that called the GUP API; with CENSUS_SERVER set, a regular
+# expression, also another process's whose function it matches (a server the path runs through)
 census_row() {
-	jq -r --arg path "$1" --arg k "$KLABEL" --argjson ops "$2" '
-		[.census[] | select(.command_task and .path != "get_arg_page")] as $r |
+	jq -r --arg path "$1" --arg k "$KLABEL" --argjson ops "$2" --arg srv "${CENSUS_SERVER:-}" '
+		[.census[] | select((.command_task or ($srv != "" and (.path | test($srv)))) and
+				    .path != "get_arg_page")] as $r |
 		([$r[].pins] | add // 0) as $p | ([$r[].gets] | add // 0) as $g |
 		["CENSUS", $path, $k,
 		 (if $p > 0 and $g > 0 then "FOLL_PIN+FOLL_GET" elif $p > 0 then "FOLL_PIN"
@@ -87,6 +89,10 @@ census_path uring-send-zc 16 -- "$CENSUS" uring-zc 4 16
 # one registration (its pins, long-term), then 16 sends from it
 census_path uring-send-zc-fixed 1 -- "$CENSUS" uring-zc-fixed 4 16
 census_path rds-zerocopy 16 -- "$CENSUS" rds-zc 4 16
+# io_uring's memory in user pages, pinned for the ring's or the registration's life
+census_path uring-pbuf-ring 16 -- "$CENSUS" uring-pbuf-ring 4 16
+census_path uring-no-mmap 16 -- "$CENSUS" uring-no-mmap 1 16
+census_path uring-mem-region 16 -- "$CENSUS" uring-mem-region 4 16
 img=$T/census-ext4.img mnt=$T/census-ext4
 truncate -s 64M "$img" && mkfs.ext4 -q -F "$img" && mkdir -p "$mnt" &&
 	mount -o loop "$img" "$mnt" &&
@@ -195,6 +201,76 @@ census_nvme_tcp() {
 }
 census_nvme_tcp
 
+# CIFS over the loopback: a directory of tmpfs shared by the kernel's SMB server (ksmbd, with
+# ksmbd-tools 3.5: tests/vm/guest.sh) and mounted SMB 3.0; O_DIRECT on the client's file
+census_cifs() {
+	local d=$T/census-ksmbd mnt=$T/census-cifs
+	case $(uname -r) in
+	6.1.*)	# with ksmbd-tools 3.5 (3.4.7's shares it refuses: BAD_NETWORK_NAME)
+		census_skip cifs "6.1.0-57's ksmbd oopses at the mount's first open: opinfo_put(NULL) from smb2_open() (docs/bugs/ksmbd-6.1-opinfo-put-null.md)"
+		return 0 ;;
+	esac
+	if ! modprobe ksmbd 2>/dev/null || ! modprobe cifs 2>/dev/null; then
+		census_skip cifs "module ksmbd or cifs not in this kernel's build"
+		return 0
+	fi
+	if ! command -v ksmbd.mountd >/dev/null || ! command -v mount.cifs >/dev/null; then
+		not_ok census-cifs "no ksmbd.mountd or mount.cifs on the host (make deps)"
+		return 1
+	fi
+	mkdir -p "$d/share" "$mnt"
+	if ! { ksmbd_share "$d/share" "$d" && sleep 1 &&
+	       mount -t cifs //127.0.0.1/pa "$mnt" -o username=pa,password=pa,vers=3.0 &&
+	       head -c 65536 /dev/zero >"$mnt/f" && sync; } >"$T/census-cifs.log" 2>&1; then
+		not_ok census-cifs "cannot share or mount CIFS ($(ksmbd.mountd --version 2>&1 |
+			grep -o 'version : .*')): $(tail -n 2 "$T/census-cifs.log")"
+	else
+		census_path cifs 16 -- "$CENSUS" dio "$mnt/f" 4 16
+	fi
+	umount "$mnt" 2>/dev/null
+	ksmbd.control -s >/dev/null 2>&1
+	modprobe -r cifs ksmbd 2>/dev/null
+	return 0
+}
+census_cifs
+
+# ublk: O_DIRECT on a ublk device whose server (tests/vm/progs/ublksrv.c, started before the
+# audit and outside it) copies each request between the bio's pages and its own buffer
+# (ublk_copy_user_pages()); the server's references from that copy count in the row
+census_ublk() {
+	local d=$T/census-ublk dev= pid i st
+	if ! modprobe ublk_drv 2>/dev/null; then
+		census_skip ublk "module ublk_drv not in this kernel's build"
+		return 0
+	fi
+	mkdir -p "$d" && rm -f "$d/in" "$d/out" && mkfifo "$d/in" "$d/out" || return 1
+	"$PWD/.output/ublksrv" 64 <"$d/in" >"$d/out" 2>"$d/err" &
+	pid=$!
+	exec 3>"$d/in" 4<"$d/out"
+	read -r -t 60 dev <&4
+	if [ -z "$dev" ] || [ ! -b "$dev" ]; then
+		not_ok census-ublk "ublksrv gave no device: $(tail -n 2 "$d/err")"
+	else
+		# the probes of a new disk (partition table, udev's blkid) done before the audit,
+		# and udev's probe when a writer closes the device held until after it: their reads
+		# would go through the server's copy too
+		command -v udevadm >/dev/null && udevadm settle -t 10 &&
+			udevadm control --stop-exec-queue
+		CENSUS_SERVER='^ublk_' census_path ublk 16 -- "$CENSUS" dio "$dev" 4 16
+		command -v udevadm >/dev/null && udevadm control --start-exec-queue
+	fi
+	exec 3>&-	# EOF: the server stops and deletes the device
+	for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid"
+	st=$?
+	exec 4<&-
+	check "census: ublksrv stopped (exit $st), its device deleted" \
+		sh -c "[ $st = 0 ] && ! ls /dev/ublkb* /dev/ublkc* 2>/dev/null"
+	return 0
+}
+census_ublk
+
 # paths of the seed's list this machine cannot run: whether the kernel's build has them, read
 # from its modules (modinfo), and what running them needs
 for m in 9p:"a 9P server (QEMU's virtfs)" ceph:"a Ceph cluster" rdma_rxe:"an RDMA device"; do
@@ -205,4 +281,4 @@ for m in 9p:"a 9P server (QEMU's virtfs)" ceph:"a Ceph cluster" rdma_rxe:"an RDM
 		census_skip "$mod" "module $mod not in this kernel's build"
 	fi
 done
-check "census: a row for every path ($rows rows)" [ "$rows" = 24 ]
+check "census: a row for every path ($rows rows)" [ "$rows" = 29 ]

@@ -337,24 +337,19 @@ fi
 nfs_stop "$NFS"
 
 # CIFS over the loopback: the same ext4 shared by the kernel's SMB server (ksmbd, ksmbd-tools
-# run from the host's tree, their files under $T) and mounted SMB 3.0. On 6.12 the client's
-# O_DIRECT goes through netfs, which pins (netfs_extract_user_iter()) and unpins as the request
-# is cleared. 6.12 only: 6.1's and 7.2's ksmbd answer every tree connect with
-# BAD_NETWORK_NAME under bookworm's ksmbd-tools 3.4.7 (mount: ENOENT). The daemon leaves a share
-# config response's payload_sz 0 before ksmbd-tools 3.5.2; 6.1.192's ipc_validate_msg()
-# (fs/smb/server/transport_ipc.c) then rejects it (payload_sz <= veto_list_sz, or msg_sz
-# unequal), so the share is not found; 6.12.118 derives payload_sz from the message's size for
-# those releases (7.2's source was not read here). Debian 12 has no
-# ksmbd-tools 3.5.2.
+# run from the host's tree, their files under $T) and mounted SMB 3.0. On 6.12 and 7.x the
+# client's O_DIRECT goes through netfs, which pins (netfs_extract_user_iter()) and unpins as the
+# request is cleared. 6.12 here; the census (t_census.sh) audits O_DIRECT on cifs on 7.x as
+# well. The daemon is trixie's ksmbd-tools 3.5 (tests/vm/guest.sh puts it on the PATH), as 7.x's
+# ksmbd needs: Debian 12's 3.4.7 answers with a share configuration of payload_sz 0, which
+# ipc_validate_msg() (fs/smb/server/transport_ipc.c) rejects. 6.1's ksmbd oopses at the first
+# open (docs/bugs/ksmbd-6.1-opinfo-put-null.md); 5.10 has none.
 if [ "$KLABEL" = 6.12 ]; then
 	CIFS=$T/mnt-cifs
 	mkdir -p "$T/ksmbd" "$CIFS"
-	printf '[global]\n\tbind interfaces only = no\n[pa]\n\tpath = %s\n\tread only = no\n\tforce user = root\n' \
-		"$EXT4" >"$T/ksmbd/ksmbd.conf"
 	if ! command -v ksmbd.mountd >/dev/null || ! command -v mount.cifs >/dev/null; then
 		not_ok fio-psync-dio-cifs "no ksmbd.mountd or mount.cifs on the host (ksmbd-tools, cifs-utils: make deps)"
-	elif ! { ksmbd.adduser -a pa -p pa -i "$T/ksmbd/pwd.db" -c "$T/ksmbd/ksmbd.conf" &&
-		 modprobe ksmbd && ksmbd.mountd -c "$T/ksmbd/ksmbd.conf" -u "$T/ksmbd/pwd.db" &&
+	elif ! { ksmbd_share "$EXT4" "$T/ksmbd" &&
 		 modprobe cifs && sleep 1 && mount -t cifs //127.0.0.1/pa "$CIFS" \
 			-o username=pa,password=pa,vers=3.0; } >"$T/cifs-setup.log" 2>&1; then
 		not_ok fio-psync-dio-cifs "cannot share or mount CIFS: $(tail -n 2 "$T/cifs-setup.log")"

@@ -25,6 +25,15 @@
  *                              MSG_ZEROCOPY between two sockets on 127.0.0.1
  *   census sockmap PAGES N     send() on a TCP socket in a sockmap whose SK_MSG program
  *                              redirects to the peer's ingress (net/core/skmsg.c, tcp_bpf.c)
+ *   census uring-pbuf-ring PAGES N  an io_uring provided-buffer ring of PAGES pages in user
+ *                              memory (IORING_REGISTER_PBUF_RING, 5.19) registered, then
+ *                              unregistered
+ *   census uring-no-mmap PAGES N  an io_uring whose rings and SQEs live in user memory
+ *                              (IORING_SETUP_NO_MMAP, 6.5): one page each, set up then closed
+ *                              (PAGES is ignored)
+ *   census uring-mem-region PAGES N  a memory region of PAGES pages of user memory registered
+ *                              as an io_uring's wait arguments (IORING_REGISTER_MEM_REGION,
+ *                              6.13), then the ring closed
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -391,6 +400,123 @@ static void uring_zc(long pages, long n, bool fixed)
 	close(rx);
 }
 
+/*
+ * io_uring's memory in user pages (io_uring/memmap.c, kbuf.c): a provided-buffer ring, rings
+ * and SQEs with IORING_SETUP_NO_MMAP, a registered region. liburing 2.3 (Debian 12) knows
+ * none of them: raw system calls, the 7.x uapi's layouts.
+ */
+#ifndef IORING_SETUP_NO_MMAP
+#define IORING_SETUP_NO_MMAP	(1U << 14)
+#endif
+#define REGISTER_MEM_REGION	34		/* IORING_REGISTER_MEM_REGION */
+#define MEM_REGION_TYPE_USER	1		/* IORING_MEM_REGION_TYPE_USER */
+#define MEM_REGION_REG_WAIT_ARG	1		/* IORING_MEM_REGION_REG_WAIT_ARG */
+
+struct region_desc {				/* struct io_uring_region_desc */
+	__u64 user_addr, size;
+	__u32 flags, id;
+	__u64 mmap_offset, resv[4];
+};
+
+struct mem_region_reg {				/* struct io_uring_mem_region_reg */
+	__u64 region_uptr, flags, resv[2];
+};
+
+static int uring_setup(unsigned int entries, struct io_uring_params *p)
+{
+	return syscall(__NR_io_uring_setup, entries, p);
+}
+
+static int uring_register(int fd, unsigned int op, void *arg, unsigned int nr)
+{
+	return syscall(__NR_io_uring_register, fd, op, arg, nr);
+}
+
+/* a ring of one entry with FLAGS, or exit 2 when this kernel has no io_uring */
+static int uring_fd(struct io_uring_params *p, unsigned int flags, const char *what)
+{
+	int fd;
+
+	p->flags |= flags;
+	fd = uring_setup(1, p);
+	if (fd < 0 && errno == ENOSYS)
+		absent("io_uring");
+	if (fd < 0 && errno == EINVAL)
+		absent(what);
+	if (fd < 0)
+		die(what);
+	return fd;
+}
+
+static void uring_pbuf_ring(long pages, long n)
+{
+	char *ring = buffer(pages);
+	struct io_uring_buf_reg reg = {
+		.ring_addr = (__u64)ring,
+		.ring_entries = pages * PAGE / sizeof(struct io_uring_buf),
+	};
+	struct io_uring_params p = {};
+	int fd = uring_fd(&p, 0, "io_uring");
+	long i;
+
+	if (pages & (pages - 1)) {
+		errno = EINVAL;
+		die("uring-pbuf-ring: PAGES must be a power of two");
+	}
+	for (i = 0; i < n; i++) {
+		if (uring_register(fd, IORING_REGISTER_PBUF_RING, &reg, 1)) {
+			if (errno == EINVAL && !i)
+				absent("IORING_REGISTER_PBUF_RING (provided-buffer rings, 5.19)");
+			die("IORING_REGISTER_PBUF_RING");
+		}
+		if (uring_register(fd, IORING_UNREGISTER_PBUF_RING, &reg, 1))
+			die("IORING_UNREGISTER_PBUF_RING");
+	}
+	close(fd);
+}
+
+static void uring_no_mmap(long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		char *rings = buffer(1), *sqes = buffer(1);
+		struct io_uring_params p = {};
+
+		/* io_sqring_offsets.user_addr and io_cqring_offsets.user_addr (resv2 before 6.5) */
+		p.sq_off.resv2 = (__u64)sqes;
+		p.cq_off.resv2 = (__u64)rings;
+		close(uring_fd(&p, IORING_SETUP_NO_MMAP, "IORING_SETUP_NO_MMAP (rings in user memory, 6.5)"));
+		munmap(rings, PAGE);
+		munmap(sqes, PAGE);
+	}
+}
+
+static void uring_mem_region(long pages, long n)
+{
+	char *mem = buffer(pages);
+	struct region_desc rd = {
+		.user_addr = (__u64)mem,
+		.size = pages * PAGE,
+		.flags = MEM_REGION_TYPE_USER,
+	};
+	struct mem_region_reg mr = { .region_uptr = (__u64)&rd, .flags = MEM_REGION_REG_WAIT_ARG };
+	long i;
+
+	for (i = 0; i < n; i++) {
+		struct io_uring_params p = {};
+		/* wait arguments are registered before the ring is enabled (io_register_mem_region()) */
+		int fd = uring_fd(&p, IORING_SETUP_R_DISABLED, "io_uring");
+
+		if (uring_register(fd, REGISTER_MEM_REGION, &mr, 1)) {
+			if (errno == EINVAL && !i)
+				absent("IORING_REGISTER_MEM_REGION (registered regions, 6.13)");
+			die("IORING_REGISTER_MEM_REGION");
+		}
+		close(fd);
+	}
+}
+
 /* an RDS socket over the TCP transport bound to 127.0.0.1 (port chosen by the kernel) */
 static int rds_socket(struct sockaddr_in *a)
 {
@@ -526,7 +652,8 @@ int main(int argc, char **argv)
 
 	if (argc != (fileless ? 4 : 5)) {
 		fprintf(stderr, "usage: census tcp-zc|udp-zc|tls|udmabuf|tee|uring-zc|uring-zc-fixed"
-			"|rds-zc|sockmap PAGES N\n"
+			"|rds-zc|sockmap\n"
+			"              |uring-pbuf-ring|uring-no-mmap|uring-mem-region PAGES N\n"
 			"       census splice-dio|dio FILE PAGES N\n");
 		return 1;
 	}
@@ -554,6 +681,12 @@ int main(int argc, char **argv)
 		rds_zc(pages, n);
 	else if (!strcmp(cmd, "sockmap"))
 		sockmap(pages, n);
+	else if (!strcmp(cmd, "uring-pbuf-ring"))
+		uring_pbuf_ring(pages, n);
+	else if (!strcmp(cmd, "uring-no-mmap"))
+		uring_no_mmap(n);
+	else if (!strcmp(cmd, "uring-mem-region"))
+		uring_mem_region(pages, n);
 	else
 		return 1;
 	printf("ops %ld pages %ld\n", n, pages);
