@@ -15,7 +15,8 @@ fail=0
 . tests/vm/lib.sh
 # tests/vm/matrix's static fio (make deps), else Debian's
 [ -x "${PINAUDIT_FIO_DIR:-/nonexistent}/fio" ] && PATH=$PINAUDIT_FIO_DIR:$PATH
-# and its ksmbd-tools 3.5, else Debian 12's 3.4.7 (which only 6.12's ksmbd serves)
+# and its ksmbd-tools 3.5, whose options ksmbd_share() (lib.sh) uses: Debian 12's 3.4.7 has
+# others, and only 6.12's ksmbd serves its shares
 [ -x "${PINAUDIT_KSMBD_DIR:-/nonexistent}/ksmbd.mountd" ] && PATH=$PINAUDIT_KSMBD_DIR:$PATH
 echo "# $KLABEL: $(command -v fio), $(fio --version)"
 

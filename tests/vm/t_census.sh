@@ -206,7 +206,7 @@ census_nvme_tcp
 census_cifs() {
 	local d=$T/census-ksmbd mnt=$T/census-cifs
 	case $(uname -r) in
-	6.1.*)	# with ksmbd-tools 3.5 (3.4.7's shares it refuses: BAD_NETWORK_NAME)
+	6.1.*)	# served by ksmbd-tools 3.5; 3.4.7's shares it refuses (BAD_NETWORK_NAME)
 		census_skip cifs "6.1.0-57's ksmbd oopses at the mount's first open: opinfo_put(NULL) from smb2_open() (docs/bugs/ksmbd-6.1-opinfo-put-null.md)"
 		return 0 ;;
 	esac
