@@ -3,8 +3,8 @@
 #   make              the pinaudit binary (dynamic)
 #   make STATIC=1     a fully static binary (libbpf.a, libelf.a, libz.a, glibc)
 #   make deps         Debian packages, virtme-ng + virtiofsd, the kernel matrix (cache: PINAUDIT_CACHE)
-#   make test         host unit tests (plain, ASan+UBSan), the fuzzers for 10 s each, then the
-#                     VM matrix on every kernel
+#   make test         the VM matrix on every kernel, and beside it host unit tests (plain,
+#                     ASan+UBSan) and the fuzzers for 10 s each
 #   make fuzz         the libFuzzer targets (FUZZ_SECONDS each)
 #   make demo         boots 6.12 and runs pinaudit --census -- fio on ext4, xfs and btrfs over brd
 #   make vmlinux      regenerates bpf/vmlinux.h from a matrix kernel's BTF (VMLINUX_KVER, default 6.12)
