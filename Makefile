@@ -64,7 +64,14 @@ $(OUTPUT)/pinaudit.bpf.o: $(BPF_SRCS) $(wildcard bpf/*.h) $(HDRS) | $(OUTPUT)
 $(OUTPUT)/pinaudit.skel.h: $(OUTPUT)/pinaudit.bpf.o
 	$(BPFTOOL) gen skeleton $< name pinaudit_bpf > $@
 
-$(OUTPUT)/%.o: src/%.c $(HDRS) $(OUTPUT)/pinaudit.skel.h | $(OUTPUT)
+# the snapshot's walk of the memmap: an object of its own, loaded without the audit's hooks
+$(OUTPUT)/snapshot.bpf.o: bpf/snapshot.bpf.c bpf/folio.bpf.h $(HDRS) | $(OUTPUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/snapshot.skel.h: $(OUTPUT)/snapshot.bpf.o
+	$(BPFTOOL) gen skeleton $< name snapshot_bpf > $@
+
+$(OUTPUT)/%.o: src/%.c $(HDRS) $(OUTPUT)/pinaudit.skel.h $(OUTPUT)/snapshot.skel.h | $(OUTPUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
 # relink when switching between static and dynamic builds: the file changes only then

@@ -61,17 +61,22 @@ struct folio___pc {
  * 7.x the test is dead code the verifier drops (page_compound_mask: struct page has
  * compound_info).
  */
-static __always_inline __u64 compound_head(__u64 page)
+static __always_inline __u64 head_of(__u64 page, unsigned long info)
 {
-	unsigned long info = 0;
-
-	bpf_probe_read_kernel(&info, sizeof(info), (void *)(page + page_compound_off));
 	if (page_compound_mask && (info & 1)) {
 		unsigned long rest = info - 1, low = ~rest;
 
 		return (low & (low + 1)) == 0 ? page & rest : rest;
 	}
 	return info & 1 ? info - 1 : page;
+}
+
+static __always_inline __u64 compound_head(__u64 page)
+{
+	unsigned long info = 0;
+
+	bpf_probe_read_kernel(&info, sizeof(info), (void *)(page + page_compound_off));
+	return head_of(page, info);
 }
 
 /* FLAGS has page flag BIT (enum pageflags, from the kernel's BTF) */

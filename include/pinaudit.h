@@ -203,4 +203,28 @@ struct pa_event {
 	struct pa_origin origin;	/* where the pin was taken */
 };
 
+/*
+ * The snapshot (bpf/snapshot.bpf.c): a folio that carries pins now, found by walking the
+ * memmap. A large folio's pin count is exact (_pincount); a small one's is its refcount's
+ * GUP_PIN_COUNTING_BIAS multiples beyond its mappings and cache references, an estimate.
+ */
+#define PA_SNAP_HITS	256	/* records the BPF side holds between two reads */
+#define PA_SNAP_CHUNK	1024	/* pages one run walks at most: each one a branch the verifier
+				 * keeps (BPF_COMPLEXITY_LIMIT_JMP_SEQ, 8192) */
+
+struct pa_snap_hit {
+	__u64 pfn;		/* the folio's first page */
+	__u64 page;		/* its struct page */
+	__u64 pins;
+	__s64 refcount;
+	__s64 mapcount;		/* small folios */
+	__u64 ino;		/* a file's folio (page cache, shmem, memfd): its inode */
+	__u32 dev;		/* and that inode's super block's device, kernel dev_t */
+	__u32 pages;		/* the folio's pages (a large folio's tails counted by the walk) */
+	__u8 large;		/* the count is _pincount's (exact) */
+	__u8 anon;		/* an anonymous folio (page->mapping's PAGE_MAPPING_ANON) */
+	__u8 user;		/* a user page: anon, a file's, on an LRU list, or the zero page */
+	__u8 pad[5];
+};
+
 #endif /* __PINAUDIT_H */

@@ -51,6 +51,8 @@ struct env {
 	bool scope_command;	/* --scope command: the verdict from the command's findings */
 	long interval;		/* -i SECS: the live view every SECS, 0 = none */
 	long top;		/* --top N: rows per live-view table */
+	bool snapshot;		/* --snapshot: the pins held now, before the audit */
+	bool snapshot_only;	/* --snapshot without a command, -d or -i: no audit */
 	/* view filters: narrow what is shown, never what is audited */
 	unsigned int pid;	/* --pid PID */
 	const char *comm;	/* --comm NAME */

@@ -6,6 +6,7 @@
 #include "kconsts.h"
 #include "pinaudit.h"
 #include "pinaudit.skel.h"
+#include "snapshot.skel.h"
 
 /* value of the enumerator NAME in any enum of the kernel's BTF; DFLT if none */
 static long long enum_value(const struct btf *btf, const char *name, long long dflt)
@@ -79,9 +80,44 @@ static long member_offset(const struct btf *btf, int id, const char *name, int d
 	return -1;
 }
 
+/* where struct page keeps what bpf/folio.bpf.h reads, from the kernel's BTF */
+struct page_layout {
+	long compound, flags, mapping;	/* -1: not found, the BPF side's default stands */
+	bool compound_mask;
+};
+
+/*
+ * struct page (bpf/folio.bpf.h): the tail page's link to its head, compound_head (7.x:
+ * compound_info), the second word on every kernel of the matrix; the flags word first
+ * (7.x: inside memdesc_flags_t, its only member); mapping, the fourth.
+ */
+static struct page_layout page_layout(const struct btf *btf)
+{
+	int page = btf__find_by_name_kind(btf, "page", BTF_KIND_STRUCT);
+	struct page_layout l = {};
+
+	l.compound = member_offset(btf, page, "compound_head", 0);
+	if (l.compound < 0) {
+		l.compound = member_offset(btf, page, "compound_info", 0);
+		/* which may hold a mask, not the head's address (set_compound_head(), 7.x) */
+		l.compound_mask = l.compound >= 0;
+	}
+	l.flags = member_offset(btf, page, "flags", 0);
+	l.mapping = member_offset(btf, page, "mapping", 0);	/* the page cache's arm, the first */
+	return l;
+}
+
+/* the zero page's pfn variable: zero_page_pfn from 7.x, zero_pfn before (see below) */
+static unsigned long long zero_pfn_addr(const struct ksyms *ks)
+{
+	unsigned long long a = ksyms__addr(ks, "zero_page_pfn");
+
+	return a ? a : ksyms__addr(ks, "zero_pfn");
+}
+
 void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct ksyms *ks)
 {
-	int page = btf__find_by_name_kind(btf, "page", BTF_KIND_STRUCT);	/* one scan of BTF */
+	struct page_layout l = page_layout(btf);
 	long long v;
 
 	/*
@@ -103,9 +139,7 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 	 * buffer never written: xfstests' generic/208) counted as ones the kernel does not
 	 * account (try_grab_folio(): "Don't take a pin on the zero page").
 	 */
-	skel->rodata->zero_pfn_addr = ksyms__addr(ks, "zero_page_pfn");
-	if (!skel->rodata->zero_pfn_addr)
-		skel->rodata->zero_pfn_addr = ksyms__addr(ks, "zero_pfn");
+	skel->rodata->zero_pfn_addr = zero_pfn_addr(ks);
 	skel->rodata->vmemmap_base_addr = ksyms__addr(ks, "vmemmap_base");
 	/*
 	 * Without CONFIG_RANDOMIZE_MEMORY vmemmap_base is not a variable: the BPF side then
@@ -117,23 +151,36 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 
 	skel->rodata->tick_ns = tick_ns();
 
-	/*
-	 * struct page (bpf/folio.bpf.h): the tail page's link to its head, compound_head (7.x:
-	 * compound_info), the second word on every kernel of the matrix; the flags word first
-	 * (7.x: inside memdesc_flags_t, its only member); mapping, the fourth.
-	 */
-	v = member_offset(btf, page, "compound_head", 0);
-	if (v < 0) {
-		v = member_offset(btf, page, "compound_info", 0);
-		/* which may hold a mask, not the head's address (set_compound_head(), 7.x) */
-		skel->rodata->page_compound_mask = v >= 0;
+	skel->rodata->page_compound_mask = l.compound_mask;
+	if (l.compound >= 0)
+		skel->rodata->page_compound_off = l.compound;
+	if (l.flags >= 0)
+		skel->rodata->page_flags_off = l.flags;
+	if (l.mapping >= 0)
+		skel->rodata->page_mapping_off = l.mapping;
+}
+
+bool kconsts__set_snapshot(struct snapshot_bpf *skel, const struct btf *btf,
+			   const struct ksyms *ks)
+{
+	struct page_layout l = page_layout(btf);
+
+	skel->rodata->vmemmap_base_addr = ksyms__addr(ks, "vmemmap_base");
+	skel->rodata->zero_pfn_addr = zero_pfn_addr(ks);
+	skel->rodata->page_compound_mask = l.compound_mask;
+	if (l.compound >= 0)
+		skel->rodata->page_compound_off = l.compound;
+	if (l.flags >= 0)
+		skel->rodata->page_flags_off = l.flags;
+	if (l.mapping >= 0)
+		skel->rodata->page_mapping_off = l.mapping;
+	/* 5.10: its pin count only for compound order > 1 (bpf/snapshot.bpf.c) */
+	if (member_offset(btf, btf__find_by_name_kind(btf, "page", BTF_KIND_STRUCT),
+			  "hpage_pinned_refcount", 0) >= 0) {
+		long off = member_offset(btf, btf__find_by_name_kind(btf, "page", BTF_KIND_STRUCT),
+					 "compound_order", 0);
+
+		skel->rodata->page_order_off = off > 0 ? off : 0;
 	}
-	if (v >= 0)
-		skel->rodata->page_compound_off = v;
-	v = member_offset(btf, page, "flags", 0);
-	if (v >= 0)
-		skel->rodata->page_flags_off = v;
-	v = member_offset(btf, page, "mapping", 0);	/* the page cache's arm, the first */
-	if (v >= 0)
-		skel->rodata->page_mapping_off = v;
+	return skel->rodata->vmemmap_base_addr != 0;
 }

@@ -31,13 +31,17 @@
 #include "pinaudit.skel.h"
 #include "report_json.h"
 #include "report_ktap.h"
+#include "report_snapshot.h"
 #include "report_text.h"
 #include "resources.h"
 #include "run.h"
+#include "snapshot.h"
 #include "stacks.h"
 #include "vmstat.h"
 
 static struct env env;
+/* --snapshot, -i: the pins held before the audit */
+static struct snapshot snap;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -276,6 +280,15 @@ static int session__start(struct session *s, struct audit *audit)
 		cannot_trace("/proc/kallsyms: %s", strerror(errno));
 		return PA_EXIT_NOTRACE;
 	}
+	/* before any hook: what was pinned before the audit, and by whom */
+	if (env.snapshot || env.interval) {
+		char err[256];
+
+		if (snapshot__take(&snap, s->btf, s->ks, err, sizeof(err)))
+			fprintf(stderr, "pinaudit: no snapshot: %s\n", err);
+		else
+			audit->snapshot = &snap;
+	}
 	s->skel = pinaudit_bpf__open();
 	if (!s->skel) {
 		cannot_trace("opening the BPF object: %s", strerror(errno));
@@ -424,6 +437,9 @@ static int session__audit(struct session *s, struct audit *audit)
 	cpu0 = resources__cpu_seconds();
 	/* the live view's clock starts with the window */
 	if (env.interval) {
+		/* the live view's first table: the pins it did not see taken */
+		if (audit->snapshot)
+			report__snapshot_text(stdout, audit->snapshot, env.top);
 		s->live = live__new(s->skel, s->origins, s->ks, audit, stdout, env.interval,
 				    env.top);
 		if (!s->live)
@@ -508,6 +524,45 @@ static void report(FILE *out, const struct audit *audit, const struct ksyms *ks)
 		report__text(out, audit, ks, env.verbose, env.census);
 }
 
+/*
+ * `pinaudit --snapshot` alone: the walk and its owners, no hook attached. Exit 0, 3 when some
+ * struct page could not be read, 4 when this kernel or these privileges cannot walk.
+ */
+static int snapshot_only(FILE *out, const char *kernel)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	struct ksyms *ks = NULL;
+	char err[256];
+	int status;
+
+	if (!btf) {
+		cannot_trace("no kernel BTF (/sys/kernel/btf/vmlinux): %s; CONFIG_DEBUG_INFO_BTF "
+			     "is needed", strerror(errno));
+		return PA_EXIT_NOTRACE;
+	}
+	ks = ksyms__load(NULL);
+	if (!ks) {
+		cannot_trace("/proc/kallsyms: %s", strerror(errno));
+		btf__free(btf);
+		return PA_EXIT_NOTRACE;
+	}
+	status = snapshot__take(&snap, btf, ks, err, sizeof(err));
+	ksyms__free(ks);
+	btf__free(btf);
+	if (status) {
+		cannot_trace("%s", err);
+		return PA_EXIT_NOTRACE;
+	}
+	status = snap.unreadable ? PA_EXIT_INCOMPLETE : PA_EXIT_CLEAN;
+	if (out != stdout && output_truncate(out))
+		fprintf(stderr, "pinaudit: truncating %s: %s\n", env.output, strerror(errno));
+	if (env.json)
+		report__snapshot_only_json(out, &snap, kernel, env.pretty, status);
+	else
+		report__snapshot_text(out, &snap, 0);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct session s = {};
@@ -534,6 +589,12 @@ int main(int argc, char **argv)
 	audit.empty_hooks = env.empty_hooks;
 	audit.scope_command = env.scope_command;
 
+	if (env.snapshot_only) {
+		err = snapshot_only(out, audit.kernel);
+		if (err != PA_EXIT_NOTRACE)
+			out_created = false;
+		goto cleanup;
+	}
 	err = session__start(&s, &audit);
 	if (!err)
 		err = session__audit(&s, &audit);
@@ -551,6 +612,7 @@ cleanup:
 	session__free(&s);
 
 	audit__free(&audit);
+	snapshot__free(&snap);
 	if (out != stdout)
 		fclose(out);
 	return err;

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct snapshot;
+
 /*
  * The audit as plain data: what the loader saw, what the referee said, and the verdict.
  * No printing and no libbpf here; the renderers read it, the exit status comes from it.
@@ -182,6 +184,9 @@ struct audit {
 	/* the command's forks were not followed: its children's references look another's */
 	bool forks_unfollowed;
 	unsigned long long cmd_tasks_lost;	/* the command's processes not followed (map full) */
+
+	/* --snapshot, -i: the pins held when the audit started (main.c owns it), or NULL */
+	const struct snapshot *snapshot;
 
 	/* what the audit itself cost (resources__read()) */
 	double cpu_seconds;	/* pinaudit's user + system time */

@@ -4,6 +4,7 @@
 #include "json_writer.h"
 #include "pinaudit.h"
 #include "report_json.h"
+#include "report_snapshot.h"
 #include "symbolize.h"
 
 static void command_json(struct json_writer *w, const struct audit *a)
@@ -322,6 +323,10 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 	}
 	by_fs_json(w, a);
 	census_json(w, a);
+	if (a->snapshot) {
+		jw_name(w, "snapshot");
+		report__snapshot_json(w, a->snapshot);
+	}
 	jw_name(w, "findings");
 	jw_start_array(w);
 	for (i = 0; i < a->nr_findings; i++)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pinaudit.h"
+#include "report_snapshot.h"
 #include "report_text.h"
 #include "report_util.h"
 #include "symbolize.h"
@@ -294,6 +295,10 @@ void report__text(FILE *f, const struct audit *a, const struct ksyms *ks, int ve
 	int i, shown = 0;
 
 	command_line(f, a);
+	if (a->snapshot) {
+		report__snapshot_text(f, a->snapshot, 0);
+		fputc('\n', f);
+	}
 	by_fs_table(f, a);
 	if (census)
 		census_table(f, a);

@@ -508,6 +508,7 @@ int main(int argc, char **argv)
 	if (buf)
 		st = page_state(buf, env.pages);	/* the state the case left */
 	report(&env, &req, &st);
+	fflush(stdout);	/* the result line, before the wait: a caller waits for it */
 	if (env.wait_ms) {
 		struct timespec ts = { env.wait_ms / 1000, env.wait_ms % 1000 * 1000000 };
 

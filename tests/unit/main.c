@@ -323,6 +323,7 @@ static const struct {
 	{ "report", test_report },
 	{ "preempt", test_preempt },
 	{ "plan", test_plan },
+	{ "snapshot", test_snapshot },
 };
 
 int main(int argc, char **argv)

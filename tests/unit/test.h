@@ -111,6 +111,7 @@ void test_env(void);
 void test_report(void);
 void test_preempt(void);
 void test_plan(void);
+void test_snapshot(void);
 
 /* helpers shared by the tests (main.c) */
 /* a fresh directory under $TMPDIR (or /tmp), removed with its files by the runner at exit */

@@ -27,6 +27,20 @@ static void parse_ok(void)
 	struct env env;
 	char **argv;
 
+	if (test__start_subtest("parse_snapshot")) {
+		argv = (char *[]){ "pinaudit", "--snapshot", "-j", NULL };
+		parse(&env, argv);
+		ASSERT_TRUE(env.snapshot && env.snapshot_only, "--snapshot alone: no audit");
+		argv = (char *[]){ "pinaudit", "--snapshot", "--", "true", NULL };
+		parse(&env, argv);
+		ASSERT_TRUE(env.snapshot && !env.snapshot_only, "--snapshot -- cmd: and an audit");
+		argv = (char *[]){ "pinaudit", "--snapshot", "-d", "5", NULL };
+		parse(&env, argv);
+		ASSERT_FALSE(env.snapshot_only, "--snapshot -d: and an audit");
+		argv = (char *[]){ "pinaudit", "-i", "2", NULL };
+		parse(&env, argv);
+		ASSERT_FALSE(env.snapshot || env.snapshot_only, "-i: no --snapshot of its own");
+	}
 	if (test__start_subtest("parse_defaults")) {
 		argv = (char *[]){ "pinaudit", NULL };
 		parse(&env, argv);
@@ -250,6 +264,9 @@ static void usage_errors(void)
 		{ "--ktap -j", ARGS("--ktap", "-j", "true"), "choose one" },
 		{ "-i 1 -j", ARGS("-i", "1", "-j", "true"), "-o FILE" },
 		{ "-i 1 --ktap", ARGS("-i", "1", "--ktap", "true"), "KTAP" },
+		{ "--snapshot --ktap", ARGS("--snapshot", "--ktap"), "not KTAP" },
+		{ "--snapshot --census", ARGS("--snapshot", "--census"), "audits nothing" },
+		{ "--snapshot --pid 1", ARGS("--snapshot", "--pid", "1"), "audits nothing" },
 		{ "-i 0", ARGS("-i", "0"), "'0'" },
 		{ "-i abc", ARGS("-i", "abc"), "'abc'" },
 		{ "-i 86401", ARGS("-i", "86401"), "'86401'" },

@@ -13,7 +13,7 @@ UNIT_HDRS := $(wildcard $(UNIT_DIR)/*.h)
 # (libbpf, the skeleton, fork/exec of the workload) stay out. test_plan.c alone opens the BPF
 # object (the skeleton, never loaded) to find the programs a plan names: hence -lbpf.
 UNIT_MODULES := model json_writer report_json report_text report_ktap report_live report_util \
-		symbolize ksyms kcode env preempt plan hooktab
+		symbolize ksyms kcode env preempt plan hooktab snapshot owners report_snapshot
 UNIT_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(UNIT_MODULES))
 UNIT_MODULE_SRCS := $(patsubst %,src/%.c,$(UNIT_MODULES))
 UNIT_CFLAGS := -Wall -Wextra -Werror -I$(UNIT_DIR)

@@ -20,7 +20,8 @@ fail=0
 [ -x "${PINAUDIT_KSMBD_DIR:-/nonexistent}/ksmbd.mountd" ] && PATH=$PINAUDIT_KSMBD_DIR:$PATH
 echo "# $KLABEL: $(command -v fio), $(fio --version)"
 
-for t in ${PINAUDIT_TESTS:-workloads census kmod reports audit hardening busy stress bench xfstests}; do
+# t_snapshot.sh first: its machine with no pin held is a fresh one
+for t in ${PINAUDIT_TESTS:-snapshot workloads census kmod reports audit hardening busy stress bench xfstests}; do
 	echo "# $KLABEL: tests/vm/t_$t.sh"
 	start=$SECONDS
 	. "tests/vm/t_$t.sh"

@@ -128,9 +128,9 @@ ktap_valid() {
 
 # not_attributed FILE...: the names of the reports in which some page reference is not in exactly
 # one by_fs row (and one census row): the rows do not add up to the totals, or an origin was
-# lost. One jq for them all.
+# lost. One jq for them all; a snapshot alone (--snapshot, no audit) has neither.
 not_attributed() {
-	jq -r 'select((.lost.origins == 0 and
+	jq -r 'select(has("totals")) | select((.lost.origins == 0 and
 		([.by_fs[].pins] | add // 0) == .totals.pins and
 		([.by_fs[].unpins] | add // 0) == .totals.unpins and
 		([.by_fs[].gets] | add // 0) == .totals.gets and

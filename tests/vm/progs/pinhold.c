@@ -5,6 +5,9 @@
  *   pinhold hold PAGES           register PAGES pages with io_uring (FOLL_PIN|FOLL_LONGTERM),
  *                                print "held", keep them until SIGUSR1 or SIGTERM, unregister
  *   pinhold hold-thp PAGES       the same with a THP-backed buffer (2 MiB folios)
+ *                                (PINHOLD_UNMAP=1: the buffer unmapped once registered)
+ *   pinhold hold-udmabuf PAGES   a udmabuf of a PAGES-page memfd (memfd_pin_folios(), 6.12+),
+ *                                both held open until SIGUSR1 or SIGTERM
  *   pinhold uring-dio FILE PAGES O_DIRECT reads of FILE into a buffer io_uring keeps pinned
  *   pinhold thp-dio FILE         O_DIRECT reads into a THP-backed (2 MiB folio) buffer
  *   pinhold zero-dio FILE thp|small  O_DIRECT writes to FILE from a buffer only ever read: its
@@ -31,12 +34,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
+#include <linux/udmabuf.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -134,10 +139,40 @@ int main(int argc, char **argv)
 		sigaddset(&set, SIGTERM);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		fd = ring_with_buffer(buf, len);
+		/* the pins stay the ring's: io_uring holds them, nobody maps the pages */
+		if (getenv("PINHOLD_UNMAP") && munmap(buf, len))
+			die("munmap");
 		printf("held %s pages, pid %d\n", argv[2], getpid());
 		fflush(stdout);
 		sigwait(&set, &sig);
 		unregister(fd);
+		printf("released\n");
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "hold-udmabuf")) {
+		size_t len = pages_arg(argv[2]) * PAGE;
+		struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = len };
+		int dev = open("/dev/udmabuf", O_RDWR), mfd, buf, sig;
+		sigset_t set;
+
+		if (dev < 0)
+			die("/dev/udmabuf");
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		mfd = memfd_create("pinhold-udmabuf", MFD_ALLOW_SEALING);
+		if (mfd < 0 || ftruncate(mfd, len) || fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK))
+			die("memfd");
+		c.memfd = mfd;
+		buf = ioctl(dev, UDMABUF_CREATE, &c);
+		if (buf < 0)
+			die("UDMABUF_CREATE");
+		printf("held %s pages, pid %d\n", argv[2], getpid());
+		fflush(stdout);
+		sigwait(&set, &sig);
+		close(buf);
+		close(mfd);
 		printf("released\n");
 		return 0;
 	}
