@@ -71,8 +71,15 @@ $(OUTPUT)/snapshot.bpf.o: bpf/snapshot.bpf.c bpf/folio.bpf.h $(HDRS) | $(OUTPUT)
 $(OUTPUT)/snapshot.skel.h: $(OUTPUT)/snapshot.bpf.o
 	$(BPFTOOL) gen skeleton $< name snapshot_bpf > $@
 
-$(OUTPUT)/%.o: src/%.c $(HDRS) $(OUTPUT)/pinaudit.skel.h $(OUTPUT)/snapshot.skel.h | $(OUTPUT)
+$(OUTPUT)/%.o: src/%.c $(HDRS) $(OUTPUT)/pinaudit.skel.h $(OUTPUT)/snapshot.skel.h \
+		$(OUTPUT)/version.h | $(OUTPUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+# the version (scripts/version; a package build passes its own): .output/version.h changes
+# only when the version does, so that a build from the same commit is not redone
+PA_VERSION ?= $(shell scripts/version)
+$(shell mkdir -p $(OUTPUT); v='#define PA_VERSION "$(PA_VERSION)"'; \
+	[ "$$(cat $(OUTPUT)/version.h 2>/dev/null)" = "$$v" ] || echo "$$v" > $(OUTPUT)/version.h)
 
 # relink when switching between static and dynamic builds: the file changes only then
 LINK_MODE := $(if $(filter 1,$(STATIC)),static,dynamic)
@@ -173,6 +180,11 @@ kmod:
 install: pinaudit
 	install -D -m 0755 pinaudit $(DESTDIR)$(PREFIX)/sbin/pinaudit
 	install -D -m 0644 docs/pinaudit.8 $(DESTDIR)$(PREFIX)/share/man/man8/pinaudit.8
+	install -D -m 0644 completions/pinaudit \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pinaudit
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/pinaudit/examples examples/*.fio
+	install -D -m 0644 docs/pinaudit.schema.json \
+		$(DESTDIR)$(PREFIX)/share/pinaudit/pinaudit.schema.json
 
 clean:
 	rm -rf $(OUTPUT) pinaudit

@@ -209,8 +209,9 @@ struct pa_event {
  * GUP_PIN_COUNTING_BIAS multiples beyond its mappings and cache references, an estimate.
  */
 #define PA_SNAP_HITS	256	/* records the BPF side holds between two reads */
-#define PA_SNAP_CHUNK	1024	/* pages one run walks at most: each one a branch the verifier
-				 * keeps (BPF_COMPLEXITY_LIMIT_JMP_SEQ, 8192) */
+#define PA_SNAP_CHUNK	1024	/* pages one run walks at most: the verifier keeps about two
+				 * pending branch states per page, 8,192 at most
+				 * (BPF_COMPLEXITY_LIMIT_JMP_SEQ) */
 
 struct pa_snap_hit {
 	__u64 pfn;		/* the folio's first page */

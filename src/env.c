@@ -16,10 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "env.h"
+#include "version.h"	/* .output/version.h, made by the Makefile */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-const char *argp_program_version = "pinaudit 0.1";
+const char *argp_program_version = "pinaudit " PA_VERSION;
 const char *argp_program_bug_address = "<https://github.com/pinaudit/pinaudit/issues>";
 
 /* argp rewraps lines from column 79 on: keep each line of this text to 78 columns */

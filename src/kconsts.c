@@ -167,6 +167,7 @@ bool kconsts__set_snapshot(struct snapshot_bpf *skel, const struct btf *btf,
 
 	skel->rodata->vmemmap_base_addr = ksyms__addr(ks, "vmemmap_base");
 	skel->rodata->zero_pfn_addr = zero_pfn_addr(ks);
+	skel->rodata->huge_zero_pfn_addr = ksyms__addr(ks, "huge_zero_pfn");
 	skel->rodata->page_compound_mask = l.compound_mask;
 	if (l.compound >= 0)
 		skel->rodata->page_compound_off = l.compound;

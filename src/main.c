@@ -37,6 +37,7 @@
 #include "run.h"
 #include "snapshot.h"
 #include "stacks.h"
+#include "version.h"
 #include "vmstat.h"
 
 static struct env env;
@@ -280,14 +281,21 @@ static int session__start(struct session *s, struct audit *audit)
 		cannot_trace("/proc/kallsyms: %s", strerror(errno));
 		return PA_EXIT_NOTRACE;
 	}
-	/* before any hook: what was pinned before the audit, and by whom */
+	/*
+	 * Before any hook: what was pinned before the audit, and by whom. The live view starts
+	 * with it; the report has it under --snapshot.
+	 */
 	if (env.snapshot || env.interval) {
 		char err[256];
 
-		if (snapshot__take(&snap, s->btf, s->ks, err, sizeof(err)))
+		if (snapshot__take(&snap, s->btf, s->ks, err, sizeof(err))) {
 			fprintf(stderr, "pinaudit: no snapshot: %s\n", err);
-		else
+			if (env.snapshot)
+				snprintf(audit->snapshot_error, sizeof(audit->snapshot_error),
+					 "%s", err);
+		} else if (env.snapshot) {
 			audit->snapshot = &snap;
+		}
 	}
 	s->skel = pinaudit_bpf__open();
 	if (!s->skel) {
@@ -438,8 +446,8 @@ static int session__audit(struct session *s, struct audit *audit)
 	/* the live view's clock starts with the window */
 	if (env.interval) {
 		/* the live view's first table: the pins it did not see taken */
-		if (audit->snapshot)
-			report__snapshot_text(stdout, audit->snapshot, env.top);
+		if (snap.taken)
+			report__snapshot_text(stdout, &snap, env.top);
 		s->live = live__new(s->skel, s->origins, s->ks, audit, stdout, env.interval,
 				    env.top);
 		if (!s->live)
@@ -557,9 +565,9 @@ static int snapshot_only(FILE *out, const char *kernel)
 	if (out != stdout && output_truncate(out))
 		fprintf(stderr, "pinaudit: truncating %s: %s\n", env.output, strerror(errno));
 	if (env.json)
-		report__snapshot_only_json(out, &snap, kernel, env.pretty, status);
+		report__snapshot_only_json(out, &snap, kernel, PA_VERSION, env.pretty, status);
 	else
-		report__snapshot_text(out, &snap, 0);
+		report__snapshot_only_text(out, &snap, kernel, PA_VERSION);
 	return status;
 }
 
@@ -582,6 +590,7 @@ int main(int argc, char **argv)
 	audit__init(&audit);
 	uname(&un);
 	snprintf(audit.kernel, sizeof(audit.kernel), "%s", un.release);
+	audit.version = PA_VERSION;
 	audit.argv = env.argv;
 	audit.argc = env.argc;
 	audit.max_folios = env.max_folios;

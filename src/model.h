@@ -118,6 +118,7 @@ struct hook_state {
 };
 
 struct audit {
+	const char *version;	/* pinaudit's own (scripts/version) */
 	char kernel[128];	/* uname -r */
 	/* the wrapped command: argv NULL for a system-wide audit */
 	char **argv;
@@ -185,8 +186,9 @@ struct audit {
 	bool forks_unfollowed;
 	unsigned long long cmd_tasks_lost;	/* the command's processes not followed (map full) */
 
-	/* --snapshot, -i: the pins held when the audit started (main.c owns it), or NULL */
+	/* --snapshot: the pins held when the audit started (main.c owns it), or NULL */
 	const struct snapshot *snapshot;
+	char snapshot_error[256];	/* --snapshot asked for, and why there is none */
 
 	/* what the audit itself cost (resources__read()) */
 	double cpu_seconds;	/* pinaudit's user + system time */

@@ -13,7 +13,9 @@
  *     (the pin outlived it), or a kernel user holding pins of memory nobody maps any more: an
  *     io_uring buffer unmapped after its registration, a udmabuf whose memfd was closed,
  *     vfio or RDMA regions of a process gone.
- * A folio keeps the first owner found of the highest precedence (enum snap_owner_kind).
+ * A folio keeps the owner of the highest precedence (enum snap_owner_kind), and of those of
+ * one kind the first found (/proc's order); a process holding a udmabuf takes the memfd folios
+ * it holds open or maps. Only the last udmabuf a process holds is named.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -29,7 +31,8 @@
 #include <unistd.h>
 #include "snapshot.h"
 
-#define MAX_URING_BUFS 16384	/* IORING_MAX_REG_BUFFERS (io_uring/rsrc.h, every version) */
+/* IORING_MAX_REG_BUFFERS: io_uring/rsrc.h, fs/io_uring.c on 5.10 */
+#define MAX_URING_BUFS 16384
 
 int owners__ram_ranges(const char *text, unsigned long long (*ranges)[2], int max)
 {
@@ -40,14 +43,18 @@ int owners__ram_ranges(const char *text, unsigned long long (*ranges)[2], int ma
 		unsigned long long start, end;
 		char name[32];
 
-		/* top level only: nested lines (Kernel code, ...) are indented */
-		if (isspace((unsigned char)*line))
-			continue;
-		if (sscanf(line, "%llx-%llx : %31[^\n]", &start, &end, name) != 3 ||
-		    strcmp(name, "System RAM"))
+		/*
+		 * "System RAM", and at any depth "System RAM (virtio_mem)", "System RAM (kmem)"
+		 * (memory a driver added); one inside a range already taken is in it
+		 */
+		if (sscanf(line, " %llx-%llx : %31[^\n]", &start, &end, name) != 3 ||
+		    strncmp(name, "System RAM", 10))
 			continue;
 		if (end <= start)
 			continue;	/* read without CAP_SYS_ADMIN: every address is 0 */
+		if (n && (start + 4095) >> 12 >= ranges[n - 1][0] &&
+		    (end + 1) >> 12 <= ranges[n - 1][1])
+			continue;
 		if (n == max)
 			return -1;
 		ranges[n][0] = (start + 4095) >> 12;
@@ -58,19 +65,28 @@ int owners__ram_ranges(const char *text, unsigned long long (*ranges)[2], int ma
 	return n;
 }
 
-int owners__uring_bufs(const char *text, unsigned long long (*bufs)[2], int max)
+int owners__uring_bufs(const char *text, unsigned long long (*bufs)[2], int max, int *listed)
 {
 	const char *p = strstr(text, "UserBufs:");
 	int n = 0;
 
+	*listed = 0;
 	if (!p)
 		return 0;
+	/* "%5u: 0x%llx/%u" each, until the next key; an empty slot reads "N: <none>" (6.13+) */
 	for (p = strchr(p, '\n'); p && n < max; p = strchr(p + 1, '\n')) {
-		unsigned long long addr;
-		unsigned int idx, len;
+		unsigned long long addr, len;
+		unsigned int idx;
+		int k;
 
-		if (sscanf(p + 1, " %u: 0x%llx/%u", &idx, &addr, &len) != 3)
-			break;	/* the list ends at the next key */
+		if (sscanf(p + 1, " %u:%n", &idx, &k) != 1)
+			break;
+		(*listed)++;
+		if (sscanf(p + 1 + k, " 0x%llx/%llu", &addr, &len) != 2)
+			continue;
+		/* a sparse table's empty slot (dummy_ubuf: 6.1's and 6.12's, ~0 and length ~0) */
+		if (addr == ~0ULL || !len || addr + len < addr)
+			continue;
 		bufs[n][0] = addr;
 		bufs[n][1] = len;
 		n++;
@@ -231,16 +247,31 @@ static size_t files_from(const struct snapshot *s, const long *files, unsigned l
 	return lo;
 }
 
+/* an io_uring registered buffer */
+struct ubuf {
+	unsigned long long addr, len;
+	int fd;
+	bool mapped;		/* a page of it mapped by its process */
+};
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct ubuf *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
 /* one process's state as far as owners go */
 struct proc {
 	const char *dir;	/* PROC/PID */
 	int pid;
 	char comm[16];
-	unsigned long long (*bufs)[2];	/* io_uring registered buffers, and their fds */
-	int *buf_fd;
-	bool *buf_mapped;		/* a page of it mapped */
+	struct ubuf *bufs;	/* its rings' registered buffers, by address once read */
 	int nr_bufs;
 	int udmabuf_fd;		/* a udmabuf it holds, -1 none */
+	char (*mountinfo)[2][16];	/* mnt_id, "major:minor" (sb->s_dev): read when needed */
+	int nr_mounts;
+	bool mounts_read;
 };
 
 static void read_comm(struct proc *p)
@@ -256,6 +287,94 @@ static void read_comm(struct proc *p)
 			p->comm[strcspn(p->comm, "\n")] = 0;
 		fclose(f);
 	}
+}
+
+/*
+ * the registered buffers of ring FD (its fdinfo PATH, read into *TEXT): fdinfo lists them only
+ * when it gets the ring's lock (mutex_trylock()), so a busy ring is read again, a few times
+ */
+static void ring_bufs(struct proc *p, int fd, const char *path, char **text)
+{
+	unsigned long long (*b)[2] = malloc(MAX_URING_BUFS * sizeof(*b));
+	int k, got = 0, listed = 0, tries;
+	size_t len;
+	void *n;
+
+	for (tries = 0; b && *text && tries < 5; tries++) {
+		const char *count = strstr(*text, "UserBufs:");
+
+		got = owners__uring_bufs(*text, b, MAX_URING_BUFS, &listed);
+		if (!count || listed || !atoi(count + 9))
+			break;	/* its slots listed, or none registered */
+		usleep(2000);
+		free(*text);
+		*text = read_text(path, &len);
+	}
+	n = got ? realloc(p->bufs, (p->nr_bufs + got) * sizeof(*p->bufs)) : NULL;
+	if (n) {
+		p->bufs = n;
+		for (k = 0; k < got; k++)
+			p->bufs[p->nr_bufs++] = (struct ubuf){ b[k][0], b[k][1], fd, false };
+	}
+	free(b);
+}
+
+/* the "major:minor" of mount MNT_ID in the process's mountinfo: the super block's s_dev */
+static const char *mount_dev(struct proc *p, int mnt_id)
+{
+	char path[300], line[1024];
+	FILE *f;
+
+	if (!p->mounts_read) {
+		p->mounts_read = true;
+		snprintf(path, sizeof(path), "%s/mountinfo", p->dir);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			char dev[16];
+			int id;
+			void *n;
+
+			if (sscanf(line, "%d %*d %15s", &id, dev) != 2)
+				continue;
+			n = realloc(p->mountinfo, (p->nr_mounts + 1) * sizeof(*p->mountinfo));
+			if (!n)
+				break;
+			p->mountinfo = n;
+			snprintf(p->mountinfo[p->nr_mounts][0], 16, "%d", id);
+			memcpy(p->mountinfo[p->nr_mounts++][1], dev, sizeof(dev));
+		}
+		if (f)
+			fclose(f);
+	}
+	for (int i = 0; i < p->nr_mounts; i++)
+		if (atoi(p->mountinfo[i][0]) == mnt_id)
+			return p->mountinfo[i][1];
+	return NULL;
+}
+
+/*
+ * Is descriptor FD (stat ST) on the super block of device DEV (kernel dev_t)? stat()'s st_dev
+ * is not always s_dev: a btrfs subvolume's is its anon_dev (btrfs_getattr()). The descriptor's
+ * mount (fdinfo mnt_id) is, in mountinfo's third field.
+ */
+static bool on_dev(struct proc *p, const char *fd, const struct stat *st, unsigned int dev)
+{
+	char path[300], want[32];
+	const char *got;
+	size_t len;
+	char *text, *m;
+	int id;
+
+	if (makedev(dev >> 20, dev & 0xfffff) == st->st_dev)
+		return true;
+	snprintf(path, sizeof(path), "%s/fdinfo/%s", p->dir, fd);
+	text = read_text(path, &len);
+	m = text ? strstr(text, "mnt_id:") : NULL;
+	id = m ? atoi(m + 7) : -1;
+	free(text);
+	got = id >= 0 ? mount_dev(p, id) : NULL;
+	snprintf(want, sizeof(want), "%u:%u", dev >> 20, dev & 0xfffff);
+	return got && !strcmp(got, want);
 }
 
 /* the file folios a descriptor's file holds; io_uring and udmabuf descriptors noted */
@@ -290,26 +409,8 @@ static void scan_fds(struct snapshot *s, struct proc *p, const long *files)
 			text = read_text(path, &len);
 			if (!text)
 				continue;
-			if (link[0] == 'a' && !strcmp(link, "anon_inode:[io_uring]")) {
-				unsigned long long (*b)[2] = malloc(MAX_URING_BUFS * sizeof(*b));
-				int k, got = b ? owners__uring_bufs(text, b, MAX_URING_BUFS) : 0;
-				void *nb = got ? realloc(p->bufs, (p->nr_bufs + got) * sizeof(*b)) : NULL;
-				void *nf = nb ? realloc(p->buf_fd, (p->nr_bufs + got) * sizeof(int)) : NULL;
-				void *nm = nf ? realloc(p->buf_mapped, p->nr_bufs + got) : NULL;
-
-				if (nb)
-					p->bufs = nb;
-				if (nf)
-					p->buf_fd = nf;
-				if (nm) {
-					p->buf_mapped = nm;
-					for (k = 0; k < got; k++) {
-						memcpy(p->bufs[p->nr_bufs], b[k], sizeof(b[k]));
-						p->buf_mapped[p->nr_bufs] = false;
-						p->buf_fd[p->nr_bufs++] = fd;
-					}
-				}
-				free(b);
+			if (!strcmp(link, "anon_inode:[io_uring]")) {
+				ring_bufs(p, fd, path, &text);
 			} else if (strstr(text, "exp_name:\tudmabuf")) {
 				p->udmabuf_fd = fd;
 			}
@@ -323,7 +424,7 @@ static void scan_fds(struct snapshot *s, struct proc *p, const long *files)
 
 			if (f->ino != st.st_ino)
 				break;
-			if (makedev(f->dev >> 20, f->dev & 0xfffff) == st.st_dev)
+			if (on_dev(p, d->d_name, &st, f->dev))
 				claim(s, files[k], owner_row(s, SNAP_FILE, p->pid, p->comm, fd, link,
 							     false));
 		}
@@ -350,20 +451,31 @@ static void udmabuf_claims(struct snapshot *s, const struct proc *p)
 	}
 }
 
-/* the registered buffer ADDR falls in, or -1 */
-static int uring_buf_at(const struct proc *p, unsigned long long addr)
+/* the registered buffer ADDR falls in, or NULL (P->bufs sorted by address) */
+static struct ubuf *uring_buf_at(const struct proc *p, unsigned long long addr)
 {
-	for (int i = 0; i < p->nr_bufs; i++)
-		if (addr >= p->bufs[i][0] && addr < p->bufs[i][0] + p->bufs[i][1])
-			return i;
-	return -1;
+	int lo = 0, hi = p->nr_bufs;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (p->bufs[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || addr >= p->bufs[lo - 1].addr + p->bufs[lo - 1].len)
+		return NULL;
+	return &p->bufs[lo - 1];
 }
+
+#define PAGEMAP_BATCH 4096	/* entries a read: 32 KiB */
 
 /* every present page the process maps, against the kept folios */
 static void scan_maps(struct snapshot *s, struct proc *p)
 {
 	char path[300], line[512];
-	unsigned long long buf[512];
+	unsigned long long *buf = malloc(PAGEMAP_BATCH * sizeof(*buf));
 	FILE *maps;
 	int pm;
 
@@ -371,51 +483,58 @@ static void scan_maps(struct snapshot *s, struct proc *p)
 	maps = fopen(path, "re");
 	snprintf(path, sizeof(path), "%s/pagemap", p->dir);
 	pm = open(path, O_RDONLY | O_CLOEXEC);
-	if (!maps || pm < 0)
+	if (!buf || !maps || pm < 0)
 		goto out;
 	while (fgets(line, sizeof(line), maps)) {
 		unsigned long long start, end, va;
-		char file[256] = "";
-		int row_mapped = -2;
+		char perms[8] = "", file[256] = "";
+		int row_anon = -2, row_file = -2;
 
-		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %255[^\n]", &start, &end, file) < 2)
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %255[^\n]", &start, &end, perms,
+			   file) < 3)
+			continue;
+		/* a reservation nothing can reach (PROT_NONE: Go's, ASan's): GUP refuses it */
+		if (!strncmp(perms, "---", 3))
 			continue;
 		for (va = start; va < end;) {
 			size_t want = (end - va) >> 12, k;
 			ssize_t got;
 
-			if (want > 512)
-				want = 512;
+			if (want > PAGEMAP_BATCH)
+				want = PAGEMAP_BATCH;
 			got = pread(pm, buf, want * 8, (va >> 12) * 8);
 			if (got <= 0)
 				break;
 			for (k = 0; k < (size_t)got / 8; k++, va += 4096) {
 				/* bit 63 present, bits 0-54 the pfn (0 without CAP_SYS_ADMIN) */
 				unsigned long long e = buf[k], pfn = e & ((1ULL << 55) - 1);
+				struct ubuf *u;
+				int *row;
 				long i;
-				int b;
 
 				if (!(e >> 63) || !pfn)
 					continue;
-				b = uring_buf_at(p, va);
-				if (b >= 0)
-					p->buf_mapped[b] = true;
+				u = p->nr_bufs ? uring_buf_at(p, va) : NULL;
+				if (u)
+					u->mapped = true;
 				if ((i = folio_at(s, pfn)) < 0)
 					continue;
-				if (b >= 0) {
-					claim(s, i, owner_row(s, SNAP_IO_URING, p->pid, p->comm,
-							      p->buf_fd[b], "", s->f[i].anon));
+				if (u) {
+					claim(s, i, owner_row(s, SNAP_IO_URING, p->pid, p->comm, u->fd,
+							      "", s->f[i].anon));
 					continue;
 				}
-				if (row_mapped == -2)
-					row_mapped = owner_row(s, SNAP_MAPPED, p->pid, p->comm, -1,
-							       s->f[i].anon ? "" : file,
-							       s->f[i].anon);
-				claim(s, i, row_mapped);
+				/* a private file mapping holds both: its file's and copies (anon) */
+				row = s->f[i].anon ? &row_anon : &row_file;
+				if (*row == -2)
+					*row = owner_row(s, SNAP_MAPPED, p->pid, p->comm, -1,
+							 s->f[i].anon ? "" : file, s->f[i].anon);
+				claim(s, i, *row);
 			}
 		}
 	}
 out:
+	free(buf);
 	if (maps)
 		fclose(maps);
 	if (pm >= 0)
@@ -426,12 +545,17 @@ out:
 static void unmapped_bufs(struct snapshot *s, const struct proc *p)
 {
 	for (int b = 0; b < p->nr_bufs; b++) {
-		struct snap_uring_buf *u = s->nr_unmapped ? &s->unmapped[s->nr_unmapped - 1] : NULL;
+		const struct ubuf *x = &p->bufs[b];
+		struct snap_uring_buf *u = NULL;
+		size_t i;
 		void *n;
 
-		if (p->buf_mapped[b])
+		if (x->mapped)
 			continue;
-		if (!u || u->pid != p->pid || u->fd != p->buf_fd[b]) {
+		for (i = 0; i < s->nr_unmapped && !u; i++)
+			if (s->unmapped[i].pid == p->pid && s->unmapped[i].fd == x->fd)
+				u = &s->unmapped[i];
+		if (!u) {
 			n = realloc(s->unmapped, (s->nr_unmapped + 1) * sizeof(*s->unmapped));
 			if (!n)
 				return;
@@ -439,10 +563,11 @@ static void unmapped_bufs(struct snapshot *s, const struct proc *p)
 			u = &s->unmapped[s->nr_unmapped++];
 			memset(u, 0, sizeof(*u));
 			u->pid = p->pid;
-			u->fd = p->buf_fd[b];
+			u->fd = x->fd;
 			memcpy(u->comm, p->comm, sizeof(u->comm));
 		}
-		u->pages += (p->bufs[b][0] + p->bufs[b][1] + 4095) / 4096 - p->bufs[b][0] / 4096;
+		/* the pages it spans; addr + len does not wrap (owners__uring_bufs()) */
+		u->pages += (x->addr + x->len + 4095) / 4096 - x->addr / 4096;
 	}
 }
 
@@ -490,13 +615,14 @@ int owners__attribute(struct snapshot *s, const char *proc)
 		snprintf(path, sizeof(path), "%s/%s", proc, d->d_name);
 		read_comm(&p);
 		scan_fds(s, &p, files);
+		if (p.nr_bufs)
+			qsort(p.bufs, p.nr_bufs, sizeof(*p.bufs), by_addr);
 		scan_maps(s, &p);
 		if (p.udmabuf_fd >= 0)
 			udmabuf_claims(s, &p);
 		unmapped_bufs(s, &p);
 		free(p.bufs);
-		free(p.buf_fd);
-		free(p.buf_mapped);
+		free(p.mountinfo);
 		s->processes++;
 	}
 	closedir(dir);

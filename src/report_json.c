@@ -249,6 +249,8 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 		return;
 	jw_start_object(w);
 	jw_int_field(w, "pinaudit", 1);
+	if (a->version)
+		jw_string_field(w, "version", a->version);
 	jw_string_field(w, "kernel", a->kernel);
 	jw_bool_field(w, "complete", audit__complete(a));
 	jw_name(w, "incomplete");
@@ -326,6 +328,10 @@ void report__json(FILE *f, const struct audit *a, const struct ksyms *ks, bool p
 	if (a->snapshot) {
 		jw_name(w, "snapshot");
 		report__snapshot_json(w, a->snapshot);
+	} else if (a->snapshot_error[0]) {
+		jw_name(w, "snapshot");
+		jw_null(w);
+		jw_string_field(w, "snapshot_error", a->snapshot_error);
 	}
 	jw_name(w, "findings");
 	jw_start_array(w);

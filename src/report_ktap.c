@@ -9,6 +9,7 @@
 #include "pinaudit.h"
 #include "report_ktap.h"
 #include "report_util.h"
+#include "snapshot.h"
 
 static void result(FILE *f, bool ok, int n, const char *name, const char *directive)
 {
@@ -46,9 +47,17 @@ void report__ktap(FILE *f, const struct audit *a)
 	char buf[128];
 
 	fprintf(f, "KTAP version 1\n");
-	fprintf(f, "# pinaudit: kernel %s, %.2f s\n", report__escape(a->kernel, (char[256]){}, 256),
+	fprintf(f, "# pinaudit%s%s: kernel %s, %.2f s\n", a->version ? " " : "",
+		a->version ? a->version : "", report__escape(a->kernel, (char[256]){}, 256),
 		a->seconds);
 	fprintf(f, "1..%d\n", plan);
+	if (a->snapshot)
+		fprintf(f, "# snapshot: %llu pins held before the audit, on %llu pages in %llu folios, "
+			"%zu owners\n", a->snapshot->pins, a->snapshot->pages, a->snapshot->folios,
+			a->snapshot->nr_owners);
+	else if (a->snapshot_error[0])
+		fprintf(f, "# snapshot: none: %s\n",
+			report__escape(a->snapshot_error, (char[256]){}, 256));
 	for (i = 0; i < a->nr_incomplete; i++)
 		fprintf(f, "# incomplete: %s\n", report__escape(a->incomplete[i], (char[256]){},
 								  256));

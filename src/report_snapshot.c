@@ -79,6 +79,8 @@ void report__snapshot_text(FILE *f, const struct snapshot *s, long top)
 			"they read as orphans\n", u->fd, report__escape(u->comm, comm, sizeof(comm)),
 			u->pid, u->pages, u->pages == 1 ? "" : "s");
 	}
+	if (s->offline_pages)
+		fprintf(f, "  %llu pages in offline memory blocks: not walked\n", s->offline_pages);
 	if (s->unreadable)
 		fprintf(f, "  %llu struct pages could not be read: their pins are not counted\n",
 			s->unreadable);
@@ -129,6 +131,7 @@ void report__snapshot_json(struct json_writer *w, const struct snapshot *s)
 	jw_float(w, s->owners_seconds);
 	jw_uint_field(w, "pages_walked", s->pages_walked);
 	jw_uint_field(w, "unreadable_pages", s->unreadable);
+	jw_uint_field(w, "offline_pages", s->offline_pages);
 	jw_uint_field(w, "processes", s->processes);
 	jw_uint_field(w, "memory_kib", (snapshot__bytes(s) + 1023) / 1024);
 	jw_uint_field(w, "folios", s->folios);
@@ -193,8 +196,18 @@ void report__snapshot_json(struct json_writer *w, const struct snapshot *s)
 	jw_end_object(w);
 }
 
+void report__snapshot_only_text(FILE *f, const struct snapshot *s, const char *kernel,
+				const char *version)
+{
+	char k[512];
+
+	fprintf(f, "pinaudit: the pins held now, kernel %s, pinaudit %s\n",
+		report__escape(kernel, k, sizeof(k)), version);
+	report__snapshot_text(f, s, 0);
+}
+
 void report__snapshot_only_json(FILE *f, const struct snapshot *s, const char *kernel,
-				bool pretty, int exit_status)
+				const char *version, bool pretty, int exit_status)
 {
 	struct json_writer *w = jw__new(f, pretty);
 
@@ -202,6 +215,7 @@ void report__snapshot_only_json(FILE *f, const struct snapshot *s, const char *k
 		return;
 	jw_start_object(w);
 	jw_int_field(w, "pinaudit", 1);
+	jw_string_field(w, "version", version);
 	jw_string_field(w, "kernel", kernel);
 	jw_name(w, "snapshot");
 	report__snapshot_json(w, s);

@@ -19,6 +19,9 @@ static void command_line(FILE *f, const struct audit *a)
 	int i;
 
 	report__escape(a->kernel, kernel, sizeof(kernel));
+	if (a->version)	/* the version last: the line's start is what scripts match */
+		snprintf(kernel + strlen(kernel), sizeof(kernel) - strlen(kernel), ", pinaudit %s",
+			 a->version);
 	if (!a->argv) {
 		fprintf(f, "pinaudit: system-wide audit, %.2f s, kernel %s\n", a->seconds, kernel);
 		return;
@@ -298,6 +301,8 @@ void report__text(FILE *f, const struct audit *a, const struct ksyms *ks, int ve
 	if (a->snapshot) {
 		report__snapshot_text(f, a->snapshot, 0);
 		fputc('\n', f);
+	} else if (a->snapshot_error[0]) {
+		fprintf(f, "SNAPSHOT: none: %s\n\n", a->snapshot_error);
 	}
 	by_fs_table(f, a);
 	if (census)

@@ -31,10 +31,14 @@ struct snap_folio {
 /* Who holds a folio's pins, as far as user space can tell; the order is the precedence. */
 enum snap_owner_kind {
 	SNAP_IO_URING,		/* in a process's io_uring registered buffer (fdinfo UserBufs) */
-	SNAP_UDMABUF,		/* a memfd's folio, its holder holding a udmabuf */
+	SNAP_UDMABUF,		/* a memfd's folio held or mapped by a process holding a udmabuf */
 	SNAP_MAPPED,		/* mapped by a process (/proc/PID/pagemap) */
 	SNAP_FILE,		/* a file's folio, the file held open by a process */
-	SNAP_ORPHAN,		/* mapped and held by no process: the pin outlived its holder */
+	/*
+	 * mapped and held by no process: a pin that outlived its process, or a kernel user's
+	 * of memory nobody maps (an io_uring buffer unmapped, a udmabuf's memfd closed)
+	 */
+	SNAP_ORPHAN,
 	SNAP_NR_KINDS,
 };
 
@@ -68,6 +72,7 @@ struct snapshot {
 	double seconds;			/* the walk */
 	double owners_seconds;		/* reading /proc for owners */
 	unsigned long long pages_walked, unreadable;
+	unsigned long long offline_pages;	/* in offline memory blocks: not walked */
 	/* pinned user folios: all of them counted here, the first SNAP_MAX_FOLIOS kept below */
 	unsigned long long folios, pages, pins, pins_exact, pins_estimated;
 	unsigned long long unkept;	/* folios past SNAP_MAX_FOLIOS: not attributed */
@@ -106,7 +111,12 @@ int owners__attribute(struct snapshot *s, const char *proc);
 /* parsers, exposed for the unit tests */
 /* /proc/iomem's top-level System RAM ranges, as pfn ranges; the count, -1 on error */
 int owners__ram_ranges(const char *iomem_text, unsigned long long (*ranges)[2], int max);
-/* io_uring fdinfo's registered buffers: (user address, length) pairs; the count */
-int owners__uring_bufs(const char *fdinfo_text, unsigned long long (*bufs)[2], int max);
+/*
+ * io_uring fdinfo's registered buffers: (user address, length) pairs, empty slots left out;
+ * the count, and in *LISTED the slots listed, empty ones included (fdinfo lists them only
+ * when it gets the ring's lock: none listed under a "UserBufs:" count above 0 means it did not)
+ */
+int owners__uring_bufs(const char *fdinfo_text, unsigned long long (*bufs)[2], int max,
+		       int *listed);
 
 #endif

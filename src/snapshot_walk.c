@@ -5,6 +5,7 @@
  * drained from the object's .bss between runs. The object is loaded for the walk and gone
  * after it: nothing is attached.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,13 @@
 #include "vmstat.h"
 
 #define MAX_RANGES 1024
+
+static int by_start(const void *a, const void *b)
+{
+	const unsigned long long *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
 
 static double mono(void)
 {
@@ -77,11 +85,58 @@ static int ram_ranges(unsigned long long (*r)[2], char *err, size_t errlen)
 	return n;
 }
 
+/*
+ * The offline memory blocks (/sys/devices/system/memory/memoryN/state, "offline"), as pfn
+ * ranges in order: their struct pages are not initialised (offline_pages() leaves them to be
+ * poisoned or reused), and a walk there would read phantom pins. The count.
+ */
+static int offline_blocks(unsigned long long (*off)[2], int max)
+{
+	const char *dir = "/sys/devices/system/memory";
+	unsigned long long bs = 0, pages;
+	char path[300], state[16];
+	struct dirent *d;
+	int n = 0;
+	DIR *dp;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/block_size_bytes", dir);
+	f = fopen(path, "re");
+	if (!f || fscanf(f, "%llx", &bs) != 1)
+		bs = 0;
+	if (f)
+		fclose(f);
+	pages = bs >> 12;
+	dp = pages ? opendir(dir) : NULL;
+	while (dp && (d = readdir(dp)) && n < max) {
+		unsigned long long b;
+
+		if (sscanf(d->d_name, "memory%llu", &b) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/state", dir, d->d_name);
+		f = fopen(path, "re");
+		if (f && fgets(state, sizeof(state), f) && !strncmp(state, "offline", 7)) {
+			off[n][0] = b * pages;
+			off[n++][1] = (b + 1) * pages;
+		}
+		if (f)
+			fclose(f);
+	}
+	if (dp)
+		closedir(dp);
+	qsort(off, n, sizeof(*off), by_start);
+	return n;
+}
+
 static int walk(struct snapshot *s, struct snapshot_bpf *skel, unsigned long long (*r)[2],
 		int nr, char *err, size_t errlen)
 {
-	int fd = bpf_program__fd(skel->progs.snapshot_scan);
+	int fd = bpf_program__fd(skel->progs.snapshot_scan), nr_off, o = 0;
+	unsigned long long (*off)[2] = calloc(MAX_RANGES, sizeof(*off));
 
+	if (!off)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	nr_off = offline_blocks(off, MAX_RANGES);
 	for (int k = 0; k < nr; k++) {
 		unsigned long long pfn = r[k][0];
 
@@ -90,17 +145,33 @@ static int walk(struct snapshot *s, struct snapshot_bpf *skel, unsigned long lon
 			LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args,
 				    .ctx_size_in = sizeof(args));
 
+			while (o < nr_off && off[o][1] <= pfn)
+				o++;
+			if (o < nr_off && off[o][0] <= pfn) {
+				/* an offline block: skipped */
+				s->offline_pages += (off[o][1] < r[k][1] ? off[o][1] : r[k][1]) - pfn;
+				pfn = off[o][1];
+				continue;
+			}
+			if (o < nr_off && off[o][0] < pfn + args[1])
+				args[1] = off[o][0] - pfn;
 			if (args[1] > PA_SNAP_CHUNK)
 				args[1] = PA_SNAP_CHUNK;
-			if (bpf_prog_test_run_opts(fd, &opts))
+			if (bpf_prog_test_run_opts(fd, &opts)) {
+				free(off);
 				return fail(err, errlen, -errno, "running the memmap walk: %s",
 					    strerror(errno));
-			if (!skel->bss->snap_base)
+			}
+			if (!skel->bss->snap_base) {
+				free(off);
 				return fail(err, errlen, -EFAULT, "cannot read vmemmap_base");
+			}
 			/* fewer pages than asked: its records are full (none walked: never) */
-			if (!opts.retval && !skel->bss->snap_nr)
+			if (!opts.retval && !skel->bss->snap_nr) {
+				free(off);
 				return fail(err, errlen, -EIO, "the memmap walk stopped at pfn %#llx",
 					    pfn);
+			}
 			s->pages_walked += opts.retval;
 			pfn += opts.retval;
 			drain(s, skel);
@@ -112,6 +183,7 @@ static int walk(struct snapshot *s, struct snapshot_bpf *skel, unsigned long lon
 		skel->bss->snap_have_cur = false;
 	}
 	s->unreadable = skel->bss->snap_unreadable;
+	free(off);
 	return 0;
 }
 

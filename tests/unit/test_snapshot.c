@@ -25,7 +25,10 @@ static const char iomem_root[] =
 	"00100000-bffdffff : System RAM\n"
 	"  1b000000-1c002126 : Kernel code\n"
 	"bffe0000-bfffffff : Reserved\n"
-	"100000000-13fffffff : System RAM\n";
+	"100000000-13fffffff : System RAM\n"
+	"  120000000-12fffffff : System RAM (kmem)\n"
+	"140000000-17fffffff : virtio0\n"
+	"  140000000-147ffffff : System RAM (virtio_mem)\n";
 static const char iomem_user[] =
 	"00000000-00000000 : Reserved\n"
 	"00000000-00000000 : System RAM\n";
@@ -43,26 +46,42 @@ static const char uring_fdinfo[] =
 static void parsers(void)
 {
 	unsigned long long r[8][2], b[8][2];
+	int listed;
 
 	if (test__start_subtest("iomem")) {
-		ASSERT_EQ(owners__ram_ranges(iomem_root, r, 8), 3, "three System RAM ranges");
+		ASSERT_EQ(owners__ram_ranges(iomem_root, r, 8), 4,
+			  "four System RAM ranges: one a driver's, nested; one inside another not");
 		ASSERT_EQ(r[0][0], 1ULL, "first from pfn 1");
 		ASSERT_EQ(r[0][1], 0x9fULL, "to 0x9f, the partial page left out");
 		ASSERT_EQ(r[1][0], 0x100ULL, "second from 1 MiB");
 		ASSERT_EQ(r[1][1], 0xbffe0ULL, "end inclusive: to 0xbffe0");
 		ASSERT_EQ(r[2][1], 0x140000ULL, "past 4 GiB");
-		ASSERT_EQ(owners__ram_ranges(iomem_root, r, 2), -1, "more ranges than room");
+		ASSERT_EQ(r[3][0], 0x140000ULL, "virtio_mem's, nested under its device");
+		ASSERT_EQ(r[3][1], 0x148000ULL, "to its end");
+		ASSERT_EQ(owners__ram_ranges(iomem_root, r, 3), -1, "more ranges than room");
 		ASSERT_EQ(owners__ram_ranges(iomem_user, r, 8), 0, "no address: not root");
 	}
 	if (test__start_subtest("uring_fdinfo")) {
-		ASSERT_EQ(owners__uring_bufs(uring_fdinfo, b, 8), 2, "two buffers");
+		ASSERT_EQ(owners__uring_bufs(uring_fdinfo, b, 8, &listed), 2, "two buffers");
+		ASSERT_EQ(listed, 2, "two slots listed");
 		ASSERT_EQ(b[0][0], 0x7f0000010000ULL, "first's address");
 		ASSERT_EQ(b[0][1], 8192ULL, "first's length");
 		ASSERT_EQ(b[1][0], 0x7f0000020000ULL, "second's address");
-		ASSERT_EQ(owners__uring_bufs(uring_fdinfo, b, 1), 1, "room for one");
-		ASSERT_EQ(owners__uring_bufs("pos:\t0\nUserBufs:\t0\nPollList:\n", b, 8), 0,
+		ASSERT_EQ(owners__uring_bufs(uring_fdinfo, b, 1, &listed), 1, "room for one");
+		ASSERT_EQ(owners__uring_bufs("pos:\t0\nUserBufs:\t0\nPollList:\n", b, 8, &listed), 0,
 			  "none registered");
-		ASSERT_EQ(owners__uring_bufs("pos:\t0\n", b, 8), 0, "no UserBufs key");
+		ASSERT_EQ(owners__uring_bufs("pos:\t0\n", b, 8, &listed), 0, "no UserBufs key");
+		/* 7.x's empty slot, 6.12's sparse slot (dummy_ubuf), then a buffer: one */
+		ASSERT_EQ(owners__uring_bufs("UserBufs:\t3\n    0: <none>\n"
+					     "    1: 0xffffffffffffffff/4294967295\n"
+					     "    2: 0x7f0000030000/4096\nPollList:\n", b, 8, &listed),
+			  1, "empty slots skipped, the buffer after them read");
+		ASSERT_EQ(b[0][0], 0x7f0000030000ULL, "that buffer");
+		ASSERT_EQ(listed, 3, "three slots listed");
+		/* the lock not taken: the count, no slot */
+		ASSERT_EQ(owners__uring_bufs("UserBufs:\t2\nPollList:\n", b, 8, &listed), 0,
+			  "busy ring: none read");
+		ASSERT_EQ(listed, 0, "busy ring: no slot listed");
 	}
 }
 
@@ -253,9 +272,9 @@ static void owners(void)
 	out = open_memstream(&text, &len);
 	if (!out)
 		return;
-	report__snapshot_only_json(out, &s, "6.12.0", false, 0);
+	report__snapshot_only_json(out, &s, "6.12.0", "0.1.0", false, 0);
 	fclose(out);
-	ASSERT_HAS_STR(text, "{\"pinaudit\":1,\"kernel\":\"6.12.0\",\"snapshot\":{",
+	ASSERT_HAS_STR(text, "{\"pinaudit\":1,\"version\":\"0.1.0\",\"kernel\":\"6.12.0\",\"snapshot\":{",
 		       "json: a snapshot document");
 	ASSERT_HAS_STR(text, "\"kind\":\"io_uring\",\"pid\":10,\"comm\":\"fio\",\"fd\":5",
 		       "json: the ring's owner");

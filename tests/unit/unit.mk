@@ -30,7 +30,7 @@ $(OUTPUT)/unit-tests: $(UNIT_SRCS) $(UNIT_HDRS) $(UNIT_OBJS) $(OUTPUT)/pinaudit.
 	$(CC) $(UNIT_CFLAGS) $(CFLAGS) $(INCLUDES) $(UNIT_SRCS) $(UNIT_OBJS) $(UNIT_LIBS) -o $@
 
 $(OUTPUT)/unit-tests-asan: $(UNIT_SRCS) $(UNIT_HDRS) $(UNIT_MODULE_SRCS) $(HDRS) \
-			   $(OUTPUT)/pinaudit.skel.h | $(OUTPUT)
+			   $(OUTPUT)/pinaudit.skel.h $(OUTPUT)/version.h | $(OUTPUT)
 	$(UNIT_ASAN_CC) $(UNIT_CFLAGS) $(UNIT_ASAN_CFLAGS) $(INCLUDES) $(UNIT_SRCS) \
 		$(UNIT_MODULE_SRCS) $(UNIT_LIBS) -o $@
 

@@ -6,6 +6,8 @@
  *                                print "held", keep them until SIGUSR1 or SIGTERM, unregister
  *   pinhold hold-thp PAGES       the same with a THP-backed buffer (2 MiB folios)
  *                                (PINHOLD_UNMAP=1: the buffer unmapped once registered)
+ *   pinhold hold-hugetlb PAGES   the same with a hugetlb buffer (MAP_HUGETLB: 2 MiB folios
+ *                                from the pool, vm.nr_hugepages)
  *   pinhold hold-udmabuf PAGES   a udmabuf of a PAGES-page memfd (memfd_pin_folios(), 6.12+),
  *                                both held open until SIGUSR1 or SIGTERM
  *   pinhold uring-dio FILE PAGES O_DIRECT reads of FILE into a buffer io_uring keeps pinned
@@ -127,10 +129,21 @@ int main(int argc, char **argv)
 
 	if (comm && prctl(PR_SET_NAME, comm))
 		die("PR_SET_NAME");
-	if (argc == 3 && (!strcmp(argv[1], "hold") || !strcmp(argv[1], "hold-thp"))) {
+	if (argc == 3 && (!strcmp(argv[1], "hold") || !strcmp(argv[1], "hold-thp") ||
+			  !strcmp(argv[1], "hold-hugetlb"))) {
 		bool thp = !strcmp(argv[1], "hold-thp");
 		size_t len = pages_arg(argv[2]) * PAGE;
-		char *buf = buffer(len, thp ? THP : PAGE, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		char *buf;
+
+		if (!strcmp(argv[1], "hold-hugetlb")) {
+			buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+			if (buf == MAP_FAILED)
+				die("mmap MAP_HUGETLB");
+			memset(buf, 0x5a, len);
+		} else {
+			buf = buffer(len, thp ? THP : PAGE, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		}
 		sigset_t set;
 		int fd, sig;
 
