@@ -107,6 +107,17 @@ static struct page_layout page_layout(const struct btf *btf)
 	return l;
 }
 
+/* into either object's rodata (bpf/folio.bpf.h's constants, in both): the defaults stand */
+#define SET_PAGE_LAYOUT(rodata, l) do {					\
+	(rodata)->page_compound_mask = (l).compound_mask;			\
+	if ((l).compound >= 0)							\
+		(rodata)->page_compound_off = (l).compound;			\
+	if ((l).flags >= 0)							\
+		(rodata)->page_flags_off = (l).flags;				\
+	if ((l).mapping >= 0)							\
+		(rodata)->page_mapping_off = (l).mapping;			\
+} while (0)
+
 /* the zero page's pfn variable: zero_page_pfn from 7.x, zero_pfn before (see below) */
 static unsigned long long zero_pfn_addr(const struct ksyms *ks)
 {
@@ -151,13 +162,7 @@ void kconsts__set(struct pinaudit_bpf *skel, const struct btf *btf, const struct
 
 	skel->rodata->tick_ns = tick_ns();
 
-	skel->rodata->page_compound_mask = l.compound_mask;
-	if (l.compound >= 0)
-		skel->rodata->page_compound_off = l.compound;
-	if (l.flags >= 0)
-		skel->rodata->page_flags_off = l.flags;
-	if (l.mapping >= 0)
-		skel->rodata->page_mapping_off = l.mapping;
+	SET_PAGE_LAYOUT(skel->rodata, l);
 }
 
 bool kconsts__set_snapshot(struct snapshot_bpf *skel, const struct btf *btf,
@@ -168,13 +173,7 @@ bool kconsts__set_snapshot(struct snapshot_bpf *skel, const struct btf *btf,
 	skel->rodata->vmemmap_base_addr = ksyms__addr(ks, "vmemmap_base");
 	skel->rodata->zero_pfn_addr = zero_pfn_addr(ks);
 	skel->rodata->huge_zero_pfn_addr = ksyms__addr(ks, "huge_zero_pfn");
-	skel->rodata->page_compound_mask = l.compound_mask;
-	if (l.compound >= 0)
-		skel->rodata->page_compound_off = l.compound;
-	if (l.flags >= 0)
-		skel->rodata->page_flags_off = l.flags;
-	if (l.mapping >= 0)
-		skel->rodata->page_mapping_off = l.mapping;
+	SET_PAGE_LAYOUT(skel->rodata, l);
 	/* 5.10: its pin count only for compound order > 1 (bpf/snapshot.bpf.c) */
 	if (member_offset(btf, btf__find_by_name_kind(btf, "page", BTF_KIND_STRUCT),
 			  "hpage_pinned_refcount", 0) >= 0) {
