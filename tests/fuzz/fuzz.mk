@@ -16,7 +16,7 @@ FUZZ_SRCS_fuzz_env := src/env.c
 FUZZ_SRCS_fuzz_ksyms := src/ksyms.c src/symbolize.c
 FUZZ_SRCS_fuzz_report := src/model.c src/json_writer.c src/report_json.c src/report_text.c \
 			 src/report_ktap.c src/report_live.c src/report_util.c src/symbolize.c \
-			 src/ksyms.c
+			 src/ksyms.c src/report_snapshot.c src/snapshot.c
 
 $(FUZZ_OUT):
 	mkdir -p $@
