@@ -253,9 +253,24 @@ int kpt_##name(struct pt_regs *ctx)					\
 #define A1 _Generic((ctx), __u64 *: ((__u64 *)(ctx))[1], \
 		    default: (__u64)PT_REGS_PARM2((struct pt_regs *)(ctx)))
 
-UNPIN_API(unpin_user_page, compound_head(A0), 1)
-UNPIN_API(unpin_folio, A0, 1)
-UNPIN_API(unpin_user_folio, A0, A1)
+/*
+ * the first argument as a number: a fentry program's is a typed pointer (struct page *,
+ * struct folio *), on which the verifier refuses the arithmetic of a key (head_of()'s mask on
+ * 7.x: "math between ptr_ pointer and register with unbounded min value"; get_bit()'s shift:
+ * "pointer arithmetic with >>= operator prohibited"); read through a helper, it is a scalar
+ */
+static __always_inline __u64 arg0_number(__u64 *ctx)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), ctx);
+	return v;
+}
+#define N0 _Generic((ctx), __u64 *: arg0_number((__u64 *)(ctx)), default: A0)
+
+UNPIN_API(unpin_user_page, compound_head(N0), 1)
+UNPIN_API(unpin_folio, N0, 1)
+UNPIN_API(unpin_user_folio, N0, A1)
 
 /* --- put sites: release_pages() --------------------------------------------------------------- */
 

@@ -242,6 +242,35 @@ static bool kprobes_available(char *why, size_t len)
 }
 
 /*
+ * security/lockdown/lockdown.c: /sys/kernel/security/lockdown shows the mode in brackets, set
+ * by lockdown= at boot (or Secure Boot: integrity) and raised, never lowered, by a write.
+ * Confidentiality refuses the helpers that read kernel memory (bpf_probe_read_kernel():
+ * LOCKDOWN_BPF_READ_KERNEL, kernel/trace/bpf_trace.c), so no program of pinaudit's loads, and
+ * kprobes (__register_trace_kprobe(): LOCKDOWN_KPROBES). Another mode is named too: a
+ * distribution's kernel may refuse more under it than upstream's does.
+ */
+const char *kfeatures__lockdown_note(void)
+{
+	static char note[200];
+	char buf[128] = "", *s, *e;
+	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
+
+	note[0] = 0;
+	if (!f)
+		return note;
+	s = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (!s || !(s = strchr(buf, '[')) || !(e = strchr(s, ']')))
+		return note;
+	*e = 0;
+	if (strcmp(s + 1, "none"))
+		snprintf(note, sizeof(note), "; kernel lockdown=%s%s", s + 1,
+			 strcmp(s + 1, "confidentiality") ? "" : ", which refuses BPF programs "
+			 "that read kernel memory, and kprobes, until the next boot");
+	return note;
+}
+
+/*
  * The BTF of loaded module MOD (found among the kernel's BTF objects by name), loaded once; NULL
  * where it has none. Its object stays open: a probe load names it (attach_btf_obj_fd).
  */

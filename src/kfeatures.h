@@ -64,6 +64,12 @@ void kfprobe__hook(struct kfprobe *p, struct kfeatures *kf, int i);
 void kfprobe__trace(struct kfprobe *p, struct kfeatures *kf, int i, int c, enum kf_trace kind);
 /* reads the code of candidate C of unpin or pin API hook I: calls_hook (plan.h: PLAN_NEED_CODE) */
 void kfprobe__code(struct kfprobe *p, struct kfeatures *kf, int i, int c);
+/*
+ * what to add to a failure's message where the kernel is locked down: "" where it is not
+ * (or its lockdown cannot be read), else "; kernel lockdown=MODE", with what
+ * confidentiality refuses
+ */
+const char *kfeatures__lockdown_note(void);
 /* an error of a BPF syscall, with the kernel-internal ENOTSUPP named */
 const char *kfprobe__strerror(int err);
 

@@ -21,6 +21,7 @@
 #include "events.h"
 #include "hooks.h"
 #include "kconsts.h"
+#include "kfeatures.h"
 #include "ksyms.h"
 #include "ledger_walk.h"
 #include "live.h"
@@ -247,23 +248,6 @@ static void cannot_trace(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* lockdown=integrity/confidentiality refuses fentry and kprobes: worth naming */
-static const char *lockdown(void)
-{
-	static char buf[128];
-	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
-	char *s, *e;
-
-	if (!f)
-		return NULL;
-	s = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	if (!s || !(s = strchr(buf, '[')) || !(e = strchr(s, ']')))
-		return NULL;
-	*e = 0;
-	return strcmp(s + 1, "none") ? s + 1 : NULL;
-}
-
 /*
  * Open, prepare, load and attach: 0, or the exit status (PA_EXIT_NOTRACE) after one line that
  * names the cause. Nothing stays attached on failure: session__free() undoes what was done.
@@ -316,16 +300,13 @@ static int session__start(struct session *s, struct audit *audit)
 		return PA_EXIT_NOTRACE;
 	}
 	if (hooks__prepare(s->hooks, s->skel)) {
-		const char *ld = lockdown();
-
-		cannot_trace("%s%s%s", hooks__cause(s->hooks), ld ? "; kernel lockdown=" : "",
-			     ld ? ld : "");
+		cannot_trace("%s%s", hooks__cause(s->hooks), kfeatures__lockdown_note());
 		return PA_EXIT_NOTRACE;
 	}
 	command__prepare(s->skel, env.argv != NULL);
 	if (pinaudit_bpf__load(s->skel)) {
-		cannot_trace("loading the BPF programs: %s (-vvv shows the verifier log)",
-			     strerror(errno));
+		cannot_trace("loading the BPF programs: %s (-vvv shows the verifier log)%s",
+			     strerror(errno), kfeatures__lockdown_note());
 		return PA_EXIT_NOTRACE;
 	}
 	s->origins = origins__new(bpf_map__fd(s->skel->maps.origins),

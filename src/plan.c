@@ -349,6 +349,7 @@ void plan__make(struct plan *p, const struct kfeatures *kf, const struct hook_de
 	}
 	plan__settle(p, defs, n);
 	snprintf(p->cause, sizeof(p->cause), "no pin accounting hook can attach: %s%s%s",
-		 p->fentry_err[0] ? p->fentry_err : "no try_grab_* function found",
+		 p->fentry_err[0] ? p->fentry_err : o->mode == PA_MODE_KPROBE ?
+		 "fentry not tried (--mode kprobe)" : "no try_grab_* function found",
 		 kf->kprobes ? "" : "; ", kf->kprobes ? "" : kf->kprobe_err);
 }

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kconsts.h"
+#include "kfeatures.h"
 #include "pinaudit.h"
 #include "snapshot.h"
 #include "snapshot.skel.h"
@@ -218,7 +219,7 @@ int snapshot__take(struct snapshot *s, const struct btf *btf, const struct ksyms
 	}
 	if (snapshot_bpf__load(skel)) {
 		e = fail(err, errlen, -errno, "loading the snapshot's BPF program: %s (-vvv shows "
-			 "the verifier log)", strerror(errno));
+			 "the verifier log)%s", strerror(errno), kfeatures__lockdown_note());
 		goto out;
 	}
 	/* the kernel's count, read next to the walk: equal on a machine whose pins held still */

@@ -370,6 +370,15 @@ static void test_options(void)
 			     "permitted; kprobes unavailable (no kprobe PMU nor kprobe_events: "
 			     "CONFIG_KPROBES off?)", "why: both errors");
 	}
+	if (test__start_subtest("host_mode_kprobe")) {
+		opts(&o, PA_MODE_KPROBE);
+		plan_on(&fx_host, &o, &p, probes, sizeof(probes));
+		ASSERT_EQ(p.live_accounting, 0, "no accounting hook");
+		/* fentry was not tried: the cause says so, not that no grab function exists */
+		ASSERT_STREQ(p.cause, "no pin accounting hook can attach: fentry not tried (--mode "
+			     "kprobe); kprobes unavailable (no kprobe PMU nor kprobe_events: "
+			     "CONFIG_KPROBES off?)", "cause");
+	}
 	if (test__start_subtest("module_loading_6.1")) {
 		static struct kfeatures kf;
 		int i;

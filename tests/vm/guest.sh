@@ -21,7 +21,7 @@ fail=0
 echo "# $KLABEL: $(command -v fio), $(fio --version)"
 
 # t_snapshot.sh first: its machine with no pin held is a fresh one
-for t in ${PINAUDIT_TESTS:-snapshot workloads census kmod reports audit hardening busy stress bench xfstests package}; do
+for t in ${PINAUDIT_TESTS:-snapshot workloads census kmod reports audit hardening busy stress bench xfstests package lockdown}; do
 	echo "# $KLABEL: tests/vm/t_$t.sh"
 	start=$SECONDS
 	. "tests/vm/t_$t.sh"
