@@ -222,10 +222,12 @@ else
 	nfs_row='[.by_fs[] | select(.fs == "nfs" and .mount == $m) | .gets] | add // 0' nfs_where=nfs
 	[ "$KLABEL" = 5.10 ] && nfs_where="callers'" nfs_row='[.by_fs[] | select(.caller // "" |
 		test("^nfs_direct_(read|write)_schedule_iovec")) | .gets] | add // 0'
-	# io_uring's O_DIRECT on NFS returns before the RPCs complete: its pages are put in rpciod
+	# io_uring's O_DIRECT on NFS returns before the RPCs complete: its pages are put in rpciod.
+	# Sized by I/O, not time: 256 I/Os of one page each, 256 references however slow the guest.
 	for engine in psync io_uring; do
-		audit fio-$engine-dio-nfs 0 0 -- $FIO --name=nfs-$engine --directory="$NFS" \
-			--ioengine=$engine --iodepth=16 --rw=randrw --direct=1
+		audit fio-$engine-dio-nfs 0 0 -- $FIO --time_based=0 --runtime=0 --size=1M \
+			--name=nfs-$engine --directory="$NFS" --ioengine=$engine --iodepth=16 \
+			--rw=randrw --direct=1
 		check "NFS $engine O_DIRECT: its references in the $nfs_where row" \
 			jq -e --arg m "$NFS" "($nfs_row) > 100" "$T/fio-$engine-dio-nfs.json"
 	done

@@ -162,7 +162,7 @@ xt_judge() {
 }
 
 xt_main() {
-	local fs t mkfs start
+	local fs t mkfs start scratch=
 	if [ ! -x "$XT_SRC/check" ] || [ ! -f "$XT_SRC/.tarball" ]; then
 		not_ok xfstests "not built in $XT_SRC (make deps builds it from the suites' tarball)"
 		return
@@ -181,14 +181,22 @@ xt_main() {
 	fi
 	set -- $XT_RAMS
 	mkdir -p "$T/xt-test" "$T/xt-scratch"
+	# check makes and mounts a file system on the scratch device before the first test when
+	# local.config names one, which only the tests that use it need (_require_scratch, the
+	# _scratch_* helpers, $SCRATCH_*); one that needs it and has none is "not run": a not ok
+	for t in $XT_TESTS; do
+		grep -qE '_scratch|SCRATCH_' "$XT_SRC/tests/$t" 2>/dev/null && scratch=1
+	done
 	for fs in $XT_FS; do
 		case $fs in xfs|btrfs) mkfs="mkfs.$fs -q -f" ;; *) mkfs="mkfs.$fs -q -F" ;; esac
 		if ! $mkfs "$1" >"$T/xt-mkfs-$fs.log" 2>&1; then
 			not_ok "xfstests-$fs" "cannot make $fs on $1: $(tail -n 2 "$T/xt-mkfs-$fs.log")"
 			continue
 		fi
-		printf 'export FSTYP=%s\nexport TEST_DEV=%s\nexport TEST_DIR=%s\nexport SCRATCH_DEV=%s\nexport SCRATCH_MNT=%s\n' \
-			"$fs" "$1" "$T/xt-test" "$2" "$T/xt-scratch" >"$XT/local.config"
+		printf 'export FSTYP=%s\nexport TEST_DEV=%s\nexport TEST_DIR=%s\n' "$fs" "$1" "$T/xt-test" \
+			>"$XT/local.config"
+		[ -n "$scratch" ] && printf 'export SCRATCH_DEV=%s\nexport SCRATCH_MNT=%s\n' \
+			"$2" "$T/xt-scratch" >>"$XT/local.config"
 		rm -rf "$XT/results"
 		start=$SECONDS
 		(cd "$XT" && PATH=$XT/pa-bin:$PATH XT_PA=$PA XT_REPORT=$T/xfstests-$fs \
