@@ -81,13 +81,23 @@ PA_VERSION ?= $(shell scripts/version)
 $(shell mkdir -p $(OUTPUT); v='#define PA_VERSION "$(PA_VERSION)"'; \
 	[ "$$(cat $(OUTPUT)/version.h 2>/dev/null)" = "$$v" ] || echo "$$v" > $(OUTPUT)/version.h)
 
-# relink when switching between static and dynamic builds: the file changes only then
+# relink when switching between static and dynamic builds: the file changes only then. It is
+# rewritten only where pinaudit is built: a make of another target in the other mode (make
+# kmod, make fuzz, while make test's guests run ./pinaudit) leaves the binary as it is. A
+# relink renames the new binary into place: a guest that runs ./pinaudit meanwhile runs the
+# old one or the new one, never half of one.
 LINK_MODE := $(if $(filter 1,$(STATIC)),static,dynamic)
-$(shell mkdir -p $(OUTPUT); [ "$$(cat $(OUTPUT)/link-mode 2>/dev/null)" = $(LINK_MODE) ] || \
-	echo $(LINK_MODE) > $(OUTPUT)/link-mode)
+$(shell mkdir -p $(OUTPUT); [ -f $(OUTPUT)/link-mode ] || echo $(LINK_MODE) > $(OUTPUT)/link-mode)
+
+$(OUTPUT)/link-mode: FORCE
+	@[ "$$(cat $@ 2>/dev/null)" = $(LINK_MODE) ] || echo $(LINK_MODE) > $@
 
 pinaudit: $(OBJS) $(OUTPUT)/link-mode
-	$(CC) $(CFLAGS) $(LDFLAGS) $(OBJS) $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $(OBJS) $(LIBS) -o $(OUTPUT)/pinaudit.new
+	mv -f $(OUTPUT)/pinaudit.new $@
+
+.PHONY: FORCE
+FORCE:
 
 deps:
 	scripts/deps
