@@ -148,3 +148,22 @@ ksmbd_share() {
 	ksmbd.adduser -P "$2/pwd.db" -C "$2/ksmbd.conf" -p pa -a pa &&
 	modprobe ksmbd && ksmbd.mountd -C "$2/ksmbd.conf" -P "$2/pwd.db"
 }
+
+# what pinaudit leaves in the kernel: its programs (by name), links and maps
+ours() {
+	echo "$(bpftool prog show 2>/dev/null | grep -cE ' name (fexit_grab|fentry_release|tp_page_free|reconcile|fe_unpin|kp_unpin)')" \
+	     "$(bpftool map show 2>/dev/null | grep -cE ' name (ledger|origins|stack_sites) ')" \
+	     "$(bpftool link show 2>/dev/null | grep -c 'prog ')"
+}
+# left_nothing NAME BEFORE: within 10 s (programs and maps are freed after an RCU grace
+# period), the kernel holds what it held before
+left_nothing() {
+	local name=$1 before=$2 now
+	for _ in $(seq 1 100); do
+		now=$(ours)
+		[ "$now" = "$before" ] && break
+		sleep 0.1
+	done
+	check "$name: nothing left in the kernel (programs, maps, links: $before -> $now)" \
+		[ "$now" = "$before" ]
+}

@@ -2,27 +2,8 @@
 # Hardening: every cause of an incomplete audit named and never green, nothing left in the
 # kernel after SIGINT, SIGTERM or SIGKILL, two audits at once, no privileges, no BTF, and
 # hostile strings from the kernel side (a task's name, a mount point) kept harmless in the
-# text, JSON and KTAP reports.
+# text, JSON and KTAP reports. ours() and left_nothing() are tests/vm/lib.sh's.
 
-
-# what pinaudit leaves in the kernel: its programs (by name), links and maps
-ours() {
-	echo "$(bpftool prog show 2>/dev/null | grep -cE ' name (fexit_grab|fentry_release|tp_page_free|reconcile|fe_unpin|kp_unpin)')" \
-	     "$(bpftool map show 2>/dev/null | grep -cE ' name (ledger|origins|stack_sites) ')" \
-	     "$(bpftool link show 2>/dev/null | grep -c 'prog ')"
-}
-# left_nothing NAME BEFORE: within 10 s (programs and maps are freed after an RCU grace
-# period), the kernel holds what it held before
-left_nothing() {
-	local name=$1 before=$2 now
-	for _ in $(seq 1 100); do
-		now=$(ours)
-		[ "$now" = "$before" ] && break
-		sleep 0.1
-	done
-	check "$name: nothing left in the kernel (programs, maps, links: $before -> $now)" \
-		[ "$now" = "$before" ]
-}
 # wait_auditing ERRFILE: until pinaudit -v says its hooks are live
 wait_auditing() {
 	for _ in $(seq 1 300); do grep -q auditing "$1" && return 0; sleep 0.1; done
@@ -91,7 +72,7 @@ check "no kprobes: release_pages unhooked, the kprobe it needs named; the rest f
 	 (.[0] | (.attached | not) and (.error // "" | test("needs a kprobe")))) and
 	([.hooks[] | select(.attached) | .mode] | length > 0 and all(test("^(fentry|fexit|tp_btf)$")))' \
 	"$T/nokprobes.json"
-unshare -m sh -c "$nokprobes && exec '$PA' --mode kprobe -- true" >"$T/nokp.out" 2>"$T/nokp.err"
+nokprobes_pa --mode kprobe -- true >"$T/nokp.out" 2>"$T/nokp.err"
 rc=$?
 check "no kprobes, --mode kprobe: exit 4, one line naming fentry untried and kprobes missing" \
 	sh -c "[ $rc = 4 ] && [ \$(wc -l <'$T/nokp.err') = 1 ] &&

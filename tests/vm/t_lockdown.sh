@@ -10,7 +10,7 @@ if ! echo confidentiality >"$ld" 2>"$T/lockdown.err" || ! grep -q '\[confidentia
 	return 0
 fi
 check "lockdown: $ld reads confidentiality" grep -q '\[confidentiality\]' "$ld"
-before=$(bpftool link show 2>/dev/null | grep -c 'prog ')
+before=$(ours)
 "$PA" -- true >"$T/lockdown-audit.out" 2>"$T/lockdown-audit.err"
 rc=$?
 check "lockdown: an audit exits 4, in one line that names the lockdown and what it refuses" \
@@ -21,4 +21,4 @@ check "lockdown: an audit exits 4, in one line that names the lockdown and what 
 rc=$?
 check "lockdown: --snapshot exits 4 and names the lockdown" sh -c "[ $rc = 4 ] &&
 	grep -q 'kernel lockdown=confidentiality' '$T/lockdown-snap.err'"
-check "lockdown: no link left behind" [ "$(bpftool link show 2>/dev/null | grep -c 'prog ')" = "$before" ]
+left_nothing "lockdown" "$before"
