@@ -248,6 +248,46 @@ static __always_inline void ctx_origin_probe(struct kiocb *iocb, struct pa_origi
 }
 
 /*
+ * A direct I/O's buffer in user memory (ITER_UBUF, ITER_IOVEC): the only kind GUP takes
+ * references on. From a kernel buffer (ITER_BVEC: io_uring's registered buffers, a loop
+ * device's I/O to its file; ITER_KVEC, ITER_XARRAY, ITER_FOLIOQ) iov_iter_extract_pages() and
+ * iov_iter_get_pages() take no reference through GUP (lib/iov_iter.c): a context there would
+ * have nothing to name. enum iter_type's values are the running kernel's: one per kind from
+ * 5.14 (iter_type; ITER_UBUF from 6.0), a bit per kind before (type, beside the direction).
+ */
+struct iov_iter___v510 {
+	unsigned int type;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool iter_kind_user(__u32 kind, bool bits)
+{
+	if (bits)
+		return kind & bpf_core_enum_value(enum iter_type, ITER_IOVEC);
+	if (bpf_core_enum_value_exists(enum iter_type, ITER_UBUF) &&
+	    kind == bpf_core_enum_value(enum iter_type, ITER_UBUF))
+		return true;
+	return kind == bpf_core_enum_value(enum iter_type, ITER_IOVEC);
+}
+
+/* IT typed (a trampoline's argument, or TYPED()): a plain load */
+static __always_inline bool iter_user_backed(struct iov_iter *it)
+{
+	if (bpf_core_field_exists(it->iter_type))
+		return iter_kind_user(it->iter_type, false);
+	return iter_kind_user(((struct iov_iter___v510 *)it)->type, true);
+}
+
+/* IT an address: a probe read */
+static __always_inline bool iter_user_backed_probe(__u64 iter)
+{
+	struct iov_iter *it = (void *)iter;
+
+	if (bpf_core_field_exists(it->iter_type))
+		return iter_kind_user(BPF_CORE_READ(it, iter_type), false);
+	return iter_kind_user(BPF_CORE_READ((struct iov_iter___v510 *)it, type), true);
+}
+
+/*
  * The current thread's owner (current_owner()), or CACHED: the one found for its pid_tgid at
  * *OWNER_ID when cmd_tasks_gen was *OWNER_GEN, both updated. A user thread's owner follows
  * from its process id alone; a kernel thread's is its mm's (kthread_use_mm()): read each time.

@@ -421,10 +421,73 @@ int BPF_PROG(tp_module_free, struct module *mod)
 /* --- context hooks: the file behind the direct I/O that takes page references -------------- */
 
 /*
+ * The address of argument POS (from 1) of a trampoline's function (CTX: its arguments) or a
+ * kprobe's (REGS), for a position known at load (.rodata): each program reads one argument
+ * only, of those its function has (a trampoline's verifier refuses a read past them).
+ */
+static __always_inline __u64 trampoline_arg(__u64 *ctx, __u32 pos)
+{
+	__u64 v = 0;
+
+	/*
+	 * a barrier after each load: else clang makes the loads one, at ctx + an offset it
+	 * computes, which the verifier refuses ("dereference of modified ctx ptr"); the same in
+	 * kprobe_arg()
+	 */
+	if (pos == 2) {
+		v = ctx[1];
+		barrier_var(v);
+	} else if (pos == 4) {
+		v = ctx[3];
+		barrier_var(v);
+	}
+	return v;
+}
+
+static __always_inline __u64 kprobe_arg(struct pt_regs *regs, __u32 pos)
+{
+	__u64 v = 0;
+
+	if (pos == 2) {
+		v = PT_REGS_PARM2(regs);
+		barrier_var(v);
+	} else if (pos == 4) {
+		v = PT_REGS_PARM4(regs);
+		barrier_var(v);
+	}
+	return v;
+}
+
+/*
+ * Context program set N entered for a buffer not in user memory (USER false): nothing in the
+ * call can take a reference through GUP (iter_user_backed()), no context is taken. The call is
+ * counted as one on a kernel buffer, which the loader adds to the hook's calls; the return
+ * finds the thread holding none.
+ */
+static __always_inline bool ctx_kernel_buffer(__u32 n, bool user)
+{
+	if (user)
+		return false;
+	count(PA_CTX_KERNEL_BUFFERS + n, 1);
+	return true;
+}
+
+/* the iov_iter of context program set N is in user memory, or unknown (ctx_iter_pos[] 0) */
+#define CTX_USER_BTF(n)								\
+	(!ctx_iter_pos[n] ||							\
+	 iter_user_backed((struct iov_iter *)trampoline_arg(ctx, ctx_iter_pos[n])))
+#define CTX_USER_TYPED(n)							\
+	(!ctx_iter_pos[n] ||							\
+	 iter_user_backed(TYPED(kprobe_arg(ctx, ctx_iter_pos[n]), struct iov_iter)))
+#define CTX_USER_PROBE(n)							\
+	(!ctx_iter_pos[n] || iter_user_backed_probe(kprobe_arg(ctx, ctx_iter_pos[n])))
+
+/*
  * Entry of a direct-I/O function taking the kiocb first: __iomap_dio_rw (ext4, xfs, btrfs...),
  * __blockdev_direct_IO (fs/direct-io.c), blkdev_read_iter/blkdev_write_iter (a raw block
  * device). The pins and gets its thread takes until the return belong to that file's super
- * block and device (ctx_origin_btf(), ctx_origin_probe()).
+ * block and device (ctx_origin_btf(), ctx_origin_probe()); none can when its buffer is kernel
+ * memory (ctx_kernel_buffer()).
  */
 /*
  * a context hook's entry: fentry_ctxN, kp_ctxN; without BPF atomics fentry_ctxhN, kp_ctxhN;
@@ -437,7 +500,7 @@ int BPF_PROG(fentry_ctx##h##n, struct kiocb *iocb)			\
 {									\
 	struct pa_origin o = {};					\
 									\
-	if (idle())							\
+	if (idle() || ctx_kernel_buffer(n, CTX_USER_BTF(n)))		\
 		return 0;							\
 	ctx_origin_btf(iocb, &o);					\
 	ctx_enter(slot_ctx[n], &o, cas);				\
@@ -448,7 +511,7 @@ int BPF_KPROBE(kp_ctx##h##n, struct kiocb *iocb)			\
 {									\
 	struct pa_origin o = {};					\
 									\
-	if (idle())							\
+	if (idle() || ctx_kernel_buffer(n, CTX_USER_PROBE(n)))		\
 		return 0;							\
 	ctx_origin_probe(iocb, &o);					\
 	ctx_enter(slot_ctx[n], &o, cas);				\
@@ -463,7 +526,7 @@ int BPF_KPROBE(kp_ctxt##n, struct kiocb *iocb)				\
 {									\
 	struct pa_origin o = {};					\
 									\
-	if (idle())							\
+	if (idle() || ctx_kernel_buffer(n, CTX_USER_TYPED(n)))		\
 		return 0;							\
 	ctx_origin_btf(TYPED(iocb, struct kiocb), &o);			\
 	ctx_enter(slot_ctx[n], &o, true);				\

@@ -40,7 +40,12 @@ const volatile __u32 slot_put_array = 0, slot_free = 0, slot_bio_submit = 0, slo
 const volatile __u32 slot_unpin_user_page = 0, slot_unpin_folio = 0, slot_unpin_user_folio = 0;
 const volatile __u32 slot_add_pin = 0, slot_free_batched = 0, slot_pin_api = 0;
 /* the hook slot of context program set N: one set per context hook (src/plan.c) */
-const volatile __u32 slot_ctx[10] = {};
+const volatile __u32 slot_ctx[PA_MAX_CTX_SETS] = {};
+/*
+ * the position, from 1, of context program set N's struct iov_iter * argument (the buffer of
+ * the direct I/O: src/hooktab.c), 0: none
+ */
+const volatile __u32 ctx_iter_pos[PA_MAX_CTX_SETS] = {};
 /* bit of BIO_PAGE_PINNED in bio->bi_flags (6.5+, from BTF), < 0 where the kernel has none */
 const volatile int bio_page_pinned_bit = -1;
 

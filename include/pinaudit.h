@@ -10,7 +10,8 @@
 /*
  * Per-CPU counters (one PERCPU_ARRAY, summed by the loader). The first ones are the exact
  * ledger totals, in pages (the unit of /proc/vmstat nr_foll_pin_*); then one call counter per
- * hook, indexed by the hook's slot in src/hooktab.c's table.
+ * hook, indexed by the hook's slot in src/hooktab.c's table; then, per context program set,
+ * its calls on a kernel buffer.
  */
 enum pa_counter {
 	PA_PINS,		/* FOLL_PIN references granted by a grab function */
@@ -32,7 +33,11 @@ enum pa_counter {
 };
 
 #define PA_MAX_HOOKS		32
-#define PA_NR_COUNTERS		(PA_HOOK_CALLS + PA_MAX_HOOKS)
+/* context hooks' program sets (bpf: CTX_HOOK(n), slot_ctx[]) */
+#define PA_MAX_CTX_SETS		10
+/* + program set: the context hook's calls for a buffer in kernel memory (no context taken) */
+#define PA_CTX_KERNEL_BUFFERS	(PA_HOOK_CALLS + PA_MAX_HOOKS)
+#define PA_NR_COUNTERS		(PA_CTX_KERNEL_BUFFERS + PA_MAX_CTX_SETS)
 
 /* one CPU's counters (bpf/state.bpf.h: counter_rows), in whole cache lines */
 struct pa_counter_row {

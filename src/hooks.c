@@ -244,6 +244,20 @@ static void load_programs_of(struct hook *k)
 		bpf_program__set_attach_target(k->ret, 0, k->func);
 }
 
+/*
+ * Context hook I's ctx_iter_pos[]: the table's, unless its function's BTF shows no struct
+ * iov_iter * there (its programs then take the context whatever the buffer). A function of a
+ * module loaded later keeps the table's: .rodata is frozen at the first load.
+ */
+static __u32 iter_pos_of(const struct hooks *h, int i)
+{
+	const struct plan_hook *ph = &h->plan.h[i];
+
+	if (ph->func && ph->cand >= 0 && h->kf.fn[i][ph->cand].iter_fits == 0)
+		return 0;
+	return hook_iter_pos(i);
+}
+
 int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 {
 	struct plan *p = &h->plan;
@@ -267,8 +281,10 @@ int hooks__prepare(struct hooks *h, struct pinaudit_bpf *skel)
 
 		adopt(k, &p->h[i]);
 		/* a context hook has its program set even if its module comes later */
-		if (k->ctx >= 0)
+		if (k->ctx >= 0) {
 			skel->rodata->slot_ctx[k->ctx] = i;
+			skel->rodata->ctx_iter_pos[k->ctx] = iter_pos_of(h, i);
+		}
 		if (k->mode == PLAN_NONE)
 			continue;
 		if (bind_programs(skel, k, &p->h[i], i)) {
@@ -602,7 +618,10 @@ void hooks__fill(const struct hooks *h, struct audit *a, const __u64 *counters)
 		else
 			snprintf(s->why, sizeof(s->why), "%s", k->attached && k->mode != PLAN_KPROBE ?
 				 "" : k->why);
-		s->calls = counters ? counters[PA_HOOK_CALLS + i] : 0;
+		s->kernel_buffer_calls = counters && k->ctx >= 0 && k->ctx < PA_MAX_CTX_SETS ?
+					 counters[PA_CTX_KERNEL_BUFFERS + k->ctx] : 0;
+		/* bpf: ctx_kernel_buffer() counts those calls there only */
+		s->calls = counters ? counters[PA_HOOK_CALLS + i] + s->kernel_buffer_calls : 0;
 		s->misses = counters ? k->misses : 0;
 		s->since = k->since;
 	}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The hook table: the kernel functions pinaudit hooks, by role, with their candidates. */
+#include <string.h>
 #include "hooktab.h"
 
 /*
@@ -70,6 +71,17 @@ const struct hook_def hook_defs[PA_NR_HOOK_DEFS] = {
 	{ "context", CTX_KIOCB, { "netfs_unbuffered_read_iter" } },
 	{ "context", CTX_KIOCB, { "netfs_unbuffered_write_iter" } },
 };
+
+int hook_iter_pos(int i)
+{
+	if (hook_defs[i].shape != CTX_KIOCB)
+		return 0;
+	/*
+	 * __blockdev_direct_IO(iocb, inode, bdev, iter, ...) (fs/direct-io.c); every other one
+	 * takes (iocb, iter, ...)
+	 */
+	return strcmp(hook_defs[i].funcs[0], "__blockdev_direct_IO") ? 2 : 4;
+}
 
 int hook_def_of(enum shape shape)
 {

@@ -40,6 +40,11 @@ struct hook_def {
  */
 #define PA_NR_HOOK_DEFS 24
 extern const struct hook_def hook_defs[PA_NR_HOOK_DEFS];
+/*
+ * context hook I's buffer, the direct I/O's: the position, from 1, of its candidates' struct
+ * iov_iter * argument (bpf: ctx_iter_pos[]); 0: none (another hook)
+ */
+int hook_iter_pos(int i);
 /* the index in hook_defs of the hook of shape SHAPE (RELEASE: there is one), -1 if none */
 int hook_def_of(enum shape shape);
 

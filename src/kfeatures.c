@@ -109,6 +109,18 @@ static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
 	return 0;
 }
 
+/* whether argument POS (from 1) of FUNC is a struct iov_iter *: 1, 0, -ENOENT (no prototype) */
+static int iter_fits(const struct btf *btf, const char *func, int pos)
+{
+	int id = btf && pos > 0 ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -ENOENT;
+	const struct btf_type *fn = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_type *proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+
+	if (!proto || !btf_is_func_proto(proto))
+		return -ENOENT;
+	return param_is_struct_ptr(btf, proto, pos - 1, "iov_iter");
+}
+
 /* number of arguments of FUNC per BTF, -1 if unknown */
 static int nr_args(const struct btf *btf, const char *func)
 {
@@ -392,7 +404,7 @@ static void probe_func(struct kfprobe *p, const struct hook_def *d, const char *
 		f->trace[k].err = KF_UNTRIED;
 	for (k = 0; k < PA_HOOK_CANDS; k++)
 		f->calls_hook[k] = -ENOENT;
-	f->fits = -ENOENT;
+	f->fits = f->iter_fits = -ENOENT;
 	if (d->shape == TP_FREE) {
 		char tname[96];
 
@@ -413,6 +425,8 @@ static void probe_func(struct kfprobe *p, const struct hook_def *d, const char *
 		return;
 	f->module_btf = f->module[0] && module_btf(p, f->module);
 	f->fits = shape_fits(func_btf(p, f, &fd), name, d->shape);
+	if (d->shape == CTX_KIOCB)
+		f->iter_fits = iter_fits(func_btf(p, f, &fd), name, hook_iter_pos(d - hook_defs));
 	if (shape_counted_at_callee(d->shape))	/* read when the plan asks */
 		for (k = 0; k < PA_HOOK_CANDS; k++)
 			f->calls_hook[k] = KF_UNREAD;

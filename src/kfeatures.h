@@ -28,6 +28,11 @@ struct kf_func {
 	bool loading;		/* its module is still loading (not Live): no BTF for it yet */
 	bool module_btf;	/* its module's BTF is loaded (5.10 has no module BTF) */
 	int fits;		/* its BTF prototype fits the hook's shape: 1, 0 (another), -ENOENT */
+	/*
+	 * a context hook's: its argument at hook_iter_pos() is a struct iov_iter * per BTF:
+	 * 1, 0 (not), -ENOENT (no prototype)
+	 */
+	int iter_fits;
 	bool irqs_off_only;	/* called only with interrupts off (gup-fast) */
 	/*
 	 * an unpin API (a pin API): whether its code calls candidate C of the release hook (of

@@ -112,6 +112,7 @@ struct hook_state {
 	char counted_at[64];	/* an API left unhooked: the grab or release hook that counts it */
 	char programs[2][32];	/* attached: its BPF programs' names, entry then return ("": none) */
 	unsigned long long calls;
+	unsigned long long kernel_buffer_calls;	/* a context hook's calls on a kernel buffer */
 	unsigned long long misses;	/* runs the kernel skipped (bpf_prog_info.recursion_misses) */
 	double since;	/* attached that many seconds into the audit (a module loaded then); 0:
 			   from the start */

@@ -42,6 +42,8 @@ static void hooks_json(struct json_writer *w, const struct audit *a)
 		jw_bool_field(w, "attached", h->attached);
 		jw_bool_field(w, "accounting", h->accounting);
 		jw_uint_field(w, "calls", h->calls);
+		if (h->kernel_buffer_calls)
+			jw_uint_field(w, "kernel_buffer_calls", h->kernel_buffer_calls);
 		if (h->misses)
 			jw_uint_field(w, "skipped", h->misses);
 		if (!h->attached)

@@ -6,11 +6,19 @@ min=0; pins_expected && min=1
 
 # --- raw block device: io_uring registered buffers pin on every kernel (io_sqe_buffer_register)
 audit fio-fixedbufs-nullb 0 16 -- $FIXED
+# their I/O's buffer is kernel memory (ITER_BVEC): the context hook takes no context for it
+check "registered buffers: every blkdev_read_iter call on a kernel buffer" jq -e '
+	[.hooks[] | select(.function == "blkdev_read_iter")] |
+	length == 1 and .[0].calls > 0 and .[0].kernel_buffer_calls == .[0].calls' \
+	"$T/fio-fixedbufs-nullb.json"
 for engine in libaio io_uring; do
 	audit fio-$engine-dio-nullb 0 $min -- $FIO --name=dio --ioengine=$engine --iodepth=16 \
 		--rw=randread --direct=1 --filename=/dev/nullb0
-	check "$engine O_DIRECT took page references" \
-		jq -e '.totals.pins + .totals.gets > 0' "$T/fio-$engine-dio-nullb.json"
+	check "$engine O_DIRECT took page references, in the context of user buffers" jq -e '
+		.totals.pins + .totals.gets > 0 and
+		([.hooks[] | select(.function == "blkdev_read_iter")] |
+		 length == 1 and .[0].calls > 0 and (.[0].kernel_buffer_calls // 0) == 0)' \
+		"$T/fio-$engine-dio-nullb.json"
 done
 
 # --- file systems over brd (null_blk keeps no data; 5.10's cannot be memory-backed) ---------
