@@ -20,11 +20,12 @@ pins_expected() { [ "$KLABEL" = 6.12 ] || [ "$KLABEL" = 7 ]; }	# DIO pins from 6
 COUNTS_JQ='.totals.pins == .vmstat.acquired and .totals.unpins == .vmstat.released'
 EXACT_JQ="$COUNTS_JQ"' and .complete == true and (.incomplete | length == 0)'
 
-# report_facts FILE EXPR: of FILE, one pinaudit report, two lines: the RESULT line's facts
-# (pins|unpins|gets|vmstat acquired|released|complete|CLASS:PAGES,...|accounting hooks), then
-# the jq expression EXPR's value; fails unless FILE holds one JSON object
+# report_facts FILE EXPR [JQ-OPTION...]: of FILE, one pinaudit report, two lines: the RESULT
+# line's facts (pins|unpins|gets|vmstat acquired|released|complete|CLASS:PAGES,...|accounting
+# hooks), then the jq expression EXPR's value (JQ-OPTIONs: its --arg's); fails unless FILE
+# holds one JSON object
 report_facts() {
-	jq -rs 'if length != 1 or (.[0] | type) != "object" then
+	jq -rs "${@:3}" 'if length != 1 or (.[0] | type) != "object" then
 			error("not one JSON object") else .[0] end |
 		([.totals.pins, .totals.unpins, .totals.gets,
 		  .vmstat.acquired, .vmstat.released, .complete,
@@ -36,20 +37,61 @@ report_facts() {
 # run_pa NAME pinaudit-args...: pinaudit -j into $T/NAME.json; sets rc; prints a RESULT line.
 # One jq reads the report (one JSON object, or a failure) and also sets what audit() and
 # finding() test: counts_eq and exact (true/false), pins (-1: none), found (the findings as
-# CLASS:PAGES,...). A jq 1.6 start costs about 0.5 s under TCG (its builtins are compiled at
-# every start): once per report, not five times.
+# CLASS:PAGES,...); ALSO, the value (one line) of the jq expression RUN_PA_ALSO if it is set,
+# with the jq options in RUN_PA_ARGS (its --arg's); and it makes the checks also() queued for
+# this report. A jq 1.6 start costs about 0.5 s under TCG (its builtins are compiled at every
+# start): once per report, not once per check.
+RUN_PA_ALSO= RUN_PA_ARGS=()
+also_names=() also_exprs=() also_args=()
 run_pa() {
-	local name=$1 facts; shift
+	local name=$1 facts lines k more=; shift
+	ALSO=
 	"$PA" -j -o "$T/$name.json" "$@" >"$T/$name.out" 2>"$T/$name.err"
 	rc=$?
+	# each check as `jq -e` decides: its last value, none (or an error) failing
+	for k in "${!also_exprs[@]}"; do
+		more="$more, ([try (${also_exprs[k]}) catch false] |
+			length > 0 and (last | . != false and . != null))"
+	done
 	if ! facts=$(report_facts "$T/$name.json" '"\('"$COUNTS_JQ"') \('"$EXACT_JQ"') \(.totals.pins |
-			if type == "number" then . else -1 end)"'); then
+			if type == "number" then . else -1 end)"'"${RUN_PA_ALSO:+, ($RUN_PA_ALSO)}$more" \
+			"${RUN_PA_ARGS[@]}" "${also_args[@]}"); then
 		not_ok "$name" "no valid JSON (exit $rc): $(tail -n 3 "$T/$name.err")"
+		for k in "${!also_names[@]}"; do
+			not_ok "${also_names[k]}" "no report $T/$name.json"
+		done
+		also_names=() also_exprs=() also_args=()
 		return 1
 	fi
-	echo "RESULT|$KLABEL|$name|${facts%%$'\n'*}"
-	IFS='|' read -r _ _ _ _ _ _ found _ <<<"${facts%%$'\n'*}"
-	read -r counts_eq exact pins <<<"${facts##*$'\n'}"
+	mapfile -t lines <<<"$facts"
+	echo "RESULT|$KLABEL|$name|${lines[0]}"
+	IFS='|' read -r _ _ _ _ _ _ found _ <<<"${lines[0]}"
+	read -r counts_eq exact pins <<<"${lines[1]}"
+	lines=("${lines[@]:2}")
+	[ -n "$RUN_PA_ALSO" ] && ALSO=${lines[0]} lines=("${lines[@]:1}")
+	for k in "${!also_names[@]}"; do
+		if [ "${lines[k]}" = true ]; then
+			ok "${also_names[k]}"
+		else
+			not_ok "${also_names[k]}" "failed: jq -e ${also_exprs[k]} $T/$name.json"
+		fi
+	done
+	also_names=() also_exprs=() also_args=()
+	return 0
+}
+
+# also NAME [--arg|--argjson|--rawfile VAR VALUE]... EXPR: a check of the report of the next
+# run_pa() (audit(), finding()), as `check NAME jq -e [--arg ...] EXPR REPORT` would make it
+# after it, made in the jq that reads the report; the checks queued for one report name their
+# VARs apart
+also() {
+	also_names+=("$1")
+	shift
+	while [ $# -gt 1 ]; do
+		also_args+=("$1" "$2" "$3")
+		shift 3
+	done
+	also_exprs+=("$1")
 }
 
 # audit NAME EXPECTED_EXIT MIN_PINS -- pinaudit-args...: exit status, exact counts, pins >= MIN;
