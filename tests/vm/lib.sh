@@ -182,13 +182,24 @@ not_attributed() {
 }
 
 # ksmbd_share DIR CONFDIR: DIR shared as //127.0.0.1/pa (user pa, password pa) by the kernel's
-# SMB server, its configuration and user database in CONFDIR. ksmbd-tools 3.5's options (-C,
-# -P): tests/vm/guest.sh puts trixie's first on the PATH, as 6.1's and 7.x's ksmbd need.
+# SMB server, its configuration and user database in CONFDIR, the server listening on port 445
+# when it returns. ksmbd-tools 3.5's options (-C, -P): tests/vm/guest.sh puts trixie's first on
+# the PATH, as 6.1's and 7.x's ksmbd need. Returns 2 when ksmbd.mountd or mount.cifs (the
+# share's client) is not on the PATH, 1 when anything else fails.
 ksmbd_share() {
+	command -v ksmbd.mountd >/dev/null && command -v mount.cifs >/dev/null || return 2
 	printf '[global]\n\tbind interfaces only = no\n[pa]\n\tpath = %s\n\tread only = no\n\tforce user = root\n' \
 		"$1" >"$2/ksmbd.conf" &&
 	ksmbd.adduser -P "$2/pwd.db" -C "$2/ksmbd.conf" -p pa -a pa &&
-	modprobe ksmbd && ksmbd.mountd -C "$2/ksmbd.conf" -P "$2/pwd.db"
+	modprobe ksmbd && ksmbd.mountd -C "$2/ksmbd.conf" -P "$2/pwd.db" || return 1
+	# ksmbd opens its listening socket as ksmbd.mountd starts the server (its startup event),
+	# after the daemon has forked: /proc/net/tcp6 (tcp without IPv6), 445 = 0x01BD, LISTEN = 0A
+	for _ in $(seq 1 100); do
+		grep -qE '^ *[0-9]+: [0-9A-F]+:01BD [0-9A-F]+:0000 0A ' /proc/net/tcp6 /proc/net/tcp \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # what pinaudit leaves in the kernel: its programs (by name), links and maps
