@@ -44,11 +44,10 @@ COUNTS_JQ='(.totals.pins >= .vmstat.acquired_min and .totals.pins <= .vmstat.acq
 	.totals.unpins >= .vmstat.released_min and .totals.unpins <= .vmstat.released_max)'
 EXACT_JQ="$COUNTS_JQ"' and .complete == true and (.incomplete | length == 0)'
 wide=0	# reports whose bounds the load moved apart
-count_wide() {
-	jq -e '.vmstat.acquired_min != .vmstat.acquired_max or
-		.vmstat.released_min != .vmstat.released_max' "$T/$1.json" >/dev/null &&
-		wide=$((wide + 1))
-}
+# RUN_PA_ALSO for run_pa(): true when the load moved the bounds of its report apart, which
+# count_wide then counts (one jq reads the report for it and the audit's checks)
+WIDE_JQ='.vmstat.acquired_min != .vmstat.acquired_max or .vmstat.released_min != .vmstat.released_max'
+count_wide() { [ "$ALSO" = true ] && wide=$((wide + 1)); }
 
 # busy_audit NAME -- ARGS: a clean audit (exit 0, complete, counts within the bounds); or, on a
 # kernel that preempts kernel code (7.x: preempt=lazy), exit 3 for runs of its programs the
@@ -130,11 +129,10 @@ CTL=$KMOD/.output/pinbug-ctl
 lsmod | grep -q '^pinbug ' || check "busy: pinbug.ko loads" insmod "$KMOD/.output/$KLABEL/pinbug.ko"
 modprobe brd rd_nr=1 rd_size=65536 2>/dev/null
 for i in $(seq 1 "$BUSY_RUNS"); do
-	busy_audit busy-true-$i -- true && count_wide busy-true-$i
-	check "busy $i: true: the neighbours' references in rows of their own" jq -e '
-		any(.by_fs[]; .command_task == false and .pins > 0)' \
-		"$T/busy-true-$i.json"
-	busy_audit busy-system-$i -- -d 2 && count_wide busy-system-$i
+	also "busy $i: true: the neighbours' references in rows of their own" '
+		any(.by_fs[]; .command_task == false and .pins > 0)'
+	RUN_PA_ALSO=$WIDE_JQ busy_audit busy-true-$i -- true && count_wide
+	RUN_PA_ALSO=$WIDE_JQ busy_audit busy-system-$i -- -d 2 && count_wide
 	if lsmod | grep -q '^pinbug '; then
 		bugs=$BUSY_BUGS
 		if [ "$BUSY_ROTATE" = 1 ]; then
@@ -168,19 +166,18 @@ for i in $(seq 1 "$BUSY_RUNS"); do
 		# this load, 7.x's kprobes make each audit minutes long under TCG)
 		if [ "$BUSY_ROTATE" = 1 ] || [ "$KLABEL" = 6.1 ] || [ "$KLABEL" = 6.12 ]; then
 			if [ "$BUSY_ROTATE" != 1 ] || [ "$i" = 1 ]; then
-				audit busy-balanced-$i 0 64 -- "$CTL" balanced -n 64 &&
-					count_wide busy-balanced-$i
+				RUN_PA_ALSO=$WIDE_JQ audit busy-balanced-$i 0 64 -- "$CTL" balanced -n 64 &&
+					count_wide
 			fi
 			scoped $i
 		fi
 	fi
 done
 busy_stop
-for f in "$T"/busy-*.json; do
-	jq -r '"# \(input_filename | sub(".*/"; "")): exit \(.exit_status), \(.seconds) s, settle " +
-		"\(.settle_seconds) s, drain \(.drain.seconds) s (\(.drain.unpins) unpins), pins " +
-		"\(.totals.pins) in [\(.vmstat.acquired_min), \(.vmstat.acquired_max)], unpins " +
-		"\(.totals.unpins) in [\(.vmstat.released_min), \(.vmstat.released_max)]"' "$f"
-done
+# a line for each report (one jq for them all)
+jq -r '"# \(input_filename | sub(".*/"; "")): exit \(.exit_status), \(.seconds) s, settle " +
+	"\(.settle_seconds) s, drain \(.drain.seconds) s (\(.drain.unpins) unpins), pins " +
+	"\(.totals.pins) in [\(.vmstat.acquired_min), \(.vmstat.acquired_max)], unpins " +
+	"\(.totals.unpins) in [\(.vmstat.released_min), \(.vmstat.released_max)]"' "$T"/busy-*.json
 check "busy: the load moved the referee across the window's edges ($wide reports)" [ "$wide" -gt 0 ]
 COUNTS_JQ=$saved_counts EXACT_JQ=$saved_exact
