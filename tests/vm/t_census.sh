@@ -12,12 +12,12 @@ modprobe loop 2>/dev/null
 modprobe rds_tcp 2>/dev/null
 echo "CENSUS|#kernel|$KLABEL|$(uname -r)"
 
-# census_row PATH OPS REPORT: PATH's row (path|kernel|kind|pins/op|gets/op|functions|findings)
-# from REPORT, a pinaudit -j of OPS operations: the command's references but its exec's
-# (get_arg_page), by the function that called the GUP API; with CENSUS_SERVER set, a regular
-# expression, also another process's whose function it matches (a server the path runs through)
-census_row() {
-	jq -r --arg path "$1" --arg k "$KLABEL" --argjson ops "$2" --arg srv "${CENSUS_SERVER:-}" '
+# CENSUS_ROW: the jq expression of path $path's row (path|kernel|kind|pins/op|gets/op|
+# functions|findings) from a pinaudit -j of $ops operations: the command's references but its
+# exec's (get_arg_page), by the function that called the GUP API; with $srv, a regular
+# expression, also another process's whose function it matches (a server the path runs
+# through). run_pa() evaluates it in the jq that reads the report (RUN_PA_ALSO): no jq of its own.
+CENSUS_ROW='
 		[.census[] | select((.command_task or ($srv != "" and (.path | test($srv)))) and
 				    .path != "get_arg_page")] as $r |
 		([$r[].pins] | add // 0) as $p | ([$r[].gets] | add // 0) as $g |
@@ -27,8 +27,7 @@ census_row() {
 		 ($p / $ops * 10 | round / 10), ($g / $ops * 10 | round / 10),
 		 ([$r[] | select(.pins + .gets > 0) | .path] | unique | join(",")
 		  | if . == "" then "-" else . end),
-		 (.findings | length)] | map(tostring) | join("|")' "$3"
-}
+		 (.findings | length)] | map(tostring) | join("|")'
 
 # census_skip PATH WHY: a row for a path not run here
 census_skip() {
@@ -51,10 +50,13 @@ census_path() {
 		not_ok "census-$path" "$*: $(tail -n 2 "$T/census-$path.probe")"
 		return 1
 	fi
+	RUN_PA_ALSO=$CENSUS_ROW RUN_PA_ARGS=(--arg path "$path" --arg k "$KLABEL" --argjson ops "$ops"
+		--arg srv "${CENSUS_SERVER:-}")
 	audit "census-$path" 0 0 -- "$@"
 	st=$?
+	RUN_PA_ALSO= RUN_PA_ARGS=()
 	# a finding fails the test above and shows in the row (docs/bugs/ for a kernel's)
-	census_row "$path" "$ops" "$T/census-$path.json" && rows=$((rows + 1))
+	[ -n "$ALSO" ] && echo "$ALSO" && rows=$((rows + 1))
 	return $st
 }
 
