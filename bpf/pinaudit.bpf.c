@@ -421,9 +421,10 @@ int BPF_PROG(tp_module_free, struct module *mod)
 /* --- context hooks: the file behind the direct I/O that takes page references -------------- */
 
 /*
- * The address of argument POS (from 1) of a trampoline's function (CTX: its arguments) or a
- * kprobe's (REGS), for a position known at load (.rodata): each program reads one argument
- * only, of those its function has (a trampoline's verifier refuses a read past them).
+ * The address of argument POS (from 1; 2 or 4, the positions hook_iter_pos() gives, else 0) of
+ * a trampoline's function (CTX: its arguments) or a kprobe's (REGS), for a position known at
+ * load (.rodata): each program reads one argument only, of those its function has (a
+ * trampoline's verifier refuses a read past them).
  */
 static __always_inline __u64 trampoline_arg(__u64 *ctx, __u32 pos)
 {
