@@ -68,18 +68,23 @@ static bool param_is_struct_ptr(const struct btf *btf, const struct btf_type *pr
 	return t && btf_is_struct(t) && !strcmp(btf__name_by_offset(btf, t->name_off), name);
 }
 
+/* the BTF prototype of function FUNC, NULL if BTF has none */
+static const struct btf_type *func_proto(const struct btf *btf, const char *func)
+{
+	int id = btf ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -ENOENT;
+	const struct btf_type *fn = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_type *proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+
+	return proto && btf_is_func_proto(proto) ? proto : NULL;
+}
+
 /* 1: fits, 0: another shape, -ENOENT: no BTF prototype */
 static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
 {
-	const struct btf_type *fn, *proto, *ret;
-	int id, n;
+	const struct btf_type *proto = func_proto(btf, func), *ret;
+	int n;
 
-	id = btf ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -ENOENT;
-	if (id < 0)
-		return -ENOENT;
-	fn = btf__type_by_id(btf, id);
-	proto = btf__type_by_id(btf, fn->type);
-	if (!proto || !btf_is_func_proto(proto))
+	if (!proto)
 		return -ENOENT;
 	n = btf_vlen(proto);
 	ret = proto->type ? skip_mods(btf, proto->type) : NULL;
@@ -112,23 +117,17 @@ static int shape_fits(const struct btf *btf, const char *func, enum shape shape)
 /* whether argument POS (from 1) of FUNC is a struct iov_iter *: 1, 0, -ENOENT (no prototype) */
 static int iter_fits(const struct btf *btf, const char *func, int pos)
 {
-	int id = btf && pos > 0 ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -ENOENT;
-	const struct btf_type *fn = id < 0 ? NULL : btf__type_by_id(btf, id);
-	const struct btf_type *proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+	const struct btf_type *proto = pos > 0 ? func_proto(btf, func) : NULL;
 
-	if (!proto || !btf_is_func_proto(proto))
-		return -ENOENT;
-	return param_is_struct_ptr(btf, proto, pos - 1, "iov_iter");
+	return proto ? param_is_struct_ptr(btf, proto, pos - 1, "iov_iter") : -ENOENT;
 }
 
 /* number of arguments of FUNC per BTF, -1 if unknown */
 static int nr_args(const struct btf *btf, const char *func)
 {
-	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
-	const struct btf_type *fn = id < 0 ? NULL : btf__type_by_id(btf, id);
-	const struct btf_type *proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+	const struct btf_type *proto = func_proto(btf, func);
 
-	return proto && btf_is_func_proto(proto) ? btf_vlen(proto) : -1;
+	return proto ? btf_vlen(proto) : -1;
 }
 
 /*
