@@ -52,20 +52,20 @@ enum { REF_PIN, REF_UNPIN, REF_GET };
 /*
  * The context hook a thread is in, by its thread id modulo PA_CTX_SLOTS: an array element
  * found by index, instead of a hash lookup at the hook's entry, at its return and at each
- * grab. A thread takes its element at the hook's
- * entry by compare-and-exchange of its tid (BPF atomics, 5.12+) and gives it back at the
- * return; an element another thread holds (a thread id PA_CTX_SLOTS apart, both in a hook)
- * sends the newcomer to its entry in threads (ctx) instead, counted in nr_ctx_spilled, the
- * only case where a grab and a return look there. Only the holder reads or writes the rest
- * of the element: taken by a plain test and store, two threads could both think they held it
- * and one read the other's half-written origin slot (6.1, 4 threads with --ctx-slots 1: gets
- * counted in the totals under no origin's row). Kernels without the atomics (5.10) load the
- * context hooks' other programs, which keep every context in threads.
+ * grab. A thread takes its element at the hook's entry and gives it back at the return; an
+ * element another thread holds (a thread id PA_CTX_SLOTS apart, both in a hook) sends the
+ * newcomer to its entry in threads (ctx) instead, counted in nr_ctx_spilled, the only case
+ * where a grab and a return look there. Only the holder reads or writes the rest of the
+ * element: taken by a plain test and store, two threads could both think they held it and
+ * one read the other's half-written origin slot (6.1, 4 threads with --ctx-slots 1: gets
+ * counted in the totals under no origin's row). So it is taken by compare-and-exchange of
+ * the tid (BPF atomics, 5.12+), or, on a kernel without them (5.10, whose only atomic is an
+ * add that returns nothing), by ctx_claim_by_add().
  */
 struct ctx_slot {
 	__u64 tid;		/* the thread inside the hook, 0: none (64 bits: BPF's cmpxchg) */
 	__s32 origin_slot;	/* ctx's slot in origin_refs, kept past the return: the next I/O */
-	__u32 pad;
+	__u32 claims;		/* ctx_claim_by_add()'s count; 0 where taken by cmpxchg */
 	struct pa_origin ctx;	/* on the same file system reuses it */
 	/*
 	 * ctx.owner is current_owner() of this thread (pid_tgid) at cmd_tasks_gen owner_gen: a
@@ -307,20 +307,41 @@ static __always_inline __u8 thread_owner(__u64 *owner_id, __u64 *owner_gen, __u8
 }
 
 /*
- * A thread enters context hook SLOT, origin O; CAS: the kernel has BPF compare-and-exchange
- * (ctx_slots is used), else its context goes to threads.
+ * Element C taken without compare-and-exchange: every claimant adds 1 to its claims, and the
+ * one that then reads 1 holds it, until its return takes the 1 back (ctx_exit()); the others
+ * take theirs back at once. While a holder's 1 is in, any other claimant reads 2 or more: one
+ * holder at a time. Two claimants that both read 2 both give up (their contexts go to
+ * threads): never two holders. A locked add is a full barrier on x86, the only architecture
+ * whose 5.10 this serves: the read comes after the add.
+ */
+static __always_inline bool ctx_claim_by_add(struct ctx_slot *c, __u32 tid)
+{
+	__sync_fetch_and_add(&c->claims, 1);	/* BPF_XADD: 5.10 has no fetching atomics */
+	if (*(volatile __u32 *)&c->claims == 1) {
+		c->tid = tid;
+		return true;
+	}
+	__sync_fetch_and_add(&c->claims, -1);
+	return false;
+}
+
+/*
+ * A thread enters context hook SLOT, origin O; CAS: the kernel has BPF compare-and-exchange,
+ * else its element is taken by ctx_claim_by_add().
  */
 static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 {
 	__u32 tid = bpf_get_current_pid_tgid();
-	struct ctx_slot *c = cas ? ctx_slot_of(tid) : NULL;
+	struct ctx_slot *c = ctx_slot_of(tid);
 	struct pa_thread *t;
 
 	count(PA_HOOK_CALLS + slot, 1);
 	o->kind = PA_ORIGIN_FILE;
 	o->hook = slot;
 	/* held already: its return was not seen (a run the kernel skipped) */
-	if (c && (c->tid == tid || !__sync_val_compare_and_swap(&c->tid, 0, (__u64)tid))) {
+	if (c && (c->tid == tid ||
+		  (cas ? !__sync_val_compare_and_swap(&c->tid, 0, (__u64)tid) :
+			 ctx_claim_by_add(c, tid)))) {
 		o->owner = thread_owner(&c->owner_id, &c->owner_gen, c->ctx.owner);
 		/* the same file system as the element's last I/O keeps its origin slot */
 		if (c->origin_slot < 0 || c->ctx.kind != PA_ORIGIN_FILE ||
@@ -337,8 +358,7 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 		return;
 	}
 	/*
-	 * Another thread holds the element (or no BPF compare-and-exchange, 5.10): this one's
-	 * context goes to its entry in threads, written in place once it has one (a lookup per
+	 * Another thread holds the element: this one's context goes to its entry in threads, written in place once it has one (a lookup per
 	 * I/O, not a hash update and delete).
 	 */
 	t = bpf_map_lookup_elem(&threads, &tid);
@@ -371,6 +391,8 @@ static __always_inline void ctx_exit(void)
 
 	if (c && c->tid == tid) {
 		c->tid = 0;
+		if (c->claims)	/* held by ctx_claim_by_add(): its 1 back, after the tid */
+			__sync_fetch_and_add(&c->claims, -1);
 		return;
 	}
 	if (nr_ctx_spilled <= 0)

@@ -491,7 +491,8 @@ static __always_inline bool ctx_kernel_buffer(__u32 n, bool user)
  * memory (ctx_kernel_buffer()).
  */
 /*
- * a context hook's entry: fentry_ctxN, kp_ctxN; without BPF atomics fentry_ctxhN, kp_ctxhN;
+ * a context hook's entry: fentry_ctxN, kp_ctxN; without BPF compare-and-exchange (5.10: the
+ * element taken by ctx_claim_by_add()) fentry_ctxhN, kp_ctxhN;
  * the kprobe with its kiocb typed (bpf_rdonly_cast(), 6.2+: every kernel with the atomics too)
  * kp_ctxtN
  */

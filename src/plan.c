@@ -264,8 +264,9 @@ static void choose_programs(const struct kfeatures *kf, const struct hook_def *d
 		if (k->ctx < 0)
 			break;
 		/*
-		 * without BPF atomics (5.10) the programs that keep every context in threads;
-		 * every kernel with bpf_rdonly_cast() (6.2) has them
+		 * without BPF compare-and-exchange (5.10) the programs that take a ctx_slots
+		 * element by an add (ctx_claim_by_add()); every kernel with bpf_rdonly_cast()
+		 * (6.2) has compare-and-exchange
 		 */
 		name(k->entry, fentry ? "fentry_ctx%s%d" : "kp_ctx%s%d",
 		     !kf->cmpxchg ? "h" : typed ? "t" : "", k->ctx);

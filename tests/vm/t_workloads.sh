@@ -38,10 +38,10 @@ for fs in ext4 xfs btrfs; do
 		--rw=randrw --direct=1
 	# --ctx-slots 1: one element holds the direct-I/O context of every thread; four threads in
 	# synchronous O_DIRECT at once take it in turn (compare-and-exchange) or find it held (its
-	# holder sleeps in __iomap_dio_rw) and keep theirs in a hash entry instead; 5.10 keeps them
-	# all there. Their references must all still count under ext4, and (guest.sh, as for every
-	# report) every one in a row: taken by a plain test and store, 6.1 lost 1 to 12 gets to no
-	# row in 2 runs of 20.
+	# holder sleeps in __iomap_dio_rw) and keep theirs in a hash entry instead (5.10, without
+	# compare-and-exchange, takes it by an atomic add and a read). Their references must all
+	# still count under ext4, and (guest.sh, as for every report) every one in a row: taken by
+	# a plain test and store, 6.1 lost 1 to 12 gets to no row in 2 runs of 20.
 	# A preemptible kernel (7.x: preempt=lazy) may preempt a fentry program and skip the next
 	# run of it on that CPU (bpf_prog_info.recursion_misses): 7.2 lost 300-1,700 unpins a run
 	# here, and a skipped context hook's entry left its I/O's pins to the caller's row. There
