@@ -260,11 +260,10 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 	long held;
 
 	/*
-	 * The drain: give back what the ledger holds, judge nothing. An unpin still counted (the
-	 * loader closes the grabs a moment before the counting) takes the path below: its
-	 * origin must count it too.
+	 * The drain: give back what the ledger holds, judge nothing. An unpin counted just
+	 * before the close takes the path below: its origin must count it too.
 	 */
-	if (window_closed && !counted) {
+	if (!counted && phase >= PA_PHASE_DRAIN) {
 		__u64 key = folio;	/* FOLIO itself stays off the stack: see below */
 
 		e = bpf_map_lookup_elem(&ledger, &key);

@@ -25,8 +25,6 @@ const volatile __u32 foll_longterm = 0;
 const volatile __u32 foll_write = 0;
 /* false when an accounting hook is missing: counts only (the ledger stays empty) */
 const volatile bool detect = true;
-/* --empty-hooks: every program returns at once (the cost of attaching alone, for make bench) */
-const volatile bool empty_hooks = false;
 /*
  * is_zero_page() compares pfns with the global zero_pfn (zero_page_pfn from 7.x,
  * include/linux/pgtable.h); the pfn of a struct page is its offset from vmemmap_base (x86-64
@@ -58,39 +56,32 @@ const volatile int bio_page_pinned_bit = -1;
 __u32 unknown_zero = 0;
 
 /*
- * The audit window, set by the loader: counters (and origins) move only while it is open, in
- * step with its reads of /proc/vmstat; once it is closed nothing moves at all, so the counters,
- * the origins and the ledger it reads next agree with each other.
+ * The audit's phase (enum pa_phase), set by the loader. The window (PA_PHASE_OPEN): counters
+ * (and origins) move only then, in step with its reads of /proc/vmstat; once it is closed
+ * nothing counted moves, so the counters, the origins and the ledger it reads next agree with
+ * each other. The ledger follows pins from PA_PHASE_TRACKING, set once every hook is attached:
+ * hooks attach one by one, and a grab hook live before the release hooks would enter the pins
+ * of I/O going on meanwhile (another process's) without their unpins, to be judged
+ * pin-then-put at the end. The drain (PA_PHASE_DRAIN): from the close until the loader walks
+ * the ledger, the release programs still give back the ledger's pins (never counting), so that
+ * a pin taken in the window and unpinned just after the close (I/O in flight, io_uring's
+ * deferred unpins, another process's O_DIRECT) is not judged leaked. Grabs are idle from the
+ * close: a pin taken after it is neither counted nor judged. One byte, read once by a
+ * program's first test (idle(), idle_release()).
  */
-bool window_open = false;
-bool window_closed = false;
-/*
- * The ledger follows pins and unpins from here on, set once every hook is attached: hooks
- * attach one by one, and a grab hook live before the release hooks would enter the pins of
- * I/O going on meanwhile (another process's) without their unpins, to be judged pin-then-put
- * at the end.
- */
-bool tracking = false;
-/*
- * The drain: from the close until the loader walks the ledger, the release programs still give
- * back the ledger's pins (never counting: window_open is false), so that a pin taken in the
- * window and unpinned just after the close (I/O in flight, io_uring's deferred unpins, another
- * process's O_DIRECT) is not judged leaked. Grabs are idle from the close: a pin taken after it
- * is neither counted nor judged.
- */
-bool release_closed = false;
+__u8 phase = PA_PHASE_OFF;
 __u64 drained_unpins = 0;	/* ledger pins given back during the drain */
 
-/* nothing to do: the window is closed, or the programs are --empty-hooks */
+/* nothing to do: not tracking yet, or the window is closed (or --empty-hooks) */
 static __always_inline bool idle(void)
 {
-	return empty_hooks || window_closed || !tracking;
+	return (__u32)phase - PA_PHASE_TRACKING > (__u32)(PA_PHASE_OPEN - PA_PHASE_TRACKING);
 }
 
-/* the release programs: idle once the drain is over */
+/* the release programs: idle until tracking and once the drain is over */
 static __always_inline bool idle_release(void)
 {
-	return empty_hooks || release_closed || !tracking;
+	return (__u32)phase - PA_PHASE_TRACKING > (__u32)(PA_PHASE_DRAIN - PA_PHASE_TRACKING);
 }
 
 /*
@@ -148,7 +139,7 @@ static __always_inline bool count(__u32 id, __u64 n)
 {
 	__u32 cpu;
 
-	if (!window_open)
+	if (phase != PA_PHASE_OPEN)
 		return false;
 	cpu = bpf_get_smp_processor_id() & (PA_COUNTER_CPUS - 1);
 	/*

@@ -46,6 +46,18 @@ struct pa_counter_row {
 /* CPUs with a row of their own (a power of two); the others share them */
 #define PA_COUNTER_CPUS		512
 
+/*
+ * The audit's phase (bpf/state.bpf.h: phase), advanced by the loader in this order, one store
+ * each. --empty-hooks leaves it at PA_PHASE_OFF: every program returns at once.
+ */
+enum pa_phase {
+	PA_PHASE_OFF,		/* hooks attaching: nothing followed */
+	PA_PHASE_TRACKING,	/* every hook attached: the ledger follows pins */
+	PA_PHASE_OPEN,		/* the window: counters and origins move */
+	PA_PHASE_DRAIN,		/* closed: grabs idle, releases give back the ledger's pins */
+	PA_PHASE_DONE,		/* the drain over: nothing runs */
+};
+
 /* Arguments of a grab call, kept from kprobe entry to kretprobe (kprobe mode only). */
 struct pa_grab_args {
 	__u64 page;		/* struct page * or struct folio *, per the function */

@@ -287,7 +287,6 @@ static int session__start(struct session *s, struct audit *audit)
 		return PA_EXIT_NOTRACE;
 	}
 	kconsts__set(s->skel, s->btf, s->ks);
-	s->skel->rodata->empty_hooks = env.empty_hooks;
 	s->skel->rodata->ctx_slot_mask = env.ctx_slots - 1;
 	s->skel->rodata->nr_cpus = libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 0;
 	bpf_map__set_max_entries(s->skel->maps.ledger, env.max_folios);
@@ -364,12 +363,22 @@ static void audit_counters(struct audit *a, const __u64 *c)
 
 /*
  * The drain, after the close: the release programs still give back the ledger's pins, uncounted
- * (bpf/state.bpf.h, release_closed), so that a pin taken in the window and released just
+ * (bpf/state.bpf.h, PA_PHASE_DRAIN), so that a pin taken in the window and released just
  * after it is not judged leaked: I/O in flight at the close, another process's O_DIRECT. It
  * lasts until the ledger holds no pin, or QUIET_MS pass with none given back, or WAIT_MAX_MS
  * at most; a pin still held then is judged by the walk (a leak, or a long-term pin the window
  * outlived).
  */
+/*
+ * The BPF side's phase (enum pa_phase, bpf/state.bpf.h), one byte the programs read first:
+ * --empty-hooks leaves it off, every program then returns at once.
+ */
+static void set_phase(struct session *s, enum pa_phase p)
+{
+	if (!env.empty_hooks)
+		*(volatile __u8 *)&s->skel->bss->phase = p;
+}
+
 /* nr_outstanding errs high, never low: a folio's pins it counts are in the ledger */
 static bool ledger_pins_held(struct session *s, long long *moves)
 {
@@ -388,7 +397,7 @@ static double drain(struct session *s)
 {
 	double seconds = wait_held(s, ledger_pins_held, poll_events);
 
-	s->skel->bss->release_closed = true;
+	set_phase(s, PA_PHASE_DONE);
 	return seconds;
 }
 
@@ -409,7 +418,7 @@ static int session__audit(struct session *s, struct audit *audit)
 	 * just before it opens (every hook attached by then), so that unpins in the window of
 	 * pins taken just before it are known; they count as pre-existing.
 	 */
-	s->skel->bss->tracking = true;
+	set_phase(s, PA_PHASE_TRACKING);
 	vm[0] = vmstat__read(&v[0]);
 	hooks__misses_from(s->hooks);
 	/*
@@ -417,7 +426,7 @@ static int session__audit(struct session *s, struct audit *audit)
 	 * map syscall. The live view shows them as they come, and reads them then.
 	 */
 	events__hold(s->events, !env.interval);
-	s->skel->bss->window_open = true;
+	set_phase(s, PA_PHASE_OPEN);
 	vm[1] = vmstat__read(&v[1]);
 	/* said once the window is open: a test may start its work on it */
 	if (env.verbose)
@@ -447,13 +456,12 @@ static int session__audit(struct session *s, struct audit *audit)
 	audit->seconds = now() - s->t0;
 	vm[2] = vmstat__read(&v[2]);
 	/*
-	 * Closed: the grabs first, then the counting (the release programs go on, uncounted,
-	 * for the drain). Nothing counted moves from here on, so the counters and the origins
+	 * Closed: the grabs and the counting in one store (the release programs go on,
+	 * uncounted, for the drain). Nothing counted moves from here on, so the counters and the origins
 	 * read next agree with each other. Detaching (an RCU grace period per hook) waits until
 	 * the report is out.
 	 */
-	s->skel->bss->window_closed = true;
-	s->skel->bss->window_open = false;
+	set_phase(s, PA_PHASE_DRAIN);
 	/*
 	 * Programs already past their check when it closed may still be counting: they run
 	 * under RCU (preemption or migration disabled), so one grace period sees them out.
