@@ -111,27 +111,59 @@ static __always_inline void get_taken(__u64 folio, __u32 tid)
 	r->next++;
 }
 
+/* a look for a folio in a ring, as bpf_loop() state */
+struct ring_look {
+	struct get_ring *r;
+	__u64 folio;
+	__u32 tid;
+	bool forget, found;
+};
+
+/* entry I of the ring: the folio got by the thread? (its folio 0 once FORGET) */
+static long ring_entry(__u32 i, void *data)
+{
+	struct ring_look *l = data;
+	struct get_ring *r = l->r;
+
+	i &= GET_RING - 1;
+	if (r->got[i].folio != l->folio || r->got[i].tid != l->tid)
+		return 0;
+	l->found = true;
+	if (!l->forget)
+		return 1;
+	r->got[i].folio = 0;
+	return 0;
+}
+
 /*
  * TID took a FOLL_GET of FOLIO among its thread element's last GET_RING gets; FORGET: and that
- * get explains nothing more (a finding named it)
+ * get explains nothing more (a finding named it). OPEN: as an open loop, for a kernel without
+ * bpf_loop() (5.10, which refuses a callback's address anywhere in a program); the verifier
+ * walks such a loop's GET_RING turns in every program that has it (7.2: 120 ms each of the
+ * release and unpin programs at every start), a callback once.
  */
-static __always_inline bool got_lately(__u64 folio, __u32 tid, bool forget)
+static __always_inline bool got_lately(__u64 folio, __u32 tid, bool forget, bool open)
 {
 	struct get_ring *r = get_ring_of(tid);
-	bool found = false;
+	struct ring_look l = { .folio = folio, .tid = tid, .forget = forget };
 	__u32 i;
 
 	if (!r || !(r->seen & get_bit(folio)))
 		return false;
+	if (!open) {
+		l.r = r;
+		bpf_loop(GET_RING, ring_entry, &l, 0);
+		return l.found;
+	}
 	for (i = 0; i < GET_RING; i++) {
 		if (r->got[i].folio != folio || r->got[i].tid != tid)
 			continue;
-		found = true;
+		l.found = true;
 		if (!forget)
 			break;
 		r->got[i].folio = 0;
 	}
-	return found;
+	return l.found;
 }
 
 /*

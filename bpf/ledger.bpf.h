@@ -250,7 +250,7 @@ static __always_inline void account_grab(void *ctx, __u32 slot, __u64 folio, __u
  * started: counted, never a finding.
  */
 static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, bool typed,
-					 bool counted)
+					 bool counted, bool open)
 {
 	__u32 tid = bpf_get_current_pid_tgid();
 	struct suspect *sus = NULL;
@@ -307,7 +307,7 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 		if (sus)
 			bpf_map_delete_elem(&suspects, &folio);
 		proven = refs;
-	} else if (got_lately(typed ? folio_number(folio) : folio, tid, false)) {
+	} else if (got_lately(typed ? folio_number(folio) : folio, tid, false, open)) {
 		struct suspect t = {};
 
 		task_ctx(ctx, &t.t, STACK);
@@ -321,7 +321,7 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 			emit(ctx, PA_GET_THEN_UNPIN, refs, folio, NULL, &t.t, STACK, e,
 			     e ? e->outstanding : 0, large, folio_refcount(folio),
 			     large ? held : 0, PA_PROOF_THREAD_GET);
-			got_lately(typed ? folio_number(folio) : folio, tid, true);
+			got_lately(typed ? folio_number(folio) : folio, tid, true, open);
 		}
 		/* reported or not: an underflow later is named after this unpin */
 		bpf_map_update_elem(&suspects, &folio, &t, BPF_ANY);
@@ -368,9 +368,10 @@ static __always_inline void ledger_unpin(void *ctx, __u64 folio, __u32 refs, boo
 /*
  * one unpin of REFS references of FOLIO: nr_foll_pin_released += refs, zero page aside.
  * TYPED: FOLIO is a typed pointer (a fentry's argument, or TYPED()), its state read by plain
- * loads.
+ * loads. OPEN: no bpf_loop() (got_lately()).
  */
-static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs, bool typed)
+static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs, bool typed,
+					  bool open)
 {
 	bool counted;
 
@@ -380,7 +381,7 @@ static __always_inline void account_unpin(void *ctx, __u64 folio, __u32 refs, bo
 	}
 	counted = count(PA_UNPINS, refs);
 	if (detect) {
-		ledger_unpin(ctx, folio, refs, typed, counted);
+		ledger_unpin(ctx, folio, refs, typed, counted, open);
 	} else {
 		struct pa_origin none = {};
 

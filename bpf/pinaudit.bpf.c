@@ -188,30 +188,31 @@ int BPF_KPROBE(kp_add_pin, void *folio)
 
 /* --- the central release: gup_put_folio (put_compound_head on 5.10) ------------------------ */
 
-SEC("fentry/gup_put_folio")
-int BPF_PROG(fentry_release, void *folio, int refs, unsigned int flags)
-{
-	if (idle_release())
-		return 0;
-	account_release(ctx, (__u64)folio, refs, flags, true);
-	return 0;
+/* fentry_release, kp_release; without bpf_loop() (5.10) fentry_release_open, kp_release_open */
+#define RELEASE(suffix, open)						\
+SEC("fentry/gup_put_folio")						\
+int BPF_PROG(fentry_release##suffix, void *folio, int refs, unsigned int flags)	\
+{									\
+	if (!idle_release())						\
+		account_release(ctx, (__u64)folio, refs, flags, true, open);	\
+	return 0;							\
+}									\
+SEC("kprobe")								\
+int BPF_KPROBE(kp_release##suffix, void *folio, int refs, unsigned int flags)	\
+{									\
+	if (!idle_release())						\
+		account_release(ctx, (__u64)folio, refs, flags, false, open);	\
+	return 0;							\
 }
-
-SEC("kprobe")
-int BPF_KPROBE(kp_release, void *folio, int refs, unsigned int flags)
-{
-	if (idle_release())
-		return 0;
-	account_release(ctx, (__u64)folio, refs, flags, false);
-	return 0;
-}
+RELEASE(, false)
+RELEASE(_open, true)
 
 SEC("kprobe")
 int BPF_KPROBE(kpt_release, void *folio, int refs, unsigned int flags)
 {
 	if (idle_release())
 		return 0;
-	account_release(ctx, (__u64)TYPED(folio, struct page), refs, flags, true);
+	account_release(ctx, (__u64)TYPED(folio, struct page), refs, flags, true, false);
 	return 0;
 }
 

@@ -49,7 +49,7 @@ const volatile bool unpin_marks_used = false;
 
 /* gup_put_folio/put_compound_head, when no unpin API around it accounts for it already */
 static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, __u32 flags,
-					    bool typed)
+					    bool typed, bool open)
 {
 	struct unpin_mark *mark;
 	__u32 zero = 0;
@@ -62,7 +62,7 @@ static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, 
 		mark->tid = 0;	/* accounted at the single-folio API's entry */
 		return;
 	}
-	account_unpin(ctx, folio, refs, typed);
+	account_unpin(ctx, folio, refs, typed, open);
 }
 
 /* TYPED: FOLIO is a typed pointer (kpt_*: TYPED()), its state read by plain loads */
@@ -77,7 +77,7 @@ static __always_inline void unpin_api(void *ctx, __u32 slot, __u64 folio, __u32 
 		mark->tid = bpf_get_current_pid_tgid() + 1;
 		mark->folio = folio;
 	}
-	account_unpin(ctx, folio, refs, typed);
+	account_unpin(ctx, folio, refs, typed, false);	/* hooked 6.x+: bpf_loop() */
 }
 
 #define PA_MAX_BATCH 512	/* array entries looked at per call (constant bound, 5.10) */

@@ -238,7 +238,13 @@ static void choose_programs(const struct kfeatures *kf, const struct hook_def *d
 		r = fentry ? "" : "krp_pin_folios";
 		break;
 	case RELEASE:
-		e = fentry ? "fentry_release" : typed ? "kpt_release" : "kp_release";
+		/* without bpf_loop() (5.10) its ring of gets is looked through by an open loop */
+		if (typed)
+			e = "kpt_release";
+		else if (kf->bpf_loop)
+			e = fentry ? "fentry_release" : "kp_release";
+		else
+			e = fentry ? "fentry_release_open" : "kp_release_open";
 		break;
 	case UNPIN_API:
 		name(k->entry, fentry ? "fe_%s" : typed ? "kpt_%s" : "kp_%s", k->func);

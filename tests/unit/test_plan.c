@@ -140,7 +140,7 @@ static void opts(struct plan_opts *o, enum pa_mode mode)
 static const char plan_5_10[] =
 	"try_grab_compound_head grab fexit fexit_grab_ptr\n"
 	"try_grab_page grab fexit fexit_grab_bool\n"
-	"put_compound_head release fentry fentry_release\n"
+	"put_compound_head release fentry fentry_release_open\n"
 	"unpin_user_page unpin - |\n"
 	"  calls put_compound_head, whose hook counts its unpins\n"
 	"release_pages put kprobe kp_put_array_open\n"
