@@ -135,8 +135,11 @@ struct {
 	__type(value, struct bio_check);
 } bio_scratch SEC(".maps");
 
-/* BIO, being submitted (a fentry's typed argument, read by plain loads): its pins linked */
-static __always_inline void bio_link(struct bio *bio)
+/*
+ * BIO, being submitted (a fentry's typed argument, read by plain loads): its pins linked. A
+ * called function: the submission's common return (nothing to link) saves no register for it.
+ */
+static __noinline void bio_link(struct bio *bio)
 {
 	__u32 zero = 0;
 	struct bio_check *chk = bpf_map_lookup_elem(&bio_scratch, &zero);

@@ -383,11 +383,21 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 	t->ctx_slot = origin_slot(&t->ctx);
 }
 
+/* thread TID leaves the context hook its entry in threads holds (called, not inlined) */
+static __noinline void ctx_exit_spilled(__u32 tid)
+{
+	struct pa_thread *t = bpf_map_lookup_elem(&threads, &tid);
+
+	if (t && t->ctx.kind != PA_ORIGIN_NONE) {
+		t->ctx.kind = PA_ORIGIN_NONE;
+		__sync_fetch_and_add(&nr_ctx_spilled, -1);
+	}
+}
+
 static __always_inline void ctx_exit(void)
 {
 	__u32 tid = bpf_get_current_pid_tgid();
 	struct ctx_slot *c = ctx_slot_of(tid);
-	struct pa_thread *t;
 
 	if (c && c->tid == tid) {
 		c->tid = 0;
@@ -395,13 +405,8 @@ static __always_inline void ctx_exit(void)
 			__sync_fetch_and_add(&c->claims, -1);
 		return;
 	}
-	if (nr_ctx_spilled <= 0)
-		return;
-	t = bpf_map_lookup_elem(&threads, &tid);
-	if (t && t->ctx.kind != PA_ORIGIN_NONE) {
-		t->ctx.kind = PA_ORIGIN_NONE;
-		__sync_fetch_and_add(&nr_ctx_spilled, -1);
-	}
+	if (nr_ctx_spilled > 0)
+		ctx_exit_spilled(tid);
 }
 
 #endif

@@ -323,28 +323,18 @@ int BPF_PROG(fentry_bio_submit, struct bio *bio)
 }
 
 /*
- * After the completion (bi_end_io has run; the bio itself may be freed): a linked folio that
- * lost references between the submission and now without an unpin lost them to a put of the
- * pin's page, the completion its release site. Proven at once when the state shows the pin's
- * references gone; otherwise (transient references cover it) the walk at the end proves it
- * and names this site, unless a release hook saw one. The state compared with is the
- * submission's: only the completion's return is hooked.
+ * The check at the completion of a bio with links (fexit_bio_end, below). Called, not inlined,
+ * as bio_link() is: the program's common return (no bio linked: every bio of 6.5+ direct I/O,
+ * every bio of registered buffers) then saves and restores no register the check uses.
  */
-SEC("fexit/bio_endio")
-int BPF_PROG(fexit_bio_end, struct bio *bio)
+static __noinline void bio_end_check(void *ctx, __u64 key)
 {
-	__u64 key = (__u64)bio;
 	struct bio_check *chk;
 	int i;
 
-	if (idle())
-		return 0;
-	count(PA_HOOK_CALLS + slot_bio_end, 1);
-	if (!detect || !nr_bio_checks)
-		return 0;
 	chk = bpf_map_lookup_elem(&bio_checks, &key);
 	if (!chk)
-		return 0;
+		return;
 	for (i = 0; i < PA_BIO_CHECK; i++) {
 		struct pa_folio *e;
 		__u64 folio;
@@ -382,6 +372,24 @@ int BPF_PROG(fexit_bio_end, struct bio *bio)
 	}
 	if (!bpf_map_delete_elem(&bio_checks, &key))
 		__sync_fetch_and_add(&nr_bio_checks, -1);
+}
+
+/*
+ * After the completion (bi_end_io has run; the bio itself may be freed): a linked folio that
+ * lost references between the submission and now without an unpin lost them to a put of the
+ * pin's page, the completion its release site. Proven at once when the state shows the pin's
+ * references gone; otherwise (transient references cover it) the walk at the end proves it
+ * and names this site, unless a release hook saw one. The state compared with is the
+ * submission's: only the completion's return is hooked.
+ */
+SEC("fexit/bio_endio")
+int BPF_PROG(fexit_bio_end, struct bio *bio)
+{
+	if (idle())
+		return 0;
+	count(PA_HOOK_CALLS + slot_bio_end, 1);
+	if (detect && nr_bio_checks)
+		bio_end_check(ctx, (__u64)bio);
 	return 0;
 }
 
