@@ -137,7 +137,7 @@ struct {
 
 /*
  * BIO, being submitted (a fentry's typed argument, read by plain loads): its pins linked. A
- * called function: the submission's common return (nothing to link) saves no register for it.
+ * called function: the submission's common return (nothing to link) sets up no stack for it.
  */
 static __noinline void bio_link(struct bio *bio)
 {

@@ -358,8 +358,8 @@ static __always_inline void ctx_enter(__u32 slot, struct pa_origin *o, bool cas)
 		return;
 	}
 	/*
-	 * Another thread holds the element: this one's context goes to its entry in threads, written in place once it has one (a lookup per
-	 * I/O, not a hash update and delete).
+	 * Another thread holds the element: this one's context goes to its entry in threads,
+	 * written in place once it has one (a lookup per I/O, not a hash update and delete).
 	 */
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t) {

@@ -325,7 +325,7 @@ int BPF_PROG(fentry_bio_submit, struct bio *bio)
 /*
  * The check at the completion of a bio with links (fexit_bio_end, below). Called, not inlined,
  * as bio_link() is: the program's common return (no bio linked: every bio of 6.5+ direct I/O,
- * every bio of registered buffers) then saves and restores no register the check uses.
+ * every bio of registered buffers) sets up no stack for the check.
  */
 static __noinline void bio_end_check(void *ctx, __u64 key)
 {
