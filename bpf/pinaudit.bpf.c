@@ -222,29 +222,34 @@ int BPF_KPROBE(kpt_release, void *folio, int refs, unsigned int flags)
  * Each single-folio unpin API as fentry, or as kprobe where a trampoline does not attach (the
  * folio typed by bpf_rdonly_cast() where the kernel has it: kpt_). The fentry programs read
  * only the arguments the function has (a verifier refuses the others); their folio may be a
- * computed head, a number.
+ * computed head, a number. Hooked where the central release does not count their unpins: 7.x,
+ * or a release hook skipped (--skip-hook), on 5.10 too: without bpf_loop() there,
+ * fe_NAME_open and kp_NAME_open (got_lately()'s open loop).
  */
-#define UNPIN_API(name, folio, refs)					\
+#define UNPIN_API_AS(name, suffix, open, folio, refs)			\
 SEC("fentry/" #name)							\
-int fe_##name(__u64 *ctx)						\
+int fe_##name##suffix(__u64 *ctx)					\
 {									\
 	if (!idle_release())						\
-		unpin_api(ctx, slot_##name, folio, refs, false);	\
+		unpin_api(ctx, slot_##name, folio, refs, false, open);	\
 	return 0;							\
 }									\
 SEC("kprobe")								\
-int kp_##name(struct pt_regs *ctx)					\
+int kp_##name##suffix(struct pt_regs *ctx)				\
 {									\
 	if (!idle_release())						\
-		unpin_api(ctx, slot_##name, folio, refs, false);	\
+		unpin_api(ctx, slot_##name, folio, refs, false, open);	\
 	return 0;							\
-}									\
+}
+#define UNPIN_API(name, folio, refs)					\
+UNPIN_API_AS(name, , false, folio, refs)				\
+UNPIN_API_AS(name, _open, true, folio, refs)				\
 SEC("kprobe")								\
 int kpt_##name(struct pt_regs *ctx)					\
 {									\
 	if (!idle_release())						\
 		unpin_api(ctx, slot_##name,				\
-			  (__u64)TYPED(folio, struct page), refs, true);	\
+			  (__u64)TYPED(folio, struct page), refs, true, false);	\
 	return 0;							\
 }
 

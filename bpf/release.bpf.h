@@ -65,8 +65,12 @@ static __always_inline void account_release(void *ctx, __u64 folio, __u32 refs, 
 	account_unpin(ctx, folio, refs, typed, open);
 }
 
-/* TYPED: FOLIO is a typed pointer (kpt_*: TYPED()), its state read by plain loads */
-static __always_inline void unpin_api(void *ctx, __u32 slot, __u64 folio, __u32 refs, bool typed)
+/*
+ * TYPED: FOLIO is a typed pointer (kpt_*: TYPED()), its state read by plain loads. OPEN: no
+ * bpf_loop() (got_lately())
+ */
+static __always_inline void unpin_api(void *ctx, __u32 slot, __u64 folio, __u32 refs, bool typed,
+				      bool open)
 {
 	struct unpin_mark *mark;
 	__u32 zero = 0;
@@ -77,7 +81,7 @@ static __always_inline void unpin_api(void *ctx, __u32 slot, __u64 folio, __u32 
 		mark->tid = bpf_get_current_pid_tgid() + 1;
 		mark->folio = folio;
 	}
-	account_unpin(ctx, folio, refs, typed, false);	/* hooked 6.x+: bpf_loop() */
+	account_unpin(ctx, folio, refs, typed, open);
 }
 
 #define PA_MAX_BATCH 512	/* array entries looked at per call (constant bound, 5.10) */

@@ -247,7 +247,12 @@ static void choose_programs(const struct kfeatures *kf, const struct hook_def *d
 			e = fentry ? "fentry_release_open" : "kp_release_open";
 		break;
 	case UNPIN_API:
-		name(k->entry, fentry ? "fe_%s" : typed ? "kpt_%s" : "kp_%s", k->func);
+		/* without bpf_loop() (5.10, a release hook skipped) as RELEASE above */
+		if (typed)
+			name(k->entry, "kpt_%s", k->func);
+		else
+			name(k->entry, fentry ? "fe_%s%s" : "kp_%s%s", k->func,
+			     kf->bpf_loop ? "" : "_open");
 		return;
 	case ADD_PIN:
 		e = fentry ? "fentry_add_pin" : "kp_add_pin";
